@@ -1,0 +1,16 @@
+namespace ActorKvm.Model.Fault;
+
+/// <summary>A guest access (scenario <c>kind</c>).</summary>
+public enum AccessKind
+{
+    /// <summary>A data load.</summary>
+    Read,
+    /// <summary>A data store.</summary>
+    Write,
+    /// <summary>An instruction fetch.</summary>
+    Exec,
+    /// <summary>An exclusive or atomic access (LDXR/STXR, LSE atomics, LS64).</summary>
+    Atomic,
+    /// <summary>A data cache maintenance operation by VA.</summary>
+    Cmo,
+}

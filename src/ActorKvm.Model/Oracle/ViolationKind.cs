@@ -1,0 +1,64 @@
+namespace ActorKvm.Model.Oracle;
+
+/// <summary>The oracle's typed violations; scenario names in brackets (a contract: add, never rename).</summary>
+public enum ViolationKind
+{
+    /// <summary>[stale-mapping] a leaf maps a pfn the host no longer maps at that HVA, with no invalidation of it in progress.</summary>
+    StaleMapping,
+    /// <summary>[lost-write] the host reads a value other than the guest's last write to that page.</summary>
+    LostWrite,
+    /// <summary>[page-ref-leak] a fault ended holding a page reference.</summary>
+    PageRefLeak,
+    /// <summary>[page-ref-underflow] a page reference was dropped twice.</summary>
+    PageRefUnderflow,
+    /// <summary>[block-while-logging] a writable block leaf in a logging slot after logging was enabled.</summary>
+    BlockWhileLogging,
+    /// <summary>[writable-not-dirty] a writable leaf in a logging slot whose page is neither dirty nor harvested since.</summary>
+    WritableNotDirty,
+    /// <summary>[writable-readonly-slot] a writable leaf in a read-only slot, or from a read fault while logging.</summary>
+    WritableReadonlySlot,
+    /// <summary>[outside-memslot] a leaf maps IPA outside its memslot, or a block crosses the slot's bounds.</summary>
+    OutsideMemslot,
+    /// <summary>[misaligned-block] a block whose IPA, HVA or pfn is not aligned to its size, or whose offsets differ.</summary>
+    MisalignedBlock,
+    /// <summary>[oversized-block] a block larger than the backing allows.</summary>
+    OversizedBlock,
+    /// <summary>[wrong-memtype] memtype or X not allowed by the backing.</summary>
+    WrongMemtype,
+    /// <summary>[lock-violation] stage-2 or notifier state changed without the lock mode the kernel requires.</summary>
+    LockViolation,
+    /// <summary>[uninitialised-memcache] a map allocated from a memcache that was never set up.</summary>
+    UninitialisedMemcache,
+    /// <summary>[untagged-mte-page] a page mapped into an MTE guest before its tags were sanitised.</summary>
+    UntaggedMtePage,
+    /// <summary>[nested-permission] a shadow leaf allows more than the L1 stage-2 does.</summary>
+    NestedPermission,
+    /// <summary>[suboptimal-size] a mapping smaller than the rules allow.</summary>
+    SuboptimalSize,
+    /// <summary>[deadlock] steps wait on each other.</summary>
+    Deadlock,
+}
+
+/// <summary>Scenario names of violations.</summary>
+public static class ViolationNames
+{
+    private static readonly string[] Names =
+    [
+        "stale-mapping", "lost-write", "page-ref-leak", "page-ref-underflow", "block-while-logging", "writable-not-dirty",
+        "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
+        "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock",
+    ];
+
+    /// <summary>The scenario name.</summary>
+    public static string Name(this ViolationKind k) => Names[(int)k];
+
+    /// <summary>Parses a scenario name; null if unknown.</summary>
+    public static ViolationKind? Parse(string name)
+    {
+        var i = Array.IndexOf(Names, name);
+        return i < 0 ? null : (ViolationKind)i;
+    }
+
+    /// <summary>All names.</summary>
+    public static IReadOnlyList<string> All => Names;
+}
