@@ -1,3 +1,5 @@
+using ActorKvm.Model.Arch;
+
 namespace ActorKvm.Model.Host;
 
 /// <summary>Protection of a host VMA (<c>PROT_READ|PROT_WRITE|PROT_EXEC</c>).</summary>
