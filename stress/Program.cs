@@ -1,0 +1,6 @@
+namespace ActorKvm.Stress;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}
