@@ -1,0 +1,240 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Fault;
+
+/// <summary>
+/// Handles one abort on one vCPU, one phase per <see cref="Step"/>: <c>kvm_handle_guest_abort</c>'s
+/// classification and memslot lookup, then <c>handle_access_fault</c> or the phases of
+/// <c>user_mem_abort</c>. Each step either completes a phase, or changes nothing and reports what it waits
+/// for. Every path ends at the <c>complete</c> boundary, after the page is released, the lock dropped, the
+/// dirty bit marked and SRCU left. Reused across faults: the steady state does not allocate.
+/// </summary>
+public sealed class FaultHandler
+{
+    private readonly Kvm _kvm;
+    private readonly Vcpu _vcpu;
+    private readonly int _holder;
+    private GuestAbort _abort;
+    private S2FaultDesc? _desc;
+    private FaultPhase _next;
+    private bool _accessFlagPath;
+    private bool _locked;
+
+    /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
+    public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
+    {
+        _kvm = kvm;
+        _vcpu = vcpu;
+        _holder = holder;
+    }
+
+    /// <summary>The working state (read by the oracle and traces).</summary>
+    public KvmS2Fault State { get; } = new();
+    /// <summary>The current abort.</summary>
+    public GuestAbort Abort => _abort;
+    /// <summary>The hypervisor context once the memslot was looked up.</summary>
+    public S2FaultDesc? Desc => _desc;
+    /// <summary>True when the handler has finished the abort.</summary>
+    public bool Finished { get; private set; } = true;
+    /// <summary>What the handler did to stage 2.</summary>
+    public FaultResult Result { get; private set; }
+    /// <summary>The exit, or null when the guest re-enters (re-executing the access).</summary>
+    public AccessExit? Exit { get; private set; }
+    /// <summary>The phase the next step will complete.</summary>
+    public FaultPhase Next => _next;
+
+    /// <summary>Starts handling <paramref name="abort"/>.</summary>
+    public void Begin(in GuestAbort abort)
+    {
+        _abort = abort;
+        _desc = null;
+        _next = FaultPhase.Classify;
+        _accessFlagPath = false;
+        _locked = false;
+        State.Reset();
+        Finished = false;
+        Result = FaultResult.None;
+        Exit = null;
+    }
+
+    /// <summary>Runs the next phase; returns the boundary reached, or a wait.</summary>
+    public StepResult Step()
+    {
+        if (Finished) throw new InvalidOperationException("no abort in progress");
+        switch (_next)
+        {
+            case FaultPhase.Classify:
+                Exit = KvmHandleGuestAbort.Classify(_kvm.Config, _abort);
+                if (Exit is not null) return Finish(srcu: false);
+                return Reached(FaultPhase.Classify, FaultPhase.MemslotLookup);
+
+            case FaultPhase.MemslotLookup:
+                return MemslotLookup();
+
+            case FaultPhase.VmaSnapshot:
+            {
+                var ret = UserMemAbort.PrepareMemcache(State, _vcpu, _abort, _desc!, _kvm.Pgt.MinCachePages);
+                if (ret == Errno.Ok) ret = UserMemAbort.GetVmaInfo(State, _kvm.Mm, _kvm.Notifier, _desc!);
+                if (ret != Errno.Ok) return Fail(ret);
+                return Reached(FaultPhase.VmaSnapshot, FaultPhase.PfnFaultin);
+            }
+
+            case FaultPhase.PfnFaultin:
+                return PinPfn();
+
+            case FaultPhase.ProtComputed:
+            {
+                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!);
+                if (injected == AccessExitKind.InjectExclAtomic)
+                {
+                    // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).
+                    ReleasePage(unused: true);
+                    Exit = new AccessExit(AccessExitKind.InjectExclAtomic);
+                    return Finish(srcu: true);
+                }
+                if (State.Ret != Errno.Ok) return Fail(State.Ret);
+                return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
+            }
+
+            case FaultPhase.MmuLock:
+                // kvm_fault_lock: the read side (handle_access_fault always takes read too).
+                if (!_kvm.MmuLock.TryAcquireRead(_holder))
+                    return StepResult.BlockedOn("mmu_lock (read)", _kvm.MmuLock.Blockers(Locking.LockMode.Read));
+                _locked = true;
+                return Reached(FaultPhase.MmuLock, _accessFlagPath ? FaultPhase.Map : FaultPhase.RetryCheck);
+
+            case FaultPhase.RetryCheck:
+                if (_kvm.Notifier.Retry(State.MmuSeq))
+                {
+                    State.Ret = Errno.EAGAIN;
+                    Result = FaultResult.Retry;
+                    return Complete();
+                }
+                return Reached(FaultPhase.RetryCheck, FaultPhase.ThpAdjust);
+
+            case FaultPhase.ThpAdjust:
+                UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!);
+                if (State.Ret == Errno.EAGAIN)
+                {
+                    Result = FaultResult.Retry;
+                    return Complete();
+                }
+                if (!_desc!.FaultIsPerm && !State.ForceNoncacheable && _kvm.Config.Mte)
+                {
+                    if (!State.Vma.MteAllowed) { State.Ret = Errno.EFAULT; return Complete(); }
+                    UserMemAbort.SanitiseMteTags(State, _kvm.Phys);
+                }
+                return Reached(FaultPhase.ThpAdjust, FaultPhase.Map);
+
+            case FaultPhase.Map:
+                if (_accessFlagPath)
+                {
+                    // kvm_pgtable_stage2_mkyoung; -EAGAIN (leaf gone) is ignored: the guest re-faults.
+                    Result = _kvm.S2Mkyoung(_holder, _abort.FaultIpa) == Errno.Ok ? FaultResult.Young : FaultResult.Spurious;
+                }
+                else
+                {
+                    Result = UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
+                    if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
+                }
+                return Reached(FaultPhase.Map, FaultPhase.Complete);
+
+            case FaultPhase.Complete:
+                return Complete();
+        }
+        throw new InvalidOperationException($"bad phase {_next}");
+    }
+
+    private StepResult MemslotLookup()
+    {
+        _kvm.Srcu.ReadLock(_holder);
+        var (slot, hva, writable) = KvmHandleGuestAbort.LookupMemslot(_kvm.Memslots, _abort.FaultIpa);
+        Exit = KvmHandleGuestAbort.NotRam(_abort, hva, writable);
+        if (Exit is not null) return Finish(srcu: true);
+        _desc = new S2FaultDesc(_vcpu.Index, _abort.FaultIpa, slot!, hva!.Value, _abort.Esr.Fsc.IsPermission());
+        _kvm.Oracle.FaultLookedUp(_holder, this);
+        if (_abort.Esr.Fsc.IsAccessFlag())
+        {
+            _accessFlagPath = true;
+            return Reached(FaultPhase.MemslotLookup, FaultPhase.MmuLock);
+        }
+        return Reached(FaultPhase.MemslotLookup, FaultPhase.VmaSnapshot);
+    }
+
+    private StepResult PinPfn()
+    {
+        var r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!);
+        if (r.Status == HostFaultStatus.NeedsCowBreak)
+        {
+            // The host's copy-on-write break changes a present PTE: it runs a full MMU-notifier
+            // invalidation (taking mmu_lock for write) inside __kvm_faultin_pfn.
+            if (!_kvm.MmuLock.TryAcquireWrite(_holder))
+                return StepResult.BlockedOn("mmu_lock (write) for copy-on-write invalidation", _kvm.MmuLock.Blockers(Locking.LockMode.Write));
+            _kvm.Notifier.ActiveInvalidateStart();
+            _kvm.InvalidateRangeStart(_holder, r.CowStart, r.CowEnd);
+            _kvm.Mm.BreakCow(_desc!.Memslot.GfnToHva(State.Gfn));
+            _kvm.InvalidateRangeEnd(_holder, r.CowStart, r.CowEnd);
+            _kvm.Notifier.ActiveInvalidateEnd();
+            _kvm.MmuLock.Release(_holder);
+            r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!);
+        }
+        if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
+        if (r.Status != HostFaultStatus.Ok) return Fail(State.Ret);
+        return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
+    }
+
+    /// <summary>Early exit before the lock (<c>out_put_page</c>): release the page unused.</summary>
+    private StepResult Fail(Errno ret)
+    {
+        State.Ret = ret;
+        return Complete();
+    }
+
+    /// <summary>The unlock exit: release under the lock, unlock, mark dirty, leave SRCU.</summary>
+    private StepResult Complete()
+    {
+        var ok = State.Ret == Errno.Ok;
+        // kvm_release_faultin_page happens with mmu_lock held so a dirty mark cannot race with writeback.
+        ReleasePage(unused: !ok, dirty: State.Writable);
+        if (_locked)
+        {
+            _kvm.MmuLock.Release(_holder);
+            _locked = false;
+        }
+        if (ok && State.Writable && !_accessFlagPath) MarkPageDirty();
+        Exit ??= KvmHandleGuestAbort.MapReturn(State.Ret, State.SigbusLsb);
+        return Finish(srcu: true);
+    }
+
+    /// <summary><c>mark_page_dirty_in_slot</c> for the fault's gfn, in the slot it looked up.</summary>
+    private void MarkPageDirty()
+    {
+        var slot = _desc!.Memslot;
+        if (!slot.DirtyTrackEnabled || slot.DirtyBitmap is null || !slot.Contains(State.Gfn)) return;
+        slot.DirtyBitmap.Set(State.Gfn - slot.BaseGfn);
+    }
+
+    private void ReleasePage(bool unused, bool dirty = false)
+    {
+        var page = State.Page;
+        if (page is null) return;
+        State.Page = null;
+        _kvm.Oracle.PageReleased(_holder, page, _kvm.Mm.PutPage(page, dirty && !unused));
+    }
+
+    private StepResult Reached(FaultPhase done, FaultPhase next)
+    {
+        _next = next;
+        return StepResult.Progress(done.Name());
+    }
+
+    private StepResult Finish(bool srcu)
+    {
+        if (srcu) _kvm.Srcu.ReadUnlock(_holder);
+        Finished = true;
+        _kvm.Oracle.FaultCompleted(_holder, this);
+        return StepResult.Progress(FaultPhase.Complete.Name());
+    }
+}

@@ -1,0 +1,141 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Fault;
+
+/// <summary>
+/// One guest access on one vCPU: the hardware's stage-2 walk, the abort it raises when stage 2 does not
+/// permit the access, the handler's phases, and the guest re-executing the access after a handled fault —
+/// so one access may take several faults. After a retry that found an invalidation in progress the vCPU
+/// waits for its <c>range-end</c> (the spinning is recorded as one retry).
+/// </summary>
+public sealed class GuestAccess : Activity
+{
+    /// <summary>Faults after which an access that makes no progress is reported as a livelock.</summary>
+    public const int MaxFaults = 32;
+
+    private readonly FaultHandler _handler;
+    private readonly List<FaultResult> _faults = [];
+    private bool _inFault;
+    private bool _waitInvalidation;
+
+    /// <summary>Creates the access; it starts on the first <see cref="Activity.Step"/>.</summary>
+    public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value)
+        : base(kvm, id)
+    {
+        Vcpu = vcpu;
+        Gpa = gpa;
+        Kind = kind;
+        Value = value;
+        _handler = new FaultHandler(kvm, vcpu, id);
+    }
+
+    /// <summary>The vCPU.</summary>
+    public Vcpu Vcpu { get; }
+    /// <summary>The accessed IPA.</summary>
+    public Ipa Gpa { get; }
+    /// <summary>The access kind.</summary>
+    public AccessKind Kind { get; }
+    /// <summary>The value a write stores.</summary>
+    public ulong Value { get; }
+    /// <summary>Handler results, one per fault taken.</summary>
+    public IReadOnlyList<FaultResult> Faults => _faults;
+    /// <summary>How the access ended.</summary>
+    public AccessExit Exit { get; private set; }
+    /// <summary>The value a read returned.</summary>
+    public ulong ReadValue { get; private set; }
+    /// <summary>The fault handler (its phase and state), for traces and gates.</summary>
+    public FaultHandler Handler => _handler;
+
+    /// <inheritdoc/>
+    public override StepResult Step()
+    {
+        if (IsDone) throw new InvalidOperationException("access already finished");
+        if (_waitInvalidation)
+        {
+            if (Kvm.Notifier.MmuInvalidateInProgress != 0)
+                return StepResult.BlockedOn("invalidation in progress", Kvm.ActiveInvalidations.Select(a => a.Holder).Distinct());
+            _waitInvalidation = false;
+        }
+
+        if (!_inFault)
+        {
+            var esr = HardwareWalk(out var leaf);
+            if (esr is null)
+            {
+                Perform(leaf);
+                IsDone = true;
+                return StepResult.Finished(null);
+            }
+            if (_faults.Count >= MaxFaults)
+            {
+                Exit = new AccessExit(AccessExitKind.Livelock);
+                IsDone = true;
+                return StepResult.Finished(null);
+            }
+            _handler.Begin(GuestAbort.At(Gpa, esr.Value));
+            _inFault = true;
+        }
+
+        var r = _handler.Step();
+        if (r.Status == StepStatus.Blocked || !_handler.Finished) return r;
+
+        _inFault = false;
+        if (_handler.Result != FaultResult.None) _faults.Add(_handler.Result);
+        if (_handler.Exit is { } exit)
+        {
+            Exit = exit;
+            IsDone = true;
+            return StepResult.Finished(r.Phase);
+        }
+        if (_handler.Result == FaultResult.Retry && Kvm.Notifier.MmuInvalidateInProgress != 0) _waitInvalidation = true;
+        return r;
+    }
+
+    /// <summary>
+    /// The stage-2 walk the hardware does for this access: null when it is permitted, else the syndrome of
+    /// the fault it raises (translation at the level the walk stopped, then access flag, then permission, then
+    /// an exclusive/atomic access to memory that does not support it).
+    /// </summary>
+    private Esr? HardwareWalk(out S2Leaf leaf)
+    {
+        var ec = Kind == AccessKind.Exec ? Esr.EcIabtLow : Esr.EcDabtLow;
+        // Stores, atomics and cache maintenance report WnR = 1.
+        var wnr = Kind is AccessKind.Write or AccessKind.Atomic or AccessKind.Cmo;
+        var cm = Kind == AccessKind.Cmo;
+        leaf = default;
+        if (Gpa.Value >= Kvm.Config.PhysSize)
+            return Esr.Make(ec, FscCodes.Translation(Kvm.Pgt.StartLevel), wnr, cm: cm);
+        var walk = Kvm.Pgt.GetLeaf(Gpa);
+        if (!walk.Valid) return Esr.Make(ec, FscCodes.Translation(walk.Level), wnr, cm: cm);
+        leaf = walk.Leaf;
+        if (!leaf.Young && !Kvm.Config.HwAf) return Esr.Make(ec, FscCodes.AccessFlag(leaf.Level), wnr, cm: cm);
+        var needed = Kind switch
+        {
+            AccessKind.Exec => S2Prot.X,
+            AccessKind.Write or AccessKind.Atomic => S2Prot.W,
+            _ => S2Prot.R,
+        };
+        if ((leaf.Prot & needed) != needed) return Esr.Make(ec, FscCodes.Permission(leaf.Level), wnr, cm: cm);
+        if (Kind == AccessKind.Atomic && leaf.MemType != MemType.Normal && !Kvm.Config.Ls64Wb)
+            return Esr.Make(ec, Fsc.ExclAtomic, wnr);
+        return null;
+    }
+
+    private void Perform(in S2Leaf leaf)
+    {
+        var pfn = leaf.PfnAt(Gpa);
+        switch (Kind)
+        {
+            case AccessKind.Write:
+                Kvm.Phys.Write(pfn, Value);
+                Kvm.Oracle.GuestWrote(Gpa, pfn, Value);
+                break;
+            case AccessKind.Read:
+                ReadValue = Kvm.Phys.Read(pfn);
+                break;
+        }
+        Exit = AccessExit.Completed;
+    }
+}

@@ -1,0 +1,20 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Memslots;
+
+namespace ActorKvm.Model.Fault;
+
+/// <summary>
+/// The hypervisor context of one abort (<c>struct kvm_s2_fault_desc</c>): which vCPU, where the leaf goes,
+/// the memslot looked up under SRCU and its HVA. Logging and slot permissions are derived from the slot
+/// where they are used rather than copied into flags.
+/// </summary>
+/// <param name="Vcpu">The faulting vCPU.</param>
+/// <param name="FaultIpa">Where the leaf is installed (the L2 IPA when nested).</param>
+/// <param name="Memslot">The slot covering the canonical IPA, from the memslot set the fault looked up.</param>
+/// <param name="Hva">The HVA of the faulting page (<c>gfn_to_hva_memslot_prot</c>).</param>
+/// <param name="FaultIsPerm">The FSC is a permission fault (passed by <c>kvm_handle_guest_abort</c>).</param>
+public sealed record S2FaultDesc(int Vcpu, Ipa FaultIpa, Memslot Memslot, Hva Hva, bool FaultIsPerm)
+{
+    /// <summary><c>memslot_is_logging</c>.</summary>
+    public bool LoggingActive => Memslot.IsLogging;
+}

@@ -1,0 +1,177 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Fault;
+
+/// <summary>
+/// The phases of <c>user_mem_abort</c> after the 2026 refactor, each a small function whose parameters are
+/// all it may read. <see cref="FaultHandler"/> sequences them; an engine may interleave anything between two.
+/// </summary>
+public static class UserMemAbort
+{
+    /// <summary>
+    /// <c>prepare_mmu_memcache</c>: the memcache is always selected; it is topped up unless this is a permission
+    /// fault that cannot need table pages (only a write while logging may split a block).
+    /// </summary>
+    public static Errno PrepareMemcache(KvmS2Fault f, Vcpu vcpu, in GuestAbort abort, S2FaultDesc desc, int minPages)
+    {
+        f.Memcache = vcpu.MmuPageCache;
+        var topup = !desc.FaultIsPerm || (desc.LoggingActive && abort.Esr.IsWriteFault);
+        return topup ? vcpu.MmuPageCache.TopUp(minPages) : Errno.Ok;
+    }
+
+    /// <summary>
+    /// <c>kvm_s2_fault_get_vma_info</c> (with <c>kvm_s2_resolve_vma_size</c>): under <c>mmap_read_lock</c>, look the
+    /// VMA up, decide the page shift, align the IPAs, copy the VMA facts and read <c>mmu_invalidate_seq</c>
+    /// before the unlock so every VMA-derived decision is covered by the later retry check.
+    /// </summary>
+    public static Errno GetVmaInfo(KvmS2Fault f, HostMm mm, MmuNotifierState notifier, S2FaultDesc desc)
+    {
+        var vma = mm.FindVma(desc.Hva);
+        if (vma is null) return Errno.EFAULT;
+
+        var logging = desc.LoggingActive;
+        var hostShift = Stage2HugeMapping.GetVmaPageShift(vma, desc.Hva);
+        var (shift, forcePte) = logging
+            ? (Sizes.PageShift, true)
+            : Stage2HugeMapping.ResolveVmaShift(desc.Memslot, desc.Hva, hostShift, forcePte: false);
+
+        var size = 1UL << shift;
+        f.FaultIpa = desc.FaultIpa.AlignDown(size);
+        f.Ipa = desc.FaultIpa.AlignDown(size);
+        f.Gfn = Gfn.Of(f.Ipa);
+        f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
+        f.MmuSeq = notifier.MmuInvalidateSeq;
+        return Errno.Ok; // mmap_read_unlock: the vma reference ends with this function
+    }
+
+    /// <summary>
+    /// <c>kvm_s2_fault_pin_pfn</c> → <c>__kvm_faultin_pfn</c>: fault the (block-aligned) gfn's page in and take a
+    /// reference. A host copy-on-write break is reported back so the caller can run its invalidation first.
+    /// </summary>
+    public static HostFaultIn PinPfn(KvmS2Fault f, HostMm mm, in GuestAbort abort, S2FaultDesc desc)
+    {
+        var hva = desc.Memslot.GfnToHva(f.Gfn);
+        var r = mm.FaultIn(hva, abort.Esr.IsWriteFault, takeRef: true);
+        switch (r.Status)
+        {
+            case HostFaultStatus.Ok:
+                f.Pfn = r.Pfn;
+                f.Page = r.Folio;
+                f.Writable = r.Writable && !desc.Memslot.ReadOnly;
+                break;
+            case HostFaultStatus.HwPoison:
+                // kvm_send_hwpoison_signal(hva, vma_shift); the handler then returns 0.
+                f.SigbusLsb = f.Vma.VmaShift;
+                f.Ret = Errno.EHWPOISON;
+                break;
+            case HostFaultStatus.Fault:
+                f.Ret = Errno.EFAULT;
+                break;
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// <c>kvm_s2_fault_compute_prot</c>: PFNMAP memtype rules, read-only while logging, exec on
+    /// non-cacheable memory, the exclusive/atomic injection and the final prot. Returns
+    /// <see cref="AccessExitKind.InjectExclAtomic"/> when it injected, else Ok with <c>f.Ret</c> set on error.
+    /// </summary>
+    public static AccessExitKind ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc)
+    {
+        var write = abort.Esr.IsWriteFault;
+        var exec = abort.Esr.IsExecFault;
+        if (f.Vma.PfnMap && !PhysicalMemory.IsMapMemory(f.Pfn))
+        {
+            if (f.Vma.IsCacheable)
+            {
+                // No kernel VA exists to do CMOs: cacheable PFNMAP needs S2FWB and CACHE DIC.
+                if (!config.SupportsCacheablePfnmap) { f.Ret = Errno.EFAULT; return AccessExitKind.Ok; }
+            }
+            else
+            {
+                f.ForceNoncacheable = true;
+            }
+        }
+        else if (desc.LoggingActive && !write)
+        {
+            // Only map writable on a write fault so the first write traps and is logged.
+            f.Writable = false;
+        }
+
+        if (exec && f.ForceNoncacheable) { f.Ret = Errno.ENOEXEC; return AccessExitKind.Ok; }
+        if (abort.Esr.Fsc.IsExclAtomic()) return AccessExitKind.InjectExclAtomic;
+
+        var prot = S2Prot.R;
+        if (f.Writable) prot |= S2Prot.W;
+        if (exec) prot |= S2Prot.X;
+        if (f.ForceNoncacheable) prot |= f.Vma.VfioAllowAnyUc ? S2Prot.NormalNc : S2Prot.Device;
+        else if (config.CacheDic) prot |= S2Prot.X;
+        f.Prot = prot;
+
+        // MTE check hoisted out of the locked section.
+        if (!desc.FaultIsPerm && !f.ForceNoncacheable && config.Mte && !f.Vma.MteAllowed) f.Ret = Errno.EFAULT;
+        return AccessExitKind.Ok;
+    }
+
+    /// <summary>
+    /// The size decision under the lock: a permission fault on a block relaxes the block whole; otherwise
+    /// <c>transparent_hugepage_adjust</c> may promote a 4 KiB fault to a PMD block of a THP.
+    /// </summary>
+    public static void AdjustSize(KvmS2Fault f, HostPageTable hostPt, in GuestAbort abort, S2FaultDesc desc)
+    {
+        f.MapSize = f.Vma.VmaPageSize;
+        if (f.MapSize != Sizes.PageSize || f.Vma.ForcePte || f.ForceNoncacheable) return;
+        if (desc.FaultIsPerm && abort.Esr.PermFaultGranule > Sizes.PageSize)
+        {
+            f.MapSize = abort.Esr.PermFaultGranule;
+            return;
+        }
+        f.MapSize = TransparentHugepageAdjust(f, hostPt, desc);
+    }
+
+    /// <summary>
+    /// <c>transparent_hugepage_adjust</c>: if the slot allows a PMD block here and the host maps hva with a
+    /// PMD (<c>get_user_mapping_size</c>), align fault_ipa and pfn down to 2 MiB. No host mapping → -EAGAIN.
+    /// </summary>
+    public static ulong TransparentHugepageAdjust(KvmS2Fault f, HostPageTable hostPt, S2FaultDesc desc)
+    {
+        if (!Stage2HugeMapping.FaultSupportsStage2HugeMapping(desc.Memslot, desc.Hva, Sizes.PmdSize)) return Sizes.PageSize;
+        var sz = hostPt.MappingSize(desc.Hva);
+        if (sz == 0) { f.Ret = Errno.EAGAIN; return Sizes.PageSize; }
+        if (sz < Sizes.PmdSize) return Sizes.PageSize;
+        f.FaultIpa = f.FaultIpa.AlignDown(Sizes.PmdSize);
+        f.Pfn = f.Pfn.AlignDown(Sizes.PtrsPerPmd);
+        return Sizes.PmdSize;
+    }
+
+    /// <summary><c>sanitise_mte_tags</c>: clear tags and set PG_mte_tagged on every page about to be mapped.</summary>
+    public static void SanitiseMteTags(KvmS2Fault f, PhysicalMemory phys)
+    {
+        for (ulong i = 0; i < f.MapSize / Sizes.PageSize; i++)
+        {
+            var pfn = f.Pfn + i;
+            var folio = phys.FolioOf(pfn);
+            if (folio is null) continue;
+            var idx = (ulong)(pfn - folio.Head);
+            if (!folio.IsMteTagged(idx)) folio.SetMteTagged(idx);
+        }
+    }
+
+    /// <summary>Relax when a permission fault keeps the leaf's size; map otherwise (also splitting or collapsing).</summary>
+    public static FaultResult MapOrRelax(KvmS2Fault f, Kvm kvm, int holder, in GuestAbort abort, S2FaultDesc desc)
+    {
+        var relax = desc.FaultIsPerm && f.MapSize == abort.Esr.PermFaultGranule;
+        var ret = relax
+            ? kvm.S2RelaxPerms(holder, f.FaultIpa, f.Prot)
+            : kvm.S2Map(holder, f.FaultIpa, f.MapSize, f.Pfn, f.Prot, f.Memcache);
+        f.Ret = ret;
+        if (ret == Errno.EAGAIN) return FaultResult.Spurious;
+        if (ret != Errno.Ok) return FaultResult.None;
+        return relax ? FaultResult.Relax : FaultResult.Map;
+    }
+}

@@ -1,0 +1,294 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Model.Host;
+
+public sealed partial class HostMm
+{
+    /// <summary>
+    /// The HVA range a host operation will invalidate (<c>mmu_notifier_range</c>), or null when it changes
+    /// no present PTE (then no invalidation runs at all).
+    /// </summary>
+    public (Hva Start, Hva End)? InvalidationRange(HostOp op, Hva hva, ulong size)
+    {
+        switch (op)
+        {
+            case HostOp.Munmap:
+            case HostOp.Mprotect:
+            case HostOp.MadviseDontneed:
+            case HostOp.SwapOut:
+                return (hva, hva + size);
+            case HostOp.Migrate:
+            case HostOp.ThpSplitFolio:
+                return FolioRange(hva);
+            case HostOp.ThpSplit:
+                return PageTable.TryGet(hva, out var pmd) && pmd.Shift == Sizes.PmdShift && !pmd.Folio!.Kind.IsHugetlb()
+                    ? (pmd.Start, pmd.Start + pmd.Size) : null;
+            case HostOp.ThpCollapse:
+            {
+                var start = hva.AlignDown(Sizes.PmdSize);
+                return (start, start + Sizes.PmdSize);
+            }
+            case HostOp.Poison:
+                return PageTable.TryGet(hva, out var leaf) ? (leaf.Start, leaf.Start + leaf.Size) : (hva.AlignDown(Sizes.PageSize), hva.AlignDown(Sizes.PageSize) + Sizes.PageSize);
+        }
+        throw new ArgumentOutOfRangeException(nameof(op));
+    }
+
+    /// <summary>
+    /// Checks made before any invalidation (khugepaged's scan, <c>can_split_folio</c>): a refusal here means
+    /// the operation ends with that errno and never invalidates.
+    /// </summary>
+    public Errno Precheck(HostOp op, Hva hva)
+    {
+        switch (op)
+        {
+            case HostOp.Migrate:
+                return PageTable.TryGet(hva, out var m) && m.Folio is { IsZeroPage: false } ? Errno.Ok : Errno.ENOENT;
+            case HostOp.ThpSplitFolio:
+            {
+                if (!PageTable.TryGet(hva, out var p) || p.Folio is not { Order: > 0, IsZeroPage: false } f || f.Kind.IsHugetlb()) return Errno.EINVAL;
+                return f.HasExtraRefs ? Errno.EBUSY : Errno.Ok;
+            }
+            case HostOp.ThpCollapse:
+                return CollapseCheck(hva);
+            default:
+                return Errno.Ok;
+        }
+    }
+
+    /// <summary>Applies the host page-table / folio change of <paramref name="op"/> (between range-start and range-end).</summary>
+    public Errno Apply(HostOp op, Hva hva, ulong size, HostProt prot)
+    {
+        switch (op)
+        {
+            case HostOp.Munmap: Munmap(hva, hva + size); return Errno.Ok;
+            case HostOp.Mprotect: Mprotect(hva, hva + size, prot); return Errno.Ok;
+            case HostOp.MadviseDontneed: Zap(hva, hva + size, discardAnon: true); return Errno.Ok;
+            case HostOp.SwapOut: SwapOut(hva, hva + size); return Errno.Ok;
+            case HostOp.Migrate: return Migrate(hva);
+            case HostOp.ThpSplit: return SplitPmd(hva);
+            case HostOp.ThpSplitFolio: return SplitFolio(hva);
+            case HostOp.ThpCollapse: return Collapse(hva);
+            case HostOp.Poison: Poison(hva); return Errno.Ok;
+        }
+        throw new ArgumentOutOfRangeException(nameof(op));
+    }
+
+    private (Hva, Hva)? FolioRange(Hva hva)
+    {
+        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is not { IsZeroPage: false } f) return null;
+        var start = pte.Start - (ulong)(pte.Pfn - f.Head) * Sizes.PageSize;
+        return (start, start + f.Size);
+    }
+
+    private void Munmap(Hva start, Hva end)
+    {
+        Zap(start, end, discardAnon: true);
+        foreach (var k in _swap.Keys.Where(k => k >= start.Value && k < end.Value).ToList()) _swap.Remove(k);
+        _poison.RemoveAll(r => r.Start >= start && r.End <= end);
+        foreach (var v in VmasIn(start, end).ToList())
+        {
+            _vmas.Remove(v);
+            v.Dead = true;
+            if (v.Start < start) Insert(Part(v, v.Start, start, v.Prot));
+            if (v.End > end) Insert(Part(v, end, v.End, v.Prot));
+        }
+        ContentDiscarded?.Invoke(start, end);
+    }
+
+    private void Mprotect(Hva start, Hva end, HostProt prot)
+    {
+        foreach (var v in VmasIn(start, end).ToList())
+        {
+            _vmas.Remove(v);
+            v.Dead = true;
+            if (v.Start < start) Insert(Part(v, v.Start, start, v.Prot));
+            Insert(Part(v, v.Start > start ? v.Start : start, v.End < end ? v.End : end, prot));
+            if (v.End > end) Insert(Part(v, end, v.End, v.Prot));
+        }
+        if ((prot & HostProt.Write) != 0) return;
+        // change_protection: present PTEs lose write; PROT_NONE is enforced by the VMA check in FaultIn.
+        foreach (var pte in PageTable.LeavesIn(start, end))
+            if (pte.Writable) PageTable.Set(pte with { Writable = false });
+    }
+
+    private Vma Part(Vma v, Hva s, Hva e, HostProt prot)
+    {
+        var pgoff = v.PgOff + ((s - v.Start) >> Sizes.PageShift);
+        return new Vma(_nextVmaId++, v.FileId, s, e - s, v.Backing, prot, v.Shared, pgoff);
+    }
+
+    /// <summary>zap_page_range: removes host leaves in [start, end), splitting a partially covered THP PMD first.</summary>
+    private void Zap(Hva start, Hva end, bool discardAnon)
+    {
+        foreach (var pte in PageTable.LeavesIn(start, end))
+        {
+            if (pte.Shift == Sizes.PmdShift && pte.Folio is { } f && !f.Kind.IsHugetlb() && (pte.Start < start || pte.Start + pte.Size > end))
+            {
+                SplitPmdLeaf(pte);
+                continue;
+            }
+            RemoveLeaf(pte);
+        }
+        foreach (var pte in PageTable.LeavesIn(start, end)) RemoveLeaf(pte);
+        if (discardAnon) ContentDiscarded?.Invoke(start, end);
+    }
+
+    private void SwapOut(Hva start, Hva end)
+    {
+        foreach (var pte in PageTable.LeavesIn(start, end))
+        {
+            var f = pte.Folio;
+            if (f is null || f.Kind.IsHugetlb()) continue; // PFNMAP and hugetlb are not reclaimable
+            if (f.IsZeroPage) { RemoveLeaf(pte); continue; }
+            var vma = FindVma(pte.Start)!;
+            for (var a = pte.Start; a < pte.Start + pte.Size; a += Sizes.PageSize)
+            {
+                var value = Phys.Read(pte.PfnAt(a));
+                if (f.Kind is BackingKind.Anon or BackingKind.Thp) _swap[a.Value] = value;
+                else if (f.Dirty || f.Kind != BackingKind.File) _fileStore[PageIndex(vma, a)] = value; // writeback
+            }
+            RemoveLeaf(pte);
+            if (f.CacheRefs > 0 && !f.HasExtraRefs)
+            {
+                _pageCache.Remove(PageIndex(vma, pte.Start));
+                f.CacheRefs = 0;
+                f.Dirty = false;
+                MaybeFree(f);
+            }
+        }
+    }
+
+    private Errno Migrate(Hva hva)
+    {
+        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is not { IsZeroPage: false } old) return Errno.ENOENT;
+        // migrate_pages: the refcount freeze fails with extra references; remove_migration_ptes restores the mapping.
+        if (old.HasExtraRefs) return Errno.EBUSY;
+        var (start, end) = FolioRange(hva)!.Value;
+        var moved = Phys.Allocate(old.Order, old.Kind);
+        for (ulong i = 0; i < old.Pages; i++)
+        {
+            var v = old.Read(i);
+            if (v != 0) moved.Write(i, v);
+            if (old.IsMteTagged(i)) moved.SetMteTagged(i);
+        }
+        moved.Dirty = old.Dirty;
+        foreach (var leaf in PageTable.LeavesIn(start, end))
+        {
+            if (leaf.Folio != old) continue;
+            PageTable.Set(leaf with { Pfn = moved.Head + (ulong)(leaf.Pfn - old.Head), Folio = moved });
+            moved.MapRefs++;
+            old.MapRefs--;
+        }
+        if (old.CacheRefs > 0)
+        {
+            foreach (var key in _pageCache.Where(kv => kv.Value == old).Select(kv => kv.Key).ToList()) _pageCache[key] = moved;
+            moved.CacheRefs = old.CacheRefs;
+            old.CacheRefs = 0;
+        }
+        MaybeFree(old);
+        return Errno.Ok;
+    }
+
+    private Errno SplitPmd(Hva hva)
+    {
+        if (PageTable.TryGet(hva, out var pmd) && pmd.Shift == Sizes.PmdShift && pmd.Folio is { } f && !f.Kind.IsHugetlb())
+            SplitPmdLeaf(pmd);
+        return Errno.Ok;
+    }
+
+    /// <summary>__split_huge_pmd: one PMD leaf becomes 512 PTEs over the same pfns.</summary>
+    private void SplitPmdLeaf(HostPte pmd)
+    {
+        PageTable.Remove(pmd.Start, pmd.Shift);
+        var f = pmd.Folio!;
+        f.MapRefs--;
+        for (ulong i = 0; i < Sizes.PtrsPerPmd; i++)
+        {
+            PageTable.Set(new HostPte(pmd.Start + i * Sizes.PageSize, Sizes.PageShift, pmd.Pfn + i, f, pmd.Writable));
+            f.MapRefs++;
+        }
+    }
+
+    private Errno SplitFolio(Hva hva)
+    {
+        var pre = Precheck(HostOp.ThpSplitFolio, hva);
+        if (pre != Errno.Ok) return pre;
+        var (start, end) = FolioRange(hva)!.Value;
+        PageTable.TryGet(hva, out var leaf);
+        if (leaf.Shift == Sizes.PmdShift) SplitPmdLeaf(leaf);
+        var old = leaf.Folio!;
+        var parts = Phys.Split(old);
+        foreach (var pte in PageTable.LeavesIn(start, end))
+        {
+            if (pte.Folio != old) continue;
+            var part = parts[pte.Pfn - old.Head];
+            part.MapRefs++;
+            PageTable.Set(pte with { Folio = part });
+        }
+        return Errno.Ok;
+    }
+
+    private Errno CollapseCheck(Hva hva)
+    {
+        var start = hva.AlignDown(Sizes.PmdSize);
+        var vma = FindVma(hva);
+        if (vma is null || vma.Backing != BackingKind.Thp || start < vma.Start || start + Sizes.PmdSize > vma.End) return Errno.EINVAL;
+        var leaves = PageTable.LeavesIn(start, start + Sizes.PmdSize);
+        if (leaves.Count == 0 || leaves.Any(l => l.Shift != Sizes.PageShift)) return Errno.EINVAL;
+        // hpage_collapse_scan_pmd / is_refcount_suitable: pinned or extra-referenced pages block the collapse.
+        return leaves.Any(l => l.Folio is { } f && (f.HasExtraRefs || f.AnyPoisoned)) ? Errno.EBUSY : Errno.Ok;
+    }
+
+    private Errno Collapse(Hva hva)
+    {
+        var check = CollapseCheck(hva);
+        if (check != Errno.Ok) return check;
+        var start = hva.AlignDown(Sizes.PmdSize);
+        var huge = Phys.Allocate(9, BackingKind.Thp);
+        for (ulong i = 0; i < Sizes.PtrsPerPmd; i++)
+        {
+            var a = start + i * Sizes.PageSize;
+            var v = PageTable.TryGet(a, out var pte) ? Phys.Read(pte.PfnAt(a)) : _swap.GetValueOrDefault(a.Value);
+            _swap.Remove(a.Value);
+            if (v != 0) huge.Write(i, v);
+        }
+        foreach (var pte in PageTable.LeavesIn(start, start + Sizes.PmdSize)) RemoveLeaf(pte);
+        var writable = (FindVma(hva)!.Prot & HostProt.Write) != 0;
+        InstallFolio(start, Sizes.PmdShift, huge, writable);
+        return Errno.Ok;
+    }
+
+    /// <summary>memory_failure: the page is poisoned and unmapped; the host PTE becomes a hwpoison entry.</summary>
+    private void Poison(Hva hva)
+    {
+        if (!PageTable.TryGet(hva, out var pte))
+        {
+            _poison.Add((hva.AlignDown(Sizes.PageSize), hva.AlignDown(Sizes.PageSize) + Sizes.PageSize));
+            return;
+        }
+        var f = pte.Folio;
+        if (f is null || f.IsZeroPage) return;
+        f.Poison((ulong)(pte.PfnAt(hva) - f.Head));
+        if (f.Kind.IsHugetlb())
+        {
+            // A hugetlb page is poisoned and unmapped as a whole.
+            var (s, e) = FolioRange(hva)!.Value;
+            foreach (var leaf in PageTable.LeavesIn(s, e)) if (leaf.Folio == f) RemoveLeaf(leaf);
+            _poison.Add((s, e));
+            return;
+        }
+        if (pte.Shift == Sizes.PmdShift) SplitPmdLeaf(pte);
+        PageTable.TryGet(hva, out var page);
+        RemoveLeaf(page);
+        _poison.Add((page.Start, page.Start + Sizes.PageSize));
+    }
+
+    private void RemoveLeaf(in HostPte pte)
+    {
+        PageTable.Remove(pte.Start, pte.Shift);
+        if (pte.Folio is not { } f) return;
+        f.MapRefs--;
+        MaybeFree(f);
+    }
+}

@@ -1,0 +1,110 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Model.Host;
+
+public sealed partial class HostMm
+{
+    /// <summary>
+    /// <c>handle_mm_fault</c> on a page with no host PTE: installs and returns the new leaf.
+    /// </summary>
+    private HostPte Populate(Vma vma, Hva hva, bool write)
+    {
+        var writableVma = (vma.Prot & HostProt.Write) != 0;
+        var page = hva.AlignDown(Sizes.PageSize);
+        switch (vma.Backing)
+        {
+            case BackingKind.Device:
+            case BackingKind.DeviceCacheable:
+                // remap_pfn_range: special PTEs with no struct page.
+                return Install(new HostPte(page, Sizes.PageShift, new Pfn(vma.PageIndexOf(page)), null, writableVma));
+
+            case BackingKind.Anon:
+            case BackingKind.Thp:
+                if (_swap.Remove(page.Value, out var swapped))
+                {
+                    // do_swap_page: a fresh page with the swapped content, writable when exclusive.
+                    var f = Phys.Allocate(0, BackingKind.Anon);
+                    if (swapped != 0) f.Write(0, swapped);
+                    return InstallFolio(page, Sizes.PageShift, f, writableVma);
+                }
+                if (vma.Backing == BackingKind.Thp && ThpFits(vma, hva))
+                {
+                    var start = hva.AlignDown(Sizes.PmdSize);
+                    if (!write) return Install(new HostPte(start, Sizes.PmdShift, Phys.HugeZeroPage.Head, Phys.HugeZeroPage, false));
+                    return InstallFolio(start, Sizes.PmdShift, Phys.Allocate(9, BackingKind.Thp), true);
+                }
+                if (!write) return Install(new HostPte(page, Sizes.PageShift, Phys.ZeroPage.Head, Phys.ZeroPage, false));
+                return InstallFolio(page, Sizes.PageShift, Phys.Allocate(0, vma.Backing), true);
+
+            case BackingKind.Hugetlb64K:
+            case BackingKind.Hugetlb2M:
+            case BackingKind.Hugetlb32M:
+            case BackingKind.Hugetlb1G:
+                return PopulateHugetlb(vma, hva, write);
+
+            case BackingKind.Shmem:
+            case BackingKind.GuestMemfd:
+            case BackingKind.File:
+            {
+                var key = PageIndex(vma, page);
+                if (!_pageCache.TryGetValue(key, out var f))
+                {
+                    f = Phys.Allocate(0, vma.Backing);
+                    f.CacheRefs = 1;
+                    if (_fileStore.TryGetValue(key, out var disk) && disk != 0) f.Write(0, disk);
+                    _pageCache[key] = f;
+                }
+                // shmem has no write-notify: a shared writable mapping maps writable on a read.
+                // A regular file maps read-only until the first write (page_mkwrite).
+                var writable = writableVma && (vma.Backing != BackingKind.File ? vma.Shared || write : write);
+                if (writable && vma.Backing == BackingKind.File) f.Dirty = true;
+                return InstallFolio(page, Sizes.PageShift, f, writable);
+            }
+        }
+        throw new InvalidOperationException($"unhandled backing {vma.Backing}");
+    }
+
+    private HostPte PopulateHugetlb(Vma vma, Hva hva, bool write)
+    {
+        var hsize = vma.HugePageSize;
+        var start = hva.AlignDown(hsize);
+        var order = System.Numerics.BitOperations.Log2(hsize / Sizes.PageSize);
+        var folio = Phys.Allocate(order, vma.Backing);
+        // hugetlb_no_page: a private read maps read-only; a write or a shared mapping maps writable.
+        var writable = (vma.Prot & HostProt.Write) != 0 && (write || vma.Shared);
+        // CONT_PTE (64K) and CONT_PMD (32M) pages are runs of PTEs / PMDs in the host table.
+        var shift = hsize >= Sizes.PudSize ? Sizes.PudShift : hsize >= Sizes.PmdSize ? Sizes.PmdShift : Sizes.PageShift;
+        var leaf = 1UL << shift;
+        HostPte first = default;
+        for (ulong off = 0; off < hsize; off += leaf)
+        {
+            var pte = new HostPte(start + off, shift, folio.Head + (off >> Sizes.PageShift), folio, writable);
+            PageTable.Set(pte);
+            folio.MapRefs++;
+            if (hva >= pte.Start && hva < pte.Start + leaf) first = pte;
+        }
+        return first;
+    }
+
+    /// <summary>A THP fits when the 2M-aligned range lies inside the VMA and nothing is mapped or swapped in it yet.</summary>
+    private bool ThpFits(Vma vma, Hva hva)
+    {
+        var start = hva.AlignDown(Sizes.PmdSize);
+        if (start < vma.Start || start + Sizes.PmdSize > vma.End) return false;
+        if (PageTable.LeavesIn(start, start + Sizes.PmdSize).Count != 0) return false;
+        foreach (var k in _swap.Keys) if (k >= start.Value && k < start.Value + Sizes.PmdSize) return false;
+        return true;
+    }
+
+    private HostPte InstallFolio(Hva start, int shift, Folio folio, bool writable)
+    {
+        folio.MapRefs++;
+        return Install(new HostPte(start, shift, folio.Head, folio, writable));
+    }
+
+    private HostPte Install(in HostPte pte)
+    {
+        PageTable.Set(pte);
+        return pte;
+    }
+}

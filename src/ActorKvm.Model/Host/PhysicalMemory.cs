@@ -1,0 +1,112 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Model.Host;
+
+/// <summary>
+/// Host physical memory: a deterministic bump allocator of naturally aligned folios. Pfns are never
+/// reused, so a freed page stays identifiable and any guest access through a stale leaf is observable.
+/// </summary>
+public sealed class PhysicalMemory
+{
+    private const ulong RamBasePfn = 0x80000;          // 2 GiB, like a typical arm64 RAM base
+    private const ulong DeviceBasePfn = 0x1_0000_0000; // device apertures far above RAM
+    private static readonly int[] Orders = [0, 4, 9, 13, 18];
+
+    private readonly Dictionary<ulong, Folio> _byHead = [];
+    private readonly Dictionary<ulong, ulong> _deviceContent = [];
+    private ulong _nextPfn = RamBasePfn;
+    private ulong _nextDevicePfn = DeviceBasePfn;
+
+    /// <summary>The shared zero page (order 0).</summary>
+    public Folio ZeroPage { get; }
+    /// <summary>The huge zero page (order 9), mapped read-only by PMD on reads of untouched THP memory.</summary>
+    public Folio HugeZeroPage { get; }
+
+    /// <summary>Creates the memory with its zero pages.</summary>
+    public PhysicalMemory()
+    {
+        HugeZeroPage = Allocate(9, BackingKind.Thp, isZeroPage: true);
+        ZeroPage = Allocate(0, BackingKind.Anon, isZeroPage: true);
+    }
+
+    /// <summary>Folios currently allocated and not freed (zero pages excluded).</summary>
+    public int LiveFolios { get; private set; }
+
+    /// <summary>Allocates a naturally aligned folio of 2^order pages.</summary>
+    public Folio Allocate(int order, BackingKind kind, bool isZeroPage = false)
+    {
+        var pages = 1UL << order;
+        var head = (_nextPfn + pages - 1) & ~(pages - 1);
+        _nextPfn = head + pages;
+        var folio = new Folio(new Pfn(head), order, kind, isZeroPage);
+        _byHead[head] = folio;
+        if (!isZeroPage) LiveFolios++;
+        return folio;
+    }
+
+    /// <summary>Reserves a device aperture (no struct page behind it) aligned to <paramref name="align"/> bytes.</summary>
+    public Pfn AllocateDeviceAperture(ulong size, ulong align)
+    {
+        var alignPages = Math.Max(1, align / Sizes.PageSize);
+        var head = (_nextDevicePfn + alignPages - 1) & ~(alignPages - 1);
+        _nextDevicePfn = head + size / Sizes.PageSize;
+        return new Pfn(head);
+    }
+
+    /// <summary><c>pfn_is_map_memory</c>: the pfn is RAM in the kernel linear map.</summary>
+    public static bool IsMapMemory(Pfn pfn) => pfn.Value < DeviceBasePfn;
+
+    /// <summary>The folio holding <paramref name="pfn"/>, or null for device pfns and unknown pfns.</summary>
+    public Folio? FolioOf(Pfn pfn)
+    {
+        foreach (var order in Orders)
+        {
+            var head = pfn.Value & ~((1UL << order) - 1);
+            if (_byHead.TryGetValue(head, out var f) && f.Contains(pfn)) return f;
+        }
+        return null;
+    }
+
+    /// <summary>Reads the content value of one page (device pfns have their own store).</summary>
+    public ulong Read(Pfn pfn)
+    {
+        var f = FolioOf(pfn);
+        if (f is not null) return f.Read((ulong)(pfn - f.Head));
+        return _deviceContent.TryGetValue(pfn.Value, out var v) ? v : 0;
+    }
+
+    /// <summary>Writes the content value of one page.</summary>
+    public void Write(Pfn pfn, ulong value)
+    {
+        var f = FolioOf(pfn);
+        if (f is not null) f.Write((ulong)(pfn - f.Head), value);
+        else _deviceContent[pfn.Value] = value;
+    }
+
+    internal void Free(Folio folio)
+    {
+        if (folio.Freed || folio.IsZeroPage) return;
+        folio.Freed = true;
+        LiveFolios--;
+    }
+
+    /// <summary><c>split_huge_page</c>: replaces a large folio by order-0 folios over the same pfns, content kept.</summary>
+    internal Folio[] Split(Folio folio)
+    {
+        _byHead.Remove(folio.Head.Value);
+        var parts = new Folio[folio.Pages];
+        for (ulong i = 0; i < folio.Pages; i++)
+        {
+            var part = new Folio(folio.Head + i, 0, folio.Kind, false) { Dirty = folio.Dirty };
+            var v = folio.Read(i);
+            if (v != 0) part.Write(0, v);
+            if (folio.IsPoisoned(i)) part.Poison(0);
+            if (folio.IsMteTagged(i)) part.SetMteTagged(0);
+            _byHead[part.Head.Value] = part;
+            parts[i] = part;
+        }
+        folio.Freed = true; // the large folio object is gone; its pfns live on in the parts
+        LiveFolios += (int)folio.Pages - 1;
+        return parts;
+    }
+}

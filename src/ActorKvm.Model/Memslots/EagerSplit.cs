@@ -1,0 +1,33 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Memslots;
+
+/// <summary>
+/// <c>kvm_mmu_split_huge_pages</c>: in chunks of <c>KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE</c>, top the split
+/// cache up to <c>kvm_mmu_split_nr_page_tables(chunk)</c> and split every block into a fully populated table.
+/// Best effort: a failed top-up ends splitting silently.
+/// </summary>
+public static class EagerSplit
+{
+    /// <summary>Splits [start, start+size) under the write lock held by <paramref name="holder"/>; no-op when eager split is off.</summary>
+    public static void SplitRange(Kvm kvm, int holder, Ipa start, ulong size)
+    {
+        var chunk = kvm.Config.EagerSplitChunk;
+        if (chunk == 0) return;
+        var cache = kvm.SplitPageCache;
+        var end = start + size;
+        for (var a = start; a < end;)
+        {
+            var next = a.AlignDown(chunk) + chunk;
+            if (next > end) next = end;
+            var need = (int)(DivUp(chunk, Sizes.PudSize) + DivUp(chunk, Sizes.PmdSize));
+            if (cache.TopUp(need) != Errno.Ok) return;
+            if (kvm.S2Split(holder, a, next - a, cache) != Errno.Ok) return;
+            a = next;
+        }
+    }
+
+    private static ulong DivUp(ulong a, ulong b) => (a + b - 1) / b;
+}

@@ -1,0 +1,37 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Locking;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Notifier;
+
+/// <summary>
+/// <c>kvm_age_gfn</c> from the <c>clear_flush_young</c> notifier: clears the access flag of every leaf in
+/// the range under the write lock; no begin/end, no sequence change.
+/// </summary>
+public sealed class AgeOperation : Activity
+{
+    /// <summary>Creates the aging pass over [gpa, gpa+size).</summary>
+    public AgeOperation(Kvm kvm, int id, Ipa gpa, ulong size) : base(kvm, id)
+    {
+        Gpa = gpa;
+        Size = size;
+    }
+
+    /// <summary>Start IPA.</summary>
+    public Ipa Gpa { get; }
+    /// <summary>Size.</summary>
+    public ulong Size { get; }
+    /// <summary>True if any leaf was young.</summary>
+    public bool Young { get; private set; }
+
+    /// <inheritdoc/>
+    public override StepResult Step()
+    {
+        if (!Kvm.MmuLock.TryAcquireWrite(Id))
+            return StepResult.BlockedOn("mmu_lock (write) for kvm_age_gfn", Kvm.MmuLock.Blockers(LockMode.Write));
+        Young = Kvm.S2AgeRange(Id, Gpa, Size);
+        Kvm.MmuLock.Release(Id);
+        IsDone = true;
+        return StepResult.Finished(null);
+    }
+}

@@ -1,0 +1,67 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Notifier;
+
+/// <summary>
+/// The VMM reading or writing its own memory at an HVA. A write to a zero page breaks copy-on-write, which
+/// runs an MMU-notifier invalidation (and so needs <c>mmu_lock</c> for write) like any host PTE change.
+/// </summary>
+public sealed class HostAccess : Activity
+{
+    /// <summary>Creates a host read (<paramref name="write"/> false) or write.</summary>
+    public HostAccess(Kvm kvm, int id, Hva hva, bool write, ulong value) : base(kvm, id)
+    {
+        Hva = hva;
+        IsWrite = write;
+        Value = value;
+    }
+
+    /// <summary>The address.</summary>
+    public Hva Hva { get; }
+    /// <summary>True for a write.</summary>
+    public bool IsWrite { get; }
+    /// <summary>The value written, or read.</summary>
+    public ulong Value { get; private set; }
+    /// <summary>Ok, or EFAULT when the host access itself faults.</summary>
+    public Errno Result { get; private set; }
+
+    /// <inheritdoc/>
+    public override StepResult Step()
+    {
+        if (!IsWrite)
+        {
+            Value = Kvm.Mm.Read(Hva);
+            Kvm.Oracle.HostRead(Hva, Value);
+            IsDone = true;
+            return StepResult.Finished(null);
+        }
+        var r = Kvm.Mm.FaultIn(Hva, write: true, takeRef: false);
+        if (r.Status == HostFaultStatus.NeedsCowBreak)
+        {
+            if (!Kvm.MmuLock.TryAcquireWrite(Id))
+                return StepResult.BlockedOn("mmu_lock (write) for copy-on-write invalidation", Kvm.MmuLock.Blockers(LockMode.Write));
+            Kvm.Notifier.ActiveInvalidateStart();
+            Kvm.InvalidateRangeStart(Id, r.CowStart, r.CowEnd);
+            Kvm.Mm.BreakCow(Hva);
+            Kvm.InvalidateRangeEnd(Id, r.CowStart, r.CowEnd);
+            Kvm.Notifier.ActiveInvalidateEnd();
+            Kvm.MmuLock.Release(Id);
+            r = Kvm.Mm.FaultIn(Hva, write: true, takeRef: false);
+        }
+        if (r.Status != HostFaultStatus.Ok)
+        {
+            Result = Errno.EFAULT;
+        }
+        else
+        {
+            Kvm.Phys.Write(r.Pfn, Value);
+            if (r.Folio is not null) r.Folio.Dirty = true;
+            Kvm.Oracle.HostWrote(Hva, Value);
+        }
+        IsDone = true;
+        return StepResult.Finished(null);
+    }
+}

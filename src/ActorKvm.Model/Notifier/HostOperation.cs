@@ -1,0 +1,82 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Notifier;
+
+/// <summary>
+/// A host-MM operation wrapped in the MMU-notifier protocol, one phase per step:
+/// <c>range-start</c> (<c>kvm_mmu_notifier_invalidate_range_start</c>: in-progress raised, range recorded,
+/// stage 2 unmapped, under the write lock), <c>host-change</c> (the host page table / folio changes), and
+/// <c>range-end</c> (sequence bumped, in-progress lowered, under the write lock). An operation refused by its
+/// pre-check (khugepaged's scan, <c>can_split_folio</c>) or that changes no present PTE runs no invalidation.
+/// </summary>
+public sealed class HostOperation : Activity
+{
+    private (Hva Start, Hva End) _range;
+    private HostOpPhase? _done;
+
+    /// <summary>Creates the operation.</summary>
+    public HostOperation(Kvm kvm, int id, HostOp op, Hva hva, ulong size, HostProt prot) : base(kvm, id)
+    {
+        Op = op;
+        Hva = hva;
+        Size = size;
+        Prot = prot;
+    }
+
+    /// <summary>The operation.</summary>
+    public HostOp Op { get; }
+    /// <summary>Its address.</summary>
+    public Hva Hva { get; }
+    /// <summary>Its size (range operations).</summary>
+    public ulong Size { get; }
+    /// <summary>The new protection (mprotect).</summary>
+    public HostProt Prot { get; }
+    /// <summary>The errno the operation ended with.</summary>
+    public Errno Result { get; private set; }
+
+    /// <inheritdoc/>
+    public override StepResult Step()
+    {
+        switch (_done)
+        {
+            case null:
+            {
+                Result = Kvm.Mm.Precheck(Op, Hva);
+                var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size) : null;
+                if (range is null)
+                {
+                    if (Result == Errno.Ok) Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
+                    IsDone = true;
+                    return StepResult.Finished(null);
+                }
+                if (!Kvm.MmuLock.TryAcquireWrite(Id))
+                    return StepResult.BlockedOn("mmu_lock (write) for invalidate_range_start", Kvm.MmuLock.Blockers(LockMode.Write));
+                _range = range.Value;
+                Kvm.Notifier.ActiveInvalidateStart();
+                Kvm.InvalidateRangeStart(Id, _range.Start, _range.End);
+                Kvm.MmuLock.Release(Id);
+                _done = HostOpPhase.RangeStart;
+                return StepResult.Progress(HostOpPhase.RangeStart.Name());
+            }
+            case HostOpPhase.RangeStart:
+                Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
+                Kvm.Oracle.TouchHva(_range.Start, _range.End);
+                _done = HostOpPhase.HostChange;
+                return StepResult.Progress(HostOpPhase.HostChange.Name());
+            case HostOpPhase.HostChange:
+                if (!Kvm.MmuLock.TryAcquireWrite(Id))
+                    return StepResult.BlockedOn("mmu_lock (write) for invalidate_range_end", Kvm.MmuLock.Blockers(LockMode.Write));
+                Kvm.InvalidateRangeEnd(Id, _range.Start, _range.End);
+                Kvm.MmuLock.Release(Id);
+                Kvm.Notifier.ActiveInvalidateEnd();
+                _done = HostOpPhase.RangeEnd;
+                IsDone = true;
+                return StepResult.Finished(HostOpPhase.RangeEnd.Name());
+        }
+        throw new InvalidOperationException("host operation already finished");
+    }
+}

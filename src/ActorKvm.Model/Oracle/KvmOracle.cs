@@ -1,0 +1,179 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Oracle;
+
+/// <summary>
+/// Watches one VM and reports typed <see cref="Violation"/>s. Events (page references, guest and host
+/// writes, maps by faults) are checked when they happen; stage-2 leaves are re-checked after every step, but
+/// only in the IPA ranges that step touched (a leaf changed, or the host changed memory behind it), so the
+/// cost follows the step, not the VM size.
+/// </summary>
+public sealed partial class KvmOracle : IStage2Observer
+{
+    private readonly Kvm _kvm;
+    private readonly List<Violation> _violations = [];
+    private readonly HashSet<(ViolationKind, ulong, ulong)> _seen = [];
+    private readonly List<(ulong Start, ulong End)> _touched = [];
+    private readonly List<S2Leaf> _scratch = [];
+    private readonly Dictionary<ulong, ulong> _expected = [];          // hva page → last value written
+    private readonly Dictionary<int, FaultHandler> _inFlight = [];     // faults between memslot lookup and complete
+    private readonly Dictionary<int, int> _heldRefs = [];              // holder → page references held
+    private readonly HashSet<int> _loggingEnableInFlight = [];         // slot ids between flags-committed and write-protect
+    private readonly HashSet<int> _flushPending = [];                  // slot ids between slot-invalidated and flushed
+    private bool _touchedAll;
+
+    internal KvmOracle(Kvm kvm) => _kvm = kvm;
+
+    /// <summary>Every violation found so far, in order.</summary>
+    public IReadOnlyList<Violation> Violations => _violations;
+    /// <summary>Where the driver is (e.g. "steps[3]"), attached to new violations.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>Records a violation (once per kind and subject).</summary>
+    public void Report(ViolationKind kind, string detail, ulong key1 = 0, ulong key2 = 0)
+    {
+        if (key1 != 0 || key2 != 0)
+        {
+            if (!_seen.Add((kind, key1, key2))) return;
+        }
+        _violations.Add(new Violation(kind, detail, Context));
+    }
+
+    // --- what changed ----------------------------------------------------------------------------
+
+    /// <summary>Marks an IPA range for re-checking.</summary>
+    public void TouchIpa(Ipa start, ulong size) => _touched.Add((start.Value, start.Value + size));
+
+    /// <summary>Marks the IPAs behind an HVA range (in every slot mapping it) for re-checking.</summary>
+    public void TouchHva(Hva start, Hva end)
+    {
+        foreach (var slot in _kvm.Memslots.Slots)
+        {
+            var s = start > slot.UserspaceAddr ? start : slot.UserspaceAddr;
+            var e = end < slot.UserspaceEnd ? end : slot.UserspaceEnd;
+            if (s < e) TouchIpa(slot.Gpa + (s - slot.UserspaceAddr), e - s);
+        }
+    }
+
+    /// <summary>A new memslot set was published: every leaf's slot may have changed.</summary>
+    public void MemslotsPublished() => _touchedAll = true;
+
+    /// <summary>Logging enable for a slot is between publishing the flags and write-protecting (or done).</summary>
+    public void LoggingEnableInFlight(int slotId, bool inFlight)
+    {
+        if (inFlight) _loggingEnableInFlight.Add(slotId);
+        else { _loggingEnableInFlight.Remove(slotId); _touchedAll = true; }
+    }
+
+    /// <summary>A slot is between being marked invalid and <c>kvm_arch_flush_shadow_memslot</c> (invariant 7a).</summary>
+    public void FlushPending(int slotId, bool pending)
+    {
+        if (pending) _flushPending.Add(slotId);
+        else { _flushPending.Remove(slotId); _touchedAll = true; }
+    }
+
+    // --- IStage2Observer --------------------------------------------------------------------------
+
+    /// <inheritdoc/>
+    public void LeafInstalled(in S2Leaf leaf) => TouchIpa(leaf.Ipa, leaf.Size);
+    /// <inheritdoc/>
+    public void LeafRemoved(in S2Leaf leaf) { }
+    /// <inheritdoc/>
+    public void LeafUpdated(in S2Leaf before, in S2Leaf after) => TouchIpa(after.Ipa, after.Size);
+    /// <inheritdoc/>
+    public void UninitialisedMemcacheUsed() => Report(ViolationKind.UninitialisedMemcache, "stage-2 map allocated a table page from a memcache that was never set up");
+
+    // --- fault events ----------------------------------------------------------------------------
+
+    /// <summary>A fault looked its memslot up (it is now in flight under SRCU).</summary>
+    public void FaultLookedUp(int holder, FaultHandler handler) => _inFlight[holder] = handler;
+
+    /// <summary>A fault took a page reference.</summary>
+    public void PageReferenced(int holder, Folio page)
+    {
+        _heldRefs[holder] = _heldRefs.GetValueOrDefault(holder) + 1;
+        _kvm.OutstandingFaultRefs++;
+        _ = page;
+    }
+
+    /// <summary>A fault dropped a page reference; <paramref name="hadRef"/> false means it dropped one it did not hold.</summary>
+    public void PageReleased(int holder, Folio page, bool hadRef)
+    {
+        if (!hadRef)
+        {
+            Report(ViolationKind.PageRefUnderflow, $"fault #{holder} dropped a reference it did not hold on {page}");
+            return;
+        }
+        _heldRefs[holder] = _heldRefs.GetValueOrDefault(holder) - 1;
+        _kvm.OutstandingFaultRefs--;
+    }
+
+    /// <summary>A fault installed or relaxed a leaf: event checks that need to know which fault did it.</summary>
+    public void FaultMapped(int holder, in GuestAbort abort, S2FaultDesc desc, KvmS2Fault state)
+    {
+        var write = abort.Esr.IsWriteFault;
+        if ((state.Prot & S2Prot.W) != 0 && desc.Memslot.ReadOnly)
+            Report(ViolationKind.WritableReadonlySlot, $"fault #{holder} made {state.FaultIpa} writable in read-only {desc.Memslot}");
+        else if ((state.Prot & S2Prot.W) != 0 && !write && desc.LoggingActive && !(state.Vma.PfnMap && !PhysicalMemory.IsMapMemory(state.Pfn)))
+            Report(ViolationKind.WritableReadonlySlot, $"read fault #{holder} made {state.FaultIpa} writable while {desc.Memslot} logs");
+        if (_kvm.Config.Mte && !desc.FaultIsPerm && state.Prot.MemType() == MemType.Normal)
+        {
+            for (ulong i = 0; i < state.MapSize / Sizes.PageSize; i++)
+            {
+                var pfn = state.Pfn + i;
+                var folio = _kvm.Phys.FolioOf(pfn);
+                if (folio is not null && !folio.IsMteTagged((ulong)(pfn - folio.Head)))
+                {
+                    Report(ViolationKind.UntaggedMtePage, $"{pfn} mapped at {state.FaultIpa} before its MTE tags were sanitised", pfn.Value, 1);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>A fault finished: it must not hold any page reference any more.</summary>
+    public void FaultCompleted(int holder, FaultHandler handler)
+    {
+        _inFlight.Remove(holder);
+        var held = _heldRefs.GetValueOrDefault(holder);
+        if (held > 0)
+        {
+            Report(ViolationKind.PageRefLeak, $"fault #{holder} at {handler.Abort.FaultIpa} ended holding {held} page reference(s)");
+        }
+        _heldRefs.Remove(holder);
+    }
+
+    // --- content (lost writes) -------------------------------------------------------------------
+
+    /// <summary>The guest stored <paramref name="value"/> at <paramref name="gpa"/> through stage 2.</summary>
+    public void GuestWrote(Ipa gpa, Pfn pfn, ulong value)
+    {
+        var slot = _kvm.Memslots.Find(Gfn.Of(gpa));
+        if (slot is null || slot.Invalid) return;
+        _expected[slot.IpaToHva(gpa).AlignDown(Sizes.PageSize).Value] = value;
+        _ = pfn;
+    }
+
+    /// <summary>The host stored <paramref name="value"/> at <paramref name="hva"/>.</summary>
+    public void HostWrote(Hva hva, ulong value) => _expected[hva.AlignDown(Sizes.PageSize).Value] = value;
+
+    /// <summary>The host read <paramref name="value"/> at <paramref name="hva"/>: it must be the last value written there.</summary>
+    public void HostRead(Hva hva, ulong value)
+    {
+        var page = hva.AlignDown(Sizes.PageSize).Value;
+        if (_expected.TryGetValue(page, out var want) && want != value)
+            Report(ViolationKind.LostWrite, $"host read {value} at {hva}, last written {want}", page, value);
+    }
+
+    /// <summary>Content of [start, end) was discarded on purpose (munmap, MADV_DONTNEED): forget expectations.</summary>
+    public void ContentDiscarded(Hva start, Hva end)
+    {
+        if (_expected.Count == 0) return;
+        foreach (var k in _expected.Keys.Where(k => k >= start.Value && k < end.Value).ToList()) _expected.Remove(k);
+    }
+}

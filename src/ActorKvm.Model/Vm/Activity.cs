@@ -1,0 +1,63 @@
+namespace ActorKvm.Model.Vm;
+
+/// <summary>What one <see cref="Activity.Step"/> did.</summary>
+public enum StepStatus : byte
+{
+    /// <summary>A phase completed; <see cref="StepResult.Phase"/> names it. More phases follow.</summary>
+    Progressed,
+    /// <summary>Nothing happened: the next phase needs something another activity holds.</summary>
+    Blocked,
+    /// <summary>The activity finished (its last phase, if any, is named).</summary>
+    Done,
+}
+
+/// <summary>Why an activity cannot go on, and which activities it waits for (for deadlock reports).</summary>
+/// <param name="Reason">e.g. "mmu_lock (read)", "synchronize_srcu", "invalidation in progress".</param>
+/// <param name="On">Ids of the activities it waits for.</param>
+public sealed record Wait(string Reason, IReadOnlyList<int> On);
+
+/// <summary>The result of one step.</summary>
+public readonly record struct StepResult(StepStatus Status, string? Phase, Wait? Wait)
+{
+    /// <summary>A phase completed.</summary>
+    public static StepResult Progress(string phase) => new(StepStatus.Progressed, phase, null);
+    /// <summary>Finished after <paramref name="phase"/>.</summary>
+    public static StepResult Finished(string? phase) => new(StepStatus.Done, phase, null);
+    /// <summary>Cannot go on.</summary>
+    public static StepResult BlockedOn(string reason, IEnumerable<int> on) => new(StepStatus.Blocked, null, new Wait(reason, on.ToArray()));
+}
+
+/// <summary>
+/// A unit of concurrent work on a VM — a guest access, a host-MM operation, a memslot change — advanced one
+/// phase at a time. Every phase boundary is an interleaving point for whoever drives it (the scripted
+/// scenario runner, the seeded scheduler, or an actor). A blocked step changes nothing.
+/// </summary>
+public abstract class Activity
+{
+    /// <summary>Creates an activity with a unique id (it is also its lock-holder id).</summary>
+    protected Activity(Kvm kvm, int id)
+    {
+        Kvm = kvm;
+        Id = id;
+    }
+
+    /// <summary>The VM.</summary>
+    protected Kvm Kvm { get; }
+    /// <summary>Identity and lock-holder id.</summary>
+    public int Id { get; }
+    /// <summary>True once finished.</summary>
+    public bool IsDone { get; protected set; }
+
+    /// <summary>Runs the next phase.</summary>
+    public abstract StepResult Step();
+
+    /// <summary>Runs to completion, or until blocked; returns the last result.</summary>
+    public StepResult RunToEnd()
+    {
+        while (true)
+        {
+            var r = Step();
+            if (r.Status != StepStatus.Progressed) return r;
+        }
+    }
+}

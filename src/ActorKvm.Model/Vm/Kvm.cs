@@ -1,0 +1,186 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Bugs;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Stage2;
+
+namespace ActorKvm.Model.Vm;
+
+/// <summary>
+/// One VM (<c>struct kvm</c>) with its host process: memslots, the canonical stage-2, the MMU-notifier
+/// state, <c>mmu_lock</c>, SRCU, the vCPUs and the oracle watching all of it. Operations on state the
+/// kernel guards with <c>mmu_lock</c> take the caller's holder id and are checked against the lock
+/// (a <c>lock-violation</c> otherwise), which is what lets an engine interleave callers freely.
+/// </summary>
+public sealed class Kvm
+{
+    private readonly List<(int Holder, Hva Start, Hva End)> _activeInvalidations = [];
+
+    /// <summary>Builds an empty VM.</summary>
+    public Kvm(KvmConfig config, BugSet? bugs = null)
+    {
+        Config = config;
+        Bugs = bugs ?? BugSet.None;
+        Phys = new PhysicalMemory();
+        Mm = new HostMm(Phys);
+        Pgt = new Stage2PageTable(config.IpaBits);
+        Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i)).ToArray();
+        Oracle = new KvmOracle(this);
+        Pgt.Observer = Oracle;
+        Mm.ContentDiscarded += Oracle.ContentDiscarded;
+    }
+
+    /// <summary>Configuration.</summary>
+    public KvmConfig Config { get; }
+    /// <summary>Bug switches on for this VM.</summary>
+    public BugSet Bugs { get; }
+    /// <summary>Host physical memory.</summary>
+    public PhysicalMemory Phys { get; }
+    /// <summary>The VMM's address space.</summary>
+    public HostMm Mm { get; }
+    /// <summary>The canonical stage-2 (<c>kvm-&gt;arch.mmu.pgt</c>).</summary>
+    public Stage2PageTable Pgt { get; }
+    /// <summary>MMU-notifier bookkeeping.</summary>
+    public MmuNotifierState Notifier { get; } = new();
+    /// <summary><c>kvm-&gt;mmu_lock</c>.</summary>
+    public MmuLock MmuLock { get; } = new();
+    /// <summary><c>kvm-&gt;srcu</c>.</summary>
+    public Srcu Srcu { get; } = new();
+    /// <summary>vCPUs.</summary>
+    public Vcpu[] Vcpus { get; }
+    /// <summary>The invariant checker.</summary>
+    public KvmOracle Oracle { get; }
+    /// <summary>The published memslot set (<c>kvm_memslots</c>); faults read it under SRCU.</summary>
+    public MemslotSet Memslots { get; private set; } = MemslotSet.Empty;
+    /// <summary><c>kvm-&gt;arch.mmu.split_page_cache</c> for eager splitting.</summary>
+    public KvmMmuMemoryCache SplitPageCache { get; } = new();
+    /// <summary>Page references taken by faults and not yet released.</summary>
+    public int OutstandingFaultRefs { get; internal set; }
+
+    /// <summary>Host invalidations between range-start and range-end, with their HVA ranges.</summary>
+    public IReadOnlyList<(int Holder, Hva Start, Hva End)> ActiveInvalidations => _activeInvalidations;
+
+    /// <summary>Publishes a new memslot set (<c>kvm_swap_active_memslots</c>); the caller waited for <c>mn_active_invalidate_count == 0</c>.</summary>
+    public void PublishMemslots(MemslotSet set)
+    {
+        if (Notifier.MnActiveInvalidateCount != 0) throw new InvalidOperationException("memslot swap during an active invalidation");
+        Memslots = set;
+        Oracle.MemslotsPublished();
+    }
+
+    /// <summary>The next memslot generation (<c>+ nr_as_ids</c>, one address space on arm64).</summary>
+    public ulong NextGeneration => Memslots.Generation + 1;
+
+    // --- mmu_lock-guarded stage-2 operations -------------------------------------------------------
+
+    /// <summary>Fault-path <c>kvm_pgtable_stage2_map</c>: read lock (write under pKVM) is enough.</summary>
+    public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
+    {
+        RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
+        return Pgt.Map(ipa, size, pfn, prot, mc);
+    }
+
+    /// <summary>Fault-path <c>kvm_pgtable_stage2_relax_perms</c>.</summary>
+    public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot)
+    {
+        RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_relax_perms");
+        return Pgt.RelaxPerms(ipa, prot);
+    }
+
+    /// <summary><c>kvm_pgtable_stage2_mkyoung</c> from <c>handle_access_fault</c>.</summary>
+    public Errno S2Mkyoung(int holder, Ipa ipa)
+    {
+        RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_mkyoung");
+        return Pgt.Mkyoung(ipa);
+    }
+
+    /// <summary><c>kvm_stage2_unmap_range</c>: write lock.</summary>
+    public void S2Unmap(int holder, Ipa ipa, ulong size)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_unmap");
+        Pgt.Unmap(ipa, size);
+    }
+
+    /// <summary><c>kvm_stage2_wp_range</c>: write lock.</summary>
+    public void S2WrProtect(int holder, Ipa ipa, ulong size)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_wrprotect");
+        Pgt.WrProtect(ipa, size);
+    }
+
+    /// <summary><c>kvm_mmu_split_huge_pages</c>: write lock.</summary>
+    public Errno S2Split(int holder, Ipa ipa, ulong size, KvmMmuMemoryCache cache)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_split");
+        return Pgt.Split(ipa, size, cache);
+    }
+
+    /// <summary><c>kvm_age_gfn</c>: <c>test_clear_young</c> with mkold under the write lock.</summary>
+    public bool S2AgeRange(int holder, Ipa ipa, ulong size)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_age_gfn");
+        return Pgt.TestClearYoung(ipa, size, mkold: true);
+    }
+
+    private void RequireLock(int holder, LockMode needed, string what)
+    {
+        var held = MmuLock.ModeOf(holder);
+        if (held == LockMode.Write || held == needed) return;
+        Oracle.Report(ViolationKind.LockViolation, $"{what} by #{holder} holding mmu_lock {held.ToString().ToLowerInvariant()}, needs {needed.ToString().ToLowerInvariant()}");
+    }
+
+    // --- MMU notifier (kvm_main.c) ------------------------------------------------------------------
+
+    /// <summary>
+    /// <c>kvm_mmu_notifier_invalidate_range_start</c> after <c>mn_active_invalidate_count++</c>: under the write
+    /// lock, for every memslot intersecting the HVA range: begin on the first, add the gfn range, unmap it.
+    /// Nothing happens to the sequence or stage 2 when no slot intersects.
+    /// </summary>
+    public void InvalidateRangeStart(int holder, Hva start, Hva end)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_mmu_invalidate_begin");
+        _activeInvalidations.Add((holder, start, end));
+        var first = true;
+        foreach (var (slot, gs, ge) in IntersectingSlots(start, end))
+        {
+            if (first) Notifier.InvalidateBegin();
+            first = false;
+            Notifier.InvalidateRangeAdd(gs, ge);
+            // kvm_unmap_gfn_range -> __unmap_stage2_range
+            Pgt.Unmap(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
+            _ = slot;
+        }
+        Oracle.TouchHva(start, end);
+    }
+
+    /// <summary><c>kvm_mmu_notifier_invalidate_range_end</c>: seq++ then in-progress−1 if any slot intersects.</summary>
+    public void InvalidateRangeEnd(int holder, Hva start, Hva end)
+    {
+        RequireLock(holder, LockMode.Write, "kvm_mmu_invalidate_end");
+        if (IntersectingSlots(start, end).Any()) Notifier.InvalidateEnd();
+        _activeInvalidations.RemoveAll(a => a.Holder == holder && a.Start == start && a.End == end);
+        Oracle.TouchHva(start, end);
+    }
+
+    /// <summary>The slots whose HVA range intersects [start, end), with the clipped gfn range (<c>__kvm_handle_hva_range</c>).</summary>
+    public IEnumerable<(Memslot Slot, Gfn Start, Gfn End)> IntersectingSlots(Hva start, Hva end)
+    {
+        foreach (var slot in Memslots.Slots)
+        {
+            var s = start > slot.UserspaceAddr ? start : slot.UserspaceAddr;
+            var e = end < slot.UserspaceEnd ? end : slot.UserspaceEnd;
+            if (s >= e) continue;
+            yield return (slot, slot.HvaToGfn(s), slot.HvaToGfn(e + (Sizes.PageSize - 1)));
+        }
+    }
+
+    /// <summary>True when an in-progress host invalidation covers <paramref name="hva"/>.</summary>
+    public bool InvalidationCovers(Hva hva)
+    {
+        foreach (var (_, s, e) in _activeInvalidations) if (hva >= s && hva < e) return true;
+        return false;
+    }
+}

@@ -1,0 +1,21 @@
+using ActorKvm.Model.Stage2;
+
+namespace ActorKvm.Model.Vm;
+
+/// <summary>One vCPU's stage-2 fault resources (<c>struct kvm_vcpu_arch</c>): its page-table memory cache.</summary>
+public sealed class Vcpu
+{
+    /// <summary>Creates vCPU <paramref name="index"/>.</summary>
+    public Vcpu(int index)
+    {
+        Index = index;
+        // The memcache is set up at vCPU creation; a fault path that selects it conditionally is bug 157dbc4a321f.
+        MmuPageCache.Init();
+    }
+
+    /// <summary><c>vcpu-&gt;vcpu_idx</c>.</summary>
+    public int Index { get; }
+
+    /// <summary><c>vcpu-&gt;arch.mmu_page_cache</c>.</summary>
+    public KvmMmuMemoryCache MmuPageCache { get; } = new();
+}
