@@ -1,0 +1,24 @@
+namespace ActorKvm.Model.Stage2;
+
+/// <summary>
+/// Callbacks through which an oracle tracks what a <see cref="Stage2PageTable"/> changed, at a cost
+/// proportional to the change. Callbacks run in the middle of an operation: they may read the table
+/// but must not modify it.
+/// </summary>
+public interface IStage2Observer
+{
+    /// <summary>A valid leaf appeared (map, fault-path collapse target, eager split).</summary>
+    void LeafInstalled(in S2Leaf leaf);
+
+    /// <summary>
+    /// A valid leaf disappeared: unmap, break-before-make replacement, table collapse (each leaf of the
+    /// freed tables), block split in the fault path or by eager split, <see cref="Stage2PageTable.Clear"/>.
+    /// </summary>
+    void LeafRemoved(in S2Leaf leaf);
+
+    /// <summary>A leaf changed in place (relax, wrprotect, mkyoung, test_clear_young, software bits only).</summary>
+    void LeafUpdated(in S2Leaf before, in S2Leaf after);
+
+    /// <summary>A map needed a table page from a memcache that was never initialised (kernel fix 157dbc4a321f).</summary>
+    void UninitialisedMemcacheUsed();
+}

@@ -1,0 +1,65 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Model.Stage2;
+
+/// <summary>
+/// <c>struct kvm_mmu_memory_cache</c>: pre-allocated pages the stage-2 walkers take new table pages
+/// from, so a walk under <c>mmu_lock</c> never calls the page allocator. Pages are only counted.
+/// </summary>
+/// <remarks>
+/// A cache starts uninitialised (no objects array, capacity 0). Allocating from it anyway is the bug
+/// fixed by kernel commit 157dbc4a321f; <c>Stage2PageTable.Map</c> reports that to its observer.
+/// </remarks>
+public sealed class KvmMmuMemoryCache
+{
+    /// <summary>False until <see cref="TopUp"/> or <see cref="Init"/> is called (and again after <see cref="Free"/>).</summary>
+    public bool Initialised { get; private set; }
+
+    /// <summary>Pages currently available (<c>nobjs</c>).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Total pages handed to page tables over the cache's life.</summary>
+    public int PagesConsumed { get; private set; }
+
+    /// <summary>When true, <see cref="TopUp"/> cannot add pages and fails with ENOMEM (allocation failure).</summary>
+    public bool FailAllocations { get; set; }
+
+    /// <summary>
+    /// <c>kvm_mmu_topup_memory_cache</c>: initialises the cache, then ensures at least
+    /// <paramref name="min"/> pages are available. Tops up to exactly <paramref name="min"/> (the kernel fills
+    /// to capacity; the difference only changes how often callers top up).
+    /// </summary>
+    /// <returns><see cref="Errno.Ok"/>, or <see cref="Errno.ENOMEM"/> when pages are needed and allocation fails.</returns>
+    public Errno TopUp(int min)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(min);
+        Initialised = true;
+        if (Count >= min) return Errno.Ok; // __kvm_mmu_topup_memory_cache: nothing to do
+        if (FailAllocations) return Errno.ENOMEM;
+        Count = min;
+        return Errno.Ok;
+    }
+
+    /// <summary>Marks the cache initialised without adding pages (<c>mc-&gt;capacity</c> set up).</summary>
+    public void Init() => Initialised = true;
+
+    /// <summary><c>kvm_mmu_free_memory_cache</c>: drops every page and returns the cache to the uninitialised state.</summary>
+    public void Free()
+    {
+        Count = 0;
+        Initialised = false;
+    }
+
+    /// <summary>Consumes one page (<c>kvm_mmu_memory_cache_alloc</c>).</summary>
+    /// <returns>False when the cache is empty.</returns>
+    public bool TryTake()
+    {
+        if (Count == 0) return false;
+        Count--;
+        PagesConsumed++;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"memcache(count={Count}, consumed={PagesConsumed}{(Initialised ? "" : ", uninitialised")})";
+}

@@ -1,0 +1,193 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Model.Stage2;
+
+public sealed partial class Stage2PageTable
+{
+    /// <summary>Largest software-bit value a leaf can carry (bits [58:55]).</summary>
+    public const byte MaxSwBits = 0xF;
+
+    /// <summary>Walk state of one <c>kvm_pgtable_stage2_map</c> call (<c>struct stage2_map_data</c> plus the walk cursor).</summary>
+    private struct MapWalk
+    {
+        public ulong Addr;
+        public ulong Start;
+        public ulong End;
+        public ulong Pfn;
+        public S2Prot Prot;
+        public byte Sw;
+        public KvmMmuMemoryCache? Mc;
+
+        /// <summary><c>stage2_map_walker_phys_addr</c>: the output advances with the address.</summary>
+        public readonly ulong PfnHere => Pfn + ((Addr - Start) >> Sizes.PageShift);
+    }
+
+    /// <summary>
+    /// <c>kvm_pgtable_stage2_map</c> as the fault path calls it (<c>HANDLE_FAULT | SHARED</c>): maps
+    /// <c>[ipa, ipa + size)</c> to frames from <paramref name="pfn"/> with the largest leaves the alignment of
+    /// address, output and remaining size allow, stopping at the first error.
+    /// </summary>
+    /// <param name="ipa">First IPA (aligned down to a page).</param>
+    /// <param name="size">Bytes to map.</param>
+    /// <param name="pfn">Frame mapped at <paramref name="ipa"/>.</param>
+    /// <param name="prot">Permissions and memory-type selector.</param>
+    /// <param name="mc">Memcache for new table pages; null means none may be allocated.</param>
+    /// <returns>
+    /// <see cref="Errno.Ok"/>; <see cref="Errno.EAGAIN"/> when an existing leaf already maps the same output with the
+    /// same attributes, whatever its permissions (the guest re-faults and relaxes); <see cref="Errno.ENOMEM"/> when a
+    /// table page is needed and the memcache is missing, uninitialised or empty; <see cref="Errno.EINVAL"/> for X on
+    /// Device or Normal-NC memory or both memory-type selectors.
+    /// </returns>
+    public Errno Map(Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc) => Map(ipa, size, pfn, prot, mc, 0);
+
+    /// <summary><see cref="Map(Ipa, ulong, Pfn, S2Prot, KvmMmuMemoryCache?)"/> with software bits on the new leaves.</summary>
+    /// <param name="ipa">First IPA (aligned down to a page).</param>
+    /// <param name="size">Bytes to map.</param>
+    /// <param name="pfn">Frame mapped at <paramref name="ipa"/>.</param>
+    /// <param name="prot">Permissions and memory-type selector.</param>
+    /// <param name="mc">Memcache for new table pages; null means none may be allocated.</param>
+    /// <param name="swBits">Software bits (0..<see cref="MaxSwBits"/>), e.g. the nested level hint.</param>
+    /// <returns>As the overload without software bits.</returns>
+    public Errno Map(Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc, byte swBits)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(swBits, MaxSwBits);
+        // stage2_set_prot_attr
+        var memType = prot & (S2Prot.Device | S2Prot.NormalNc);
+        if (memType == (S2Prot.Device | S2Prot.NormalNc)) return Errno.EINVAL;
+        if (memType != 0 && (prot & S2Prot.X) != 0) return Errno.EINVAL;
+
+        var (start, end) = WalkRange(ipa, size);
+        var w = new MapWalk
+        {
+            Addr = start, Start = start, End = end, Pfn = pfn.Value,
+            Prot = prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc), Sw = swBits, Mc = mc,
+        };
+        while (w.Addr < w.End)
+        {
+            var r = MapTable(PgdPage(w.Addr), StartLevel, ref w);
+            if (r != Errno.Ok) return r; // HANDLE_FAULT: -EAGAIN aborts the walk too
+        }
+        return Errno.Ok;
+    }
+
+    /// <summary><c>__kvm_pgtable_walk</c> over one table with the map visitor.</summary>
+    private Errno MapTable(TableNode node, int level, ref MapWalk w)
+    {
+        for (var idx = Index(w.Addr, level); idx < TableNode.PtrsPerTable && w.Addr < w.End; idx++)
+        {
+            var r = MapVisit(node, idx, level, ref w);
+            if (r != Errno.Ok) return r;
+        }
+        return Errno.Ok;
+    }
+
+    /// <summary><c>__kvm_pgtable_visit</c> with <c>stage2_map_walker</c> (TABLE_PRE and LEAF visits).</summary>
+    private Errno MapVisit(TableNode node, int idx, int level, ref MapWalk w)
+    {
+        ref var e = ref node.Entries[idx];
+        if (e.Table is { } table)
+        {
+            // stage2_map_walk_table_pre: collapse the table when a leaf fits here, else descend
+            if (!LeafAllowed(level, ref w)) return MapTable(table, level + 1, ref w);
+        }
+        else
+        {
+            // stage2_map_walk_leaf
+            if (!LeafAllowed(level, ref w)) return SplitForMap(node, idx, level, ref w);
+        }
+        var r = TryLeaf(node, idx, level, ref w);
+        if (r == Errno.Ok) w.Addr = AlignDown(w.Addr, level) + Sizes.LevelSize(level);
+        return r;
+    }
+
+    /// <summary>
+    /// <c>stage2_leaf_mapping_allowed</c> / <c>kvm_block_mapping_supported</c>: blocks from level 1, address
+    /// and output aligned to the level's granule, and at least one granule left to map.
+    /// </summary>
+    private static bool LeafAllowed(int level, ref MapWalk w)
+    {
+        if (level < MinBlockLevel) return false;
+        var granule = Sizes.LevelSize(level);
+        if (granule > w.End - w.Addr) return false;
+        if ((w.PfnHere & ((granule >> Sizes.PageShift) - 1)) != 0) return false;
+        return (w.Addr & (granule - 1)) == 0;
+    }
+
+    /// <summary><c>stage2_map_walker_try_leaf</c>: installs the leaf at an entry where one is allowed.</summary>
+    private Errno TryLeaf(TableNode node, int idx, int level, ref MapWalk w)
+    {
+        ref var e = ref node.Entries[idx];
+        var leafAddr = w.Addr; // aligned: LeafAllowed checked it
+        var fresh = S2Entry.MakeLeaf(w.PfnHere, w.Prot, young: true, w.Sw); // stage2_set_prot_attr sets AF
+
+        if (e.Leaf)
+        {
+            var sameOutput = e.Pfn == fresh.Pfn && MemBits(e.Prot) == MemBits(fresh.Prot) && e.Young;
+            // stage2_pte_needs_update: only R/W/XN differ (or nothing) -> leave it to relax_perms
+            if (sameOutput && e.Sw == fresh.Sw) return Errno.EAGAIN;
+            var old = e.ToLeaf(leafAddr, level);
+            if (sameOutput && e.Prot == fresh.Prot)
+            {
+                // only software bits differ: stored in place, no break-before-make
+                e.Sw = fresh.Sw;
+                Observer?.LeafUpdated(old, old with { SwBits = fresh.Sw });
+                return Errno.Ok;
+            }
+            // stage2_try_break_pte + stage2_make_pte
+            e = fresh;
+            Observer?.LeafRemoved(old);
+            Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
+            return Errno.Ok;
+        }
+
+        if (e.Table is { } table)
+        {
+            // table -> block collapse: break the table entry, install the leaf, free the detached tables.
+            // Leaves under the old table are reported before the new leaf so an observer never sees overlap.
+            e = fresh;
+            FreeTable(table, level + 1, leafAddr);
+            Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
+            return Errno.Ok;
+        }
+
+        e = fresh;
+        node.Live++;
+        Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
+        return Errno.Ok;
+    }
+
+    /// <summary>
+    /// The -E2BIG half of <c>stage2_map_walk_leaf</c>: the request is smaller than this level's granule, so the
+    /// entry (invalid or a block) becomes an empty table taken from the memcache and the walk descends. The rest of
+    /// an old block is dropped and faulted back lazily; eager <see cref="Split"/> preserves it instead.
+    /// </summary>
+    private Errno SplitForMap(TableNode node, int idx, int level, ref MapWalk w)
+    {
+        if (level == LastLevel) throw new InvalidOperationException("no leaf allowed at the last level"); // WARN_ON in the kernel
+        var mc = w.Mc;
+        if (mc is null) return Errno.ENOMEM;
+        if (!mc.Initialised)
+        {
+            Observer?.UninitialisedMemcacheUsed();
+            return Errno.ENOMEM;
+        }
+        if (!mc.TryTake()) return Errno.ENOMEM;
+
+        ref var e = ref node.Entries[idx];
+        var table = NewTable();
+        if (e.Leaf)
+        {
+            var old = e.ToLeaf(AlignDown(w.Addr, level), level);
+            e = new S2Entry { Table = table };
+            Observer?.LeafRemoved(old);
+        }
+        else
+        {
+            e = new S2Entry { Table = table };
+            node.Live++;
+        }
+        return MapTable(table, level + 1, ref w);
+    }
+
+    private static S2Prot MemBits(S2Prot prot) => prot & (S2Prot.Device | S2Prot.NormalNc);
+}
