@@ -1,0 +1,18 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Engine.Scenarios.Definition;
+
+/// <summary>The VMM reads the value at an HVA (<c>host-read</c>; <c>expect.value</c>).</summary>
+/// <param name="Index">Position in the steps list.</param>
+/// <param name="Path">Key path, e.g. <c>steps[3]</c>.</param>
+/// <param name="Id">The step's id, or null.</param>
+/// <param name="PauseAt">Phase to pause after, or null.</param>
+/// <param name="Async">Start without waiting.</param>
+/// <param name="Expect">The step's expectations.</param>
+/// <param name="Hva">The address.</param>
+public sealed record HostReadStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva)
+    : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
+{
+    /// <inheritdoc/>
+    public override string Op => "host-read";
+}

@@ -1,0 +1,33 @@
+using ActorKvm.Engine.Scenarios.Execution;
+
+namespace ActorKvm.Stress.Cli;
+
+/// <summary>What the verbs need from the outside world, injectable so tests can run them in-process.</summary>
+/// <param name="FindEngine">Executor factory by engine name (null when not available).</param>
+/// <param name="CurrentDirectory">Where the repository root search starts.</param>
+internal sealed record CliContext(Func<string, Func<IScenarioExecutor>?> FindEngine, string CurrentDirectory)
+{
+    public static CliContext Default => new(ScenarioExecutors.Find, Environment.CurrentDirectory);
+
+    /// <summary>The folder holding ActorKvm.sln, walking up from the current directory; else the current directory.</summary>
+    public string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(CurrentDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "ActorKvm.sln"))) return dir.FullName;
+            return CurrentDirectory;
+        }
+    }
+
+    /// <summary>The shipped scenarios folder, shown relative to the current directory when inside it.</summary>
+    public string DefaultScenariosDirectory
+    {
+        get
+        {
+            var full = Path.Combine(RepositoryRoot, "scenarios");
+            var rel = Path.GetRelativePath(CurrentDirectory, full);
+            return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? full : rel;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using ActorKvm.Stress.Verbs;
+
+namespace ActorKvm.Stress.Cli;
+
+/// <summary>
+/// Builds the command tree and runs it. Parse errors are reported by us as one line (never
+/// System.CommandLine's error-plus-help dump); help is printed only for <c>--help</c>.
+/// </summary>
+internal static class CommandLine
+{
+    public static int Run(string[] args, CliIo io, CliContext context)
+    {
+        var common = new CommonOptions();
+        var root = new RootCommand("actorkvm: an Akka.NET model of the arm64 KVM stage-2 fault path");
+        common.AddTo(root);
+        DefaultVerb.Configure(root, common, io, context);
+        root.Add(CheckVerb.Create(common, io, context));
+        root.Add(ScenariosVerb.Create(common, io, context));
+        root.Add(BugsVerb.Create(common, io));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+            return UserError(io, OneLine(parsed.Errors[0].Message));
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliUserError e)
+        {
+            return UserError(io, e.Message);
+        }
+    }
+
+    private static int UserError(CliIo io, string message)
+    {
+        io.Err.WriteLine($"actorkvm: error: {message}");
+        return ExitCodes.BadInput;
+    }
+
+    /// <summary>"Unrecognized command or argument 'x'." → "unrecognized command or argument 'x'".</summary>
+    private static string OneLine(string message)
+    {
+        var s = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+        return s.Length > 0 && char.IsUpper(s[0]) && (s.Length == 1 || !char.IsUpper(s[1])) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
+    }
+}

@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace ActorKvm.Stress.Cli;
+
+/// <summary>Options every verb accepts (<c>--json</c>, <c>--quiet</c>, <c>--config</c>), declared once on the root.</summary>
+internal sealed class CommonOptions
+{
+    public Option<bool> Json { get; } = new("--json") { Description = "Machine-readable output on stdout (one JSON object); human text goes to stderr", Recursive = true };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress display", Recursive = true };
+    public Option<string?> Config { get; } = new("--config") { Description = "An extra HOCON file layered over akka.hocon", Recursive = true, HelpName = "FILE" };
+
+    public void AddTo(Command root)
+    {
+        root.Add(Json);
+        root.Add(Quiet);
+        root.Add(Config);
+    }
+
+    /// <summary>Checks the common values; <c>--config</c> must name an existing file.</summary>
+    public (bool Json, bool Quiet, string? Config) Read(ParseResult r)
+    {
+        var config = r.GetValue(Config);
+        if (config is not null && !File.Exists(config)) throw new CliUserError($"--config: no such file: {config}");
+        return (r.GetValue(Json), r.GetValue(Quiet), config);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ActorKvm.Stress.Output;
+
+/// <summary>Writes one indented JSON object to a text writer.</summary>
+internal static class JsonOut
+{
+    public static void Write(TextWriter to, Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        to.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    public static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+}
