@@ -17,7 +17,7 @@ public static class ScenarioExecutors
     public static IReadOnlyList<string> EngineNames { get; } = [ModelEngine, ActorsEngine];
 
     /// <summary>Factory of the pure-model executor; null until that engine registers.</summary>
-    public static Func<IScenarioExecutor>? Model { get; set; }
+    public static Func<IScenarioExecutor>? Model { get; set; } = () => new ModelScenarioExecutor();
 
     /// <summary>Factory of the actor-engine executor; null until that engine registers.</summary>
     public static Func<IScenarioExecutor>? Actors { get; set; }

@@ -1,0 +1,103 @@
+using ActorKvm.Engine.Scenarios.Definition;
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Scenarios.Execution;
+
+/// <summary>Compares a finished step, or the final state, with what the scenario expects.</summary>
+public static class ExpectationChecker
+{
+    /// <summary>Checks a finished step's <c>expect</c>; null when everything holds.</summary>
+    public static ScenarioFailure? CheckStep(Kvm kvm, StepSpec step, Activity act)
+    {
+        var e = step.Expect;
+        if (e.IsEmpty) return null;
+        switch (act)
+        {
+            case GuestAccess a:
+                return Compare(e, StepExpect.ResultKey, e.Result, a.Exit.Name)
+                    ?? Compare(e, StepExpect.FaultsKey, e.Faults is null ? null : List(e.Faults), List(a.Faults.Select(f => f.Name())))
+                    ?? Compare(e, StepExpect.ValueKey, e.Value?.ToString(), a.ReadValue.ToString())
+                    ?? CheckLeaf(kvm, e, a.Gpa);
+            case HostOperation h:
+                return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName());
+            case HostAccess h:
+                return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName())
+                    ?? Compare(e, StepExpect.ValueKey, e.Value?.ToString(), h.Value.ToString());
+            case AgeOperation g:
+                return Compare(e, StepExpect.YoungKey, Bool(e.Young), Bool(g.Young));
+            case MemslotUpdate m:
+                return Compare(e, StepExpect.ResultKey, e.Result, m.Result.ToScenarioName());
+            case DirtyLogIoctl d:
+                return Compare(e, StepExpect.ResultKey, e.Result, d.Result.ToScenarioName())
+                    ?? Compare(e, StepExpect.PagesKey, e.Pages is null ? null : List(e.Pages.Select(p => p.ToString())), List(d.Pages.Select(p => p.ToString())));
+        }
+        return null;
+    }
+
+    /// <summary>Compares the leaf mapping <paramref name="gpa"/> (keys mapped, size, perms, memtype, young).</summary>
+    public static ScenarioFailure? CheckLeaf(Kvm kvm, StepExpect e, Ipa gpa) =>
+        CheckLeaf(kvm, gpa, e.Mapped, e.Size, e.Perms, e.MemType, e.Young, e.KeyPath);
+
+    /// <summary>Compares the leaf mapping <paramref name="gpa"/> against optional expectations.</summary>
+    public static ScenarioFailure? CheckLeaf(Kvm kvm, Ipa gpa, bool? mapped, ulong? size, S2Prot? perms, MemType? memType, bool? young, Func<string, string> keyPath)
+    {
+        var walk = gpa.Value < kvm.Pgt.IpaSize ? kvm.Pgt.GetLeaf(gpa) : default;
+        var leaf = walk.Leaf;
+        return Compare(keyPath, StepExpect.MappedKey, Bool(mapped), Bool(walk.Valid))
+            ?? Compare(keyPath, StepExpect.SizeKey, size is { } s ? Sizes.Format(s) : null, walk.Valid ? Sizes.Format(leaf.Size) : "unmapped")
+            ?? Compare(keyPath, StepExpect.PermsKey, perms?.FormatPerms(), walk.Valid ? leaf.Prot.FormatPerms() : "unmapped")
+            ?? Compare(keyPath, StepExpect.MemTypeKey, memType is { } m ? MemTypeName(m) : null, walk.Valid ? MemTypeName(leaf.MemType) : "unmapped")
+            ?? Compare(keyPath, StepExpect.YoungKey, Bool(young), walk.Valid ? Bool(leaf.Young) : "unmapped");
+    }
+
+    /// <summary>Checks the final <c>expect</c>.</summary>
+    public static ScenarioFailure? CheckFinal(Kvm kvm, FinalExpect e)
+    {
+        if (e.RefcountsBalanced is { } balanced && balanced != (kvm.OutstandingFaultRefs == 0))
+            return new ScenarioFailure(FinalExpect.KeyPath("refcounts-balanced"), Bool(balanced), $"{Bool(!balanced)} ({kvm.OutstandingFaultRefs} fault reference(s) outstanding)");
+        foreach (var s in e.Stage2)
+        {
+            var f = CheckLeaf(kvm, s.Gpa, s.Mapped, s.Size, s.Perms, s.MemType, s.Young, s.KeyPath);
+            if (f is not null) return f;
+        }
+        foreach (var d in e.Dirty)
+        {
+            var slot = kvm.Memslots.ById(d.Slot);
+            var actual = slot?.DirtyBitmap?.SetOffsets() ?? [];
+            var f = Compare(d.KeyPath, StepExpect.PagesKey, List(d.Pages.Select(p => p.ToString())), List(actual.Select(p => p.ToString())));
+            if (f is not null) return f;
+        }
+        return null;
+    }
+
+    /// <summary>Checks a list of violation names against <c>violations</c> (exact set) and <c>violations-include</c>.</summary>
+    public static ScenarioFailure? CheckViolations(IReadOnlyList<string>? exact, IReadOnlyList<string>? include, IReadOnlyList<string> actual, Func<string, string> keyPath)
+    {
+        var distinct = actual.Distinct().ToList();
+        if (include is not null)
+        {
+            var missing = include.Where(n => !distinct.Contains(n)).ToList();
+            if (missing.Count > 0) return new ScenarioFailure(keyPath(StepExpect.ViolationsIncludeKey), List(include), List(distinct));
+            if (exact is null) return null;
+        }
+        var want = (exact ?? []).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var got = distinct.OrderBy(n => n, StringComparer.Ordinal).ToList();
+        return want.SequenceEqual(got) ? null : new ScenarioFailure(keyPath(StepExpect.ViolationsKey), List(want), List(got));
+    }
+
+    /// <summary>The scenario spelling of a memory type.</summary>
+    public static string MemTypeName(MemType m) => m switch { MemType.NormalNc => "normal-nc", MemType.Device => "device", _ => "normal" };
+
+    private static ScenarioFailure? Compare(StepExpect e, string key, string? expected, string? actual) => Compare(e.KeyPath, key, expected, actual);
+
+    private static ScenarioFailure? Compare(Func<string, string> keyPath, string key, string? expected, string? actual) =>
+        expected is null || expected == actual ? null : new ScenarioFailure(keyPath(key), expected, actual ?? "none");
+
+    private static string? Bool(bool? b) => b is null ? null : b.Value ? "true" : "false";
+
+    private static string List(IEnumerable<string> items) => "[" + string.Join(", ", items) + "]";
+}
