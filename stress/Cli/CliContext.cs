@@ -26,6 +26,8 @@ internal sealed record CliContext(Func<string, Func<IScenarioExecutor>?> FindEng
         get
         {
             var full = Path.Combine(RepositoryRoot, "scenarios");
+            // Relative display only when it resolves the same way for the process (tests pass another directory).
+            if (Path.GetFullPath(CurrentDirectory) != Path.GetFullPath(Environment.CurrentDirectory)) return full;
             var rel = Path.GetRelativePath(CurrentDirectory, full);
             return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? full : rel;
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ActorKvm.Stress.Verbs;
 
 namespace ActorKvm.Stress.Cli;
@@ -22,6 +23,8 @@ internal static class CommandLine
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
             return UserError(io, OneLine(parsed.Errors[0].Message));
+        if (UnknownOption(parsed) is { } unknown)
+            return UserError(io, $"unrecognized option '{unknown}'");
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });
@@ -30,6 +33,20 @@ internal static class CommandLine
         {
             return UserError(io, e.Message);
         }
+    }
+
+    /// <summary>
+    /// A variadic argument (<c>check FILE...</c>) swallows unknown options as values; catch them so a
+    /// typo is an error, not a "no such file". Values after <c>--</c> are taken literally.
+    /// </summary>
+    private static string? UnknownOption(ParseResult parsed)
+    {
+        foreach (var token in parsed.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash) return null;
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-') return token.Value;
+        }
+        return null;
     }
 
     private static int UserError(CliIo io, string message)

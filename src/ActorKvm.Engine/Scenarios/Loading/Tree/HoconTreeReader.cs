@@ -29,8 +29,7 @@ internal static class HoconTreeReader
         worker.Start();
         if (!worker.Join(ParseTimeout))
             throw new ScenarioParseException("", $"parse timed out after {ParseTimeout.TotalSeconds:0.#} s (malformed HOCON?)");
-        if (failure is not null)
-            throw new ScenarioParseException("", "invalid HOCON: " + OneLine(failure.Message));
+        if (failure is not null) throw Describe(failure, text);
         if (root is null || !root.IsObject())
             return new SObject([]);
         return Convert(root, "");
@@ -70,5 +69,23 @@ internal static class HoconTreeReader
         return new SObject(members);
     }
 
-    private static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+    /// <summary>
+    /// Akka reports "Unknown token at position 282:" followed by the whole source and a caret line;
+    /// turn the position into a line number and drop the echo.
+    /// </summary>
+    private static ScenarioParseException Describe(Exception failure, string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(failure.Message, @"^(.*?) at position (\d+)");
+        if (m.Success && int.TryParse(m.Groups[2].Value, out var pos))
+        {
+            var line = 1 + text.AsSpan(0, Math.Min(pos, text.Length)).Count('\n');
+            return new ScenarioParseException($"line {line}", "invalid HOCON: " + m.Groups[1].Value.ToLowerInvariant());
+        }
+        var message = OneLine(failure.Message);
+        return new ScenarioParseException("", "invalid HOCON: " + (message.Length > 200 ? message[..200] + "..." : message));
+    }
+
+    /// <summary>Akka's messages span lines and pad a caret marker with spaces; keep one compact line.</summary>
+    private static string OneLine(string s) =>
+        string.Join(' ', s.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd(' ', '^');
 }

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using static ActorKvm.Tests.Cli.CliHarness;
+
+namespace ActorKvm.Tests.Cli;
+
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Theory]
+    [InlineData("check", "--frobnicate", "x.hocon")]
+    [InlineData("teleport")]
+    [InlineData("check")]
+    [InlineData("check", "x.hocon", "--trace")]
+    [InlineData("scenarios", "a", "b")]
+    public void UserErrors_AreExactlyOneErrorLine_Exit2(params string[] args)
+    {
+        var (code, stdout, stderr) = _cli.Run(args);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(Lines(stderr));
+        Assert.StartsWith("actorkvm: error: ", line);
+    }
+
+    [Fact]
+    public void UnknownOption_NamesTheOption()
+    {
+        var (_, _, stderr) = _cli.Run("check", "--frobnicate", "x.hocon");
+        Assert.Contains("--frobnicate", stderr);
+    }
+
+    [Fact]
+    public void Help_PrintsUsageOnStdout_Exit0()
+    {
+        var (code, stdout, stderr) = _cli.Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("check", stdout);
+        Assert.Contains("scenarios", stdout);
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void Bugs_ListsTheCatalog_Exit0()
+    {
+        var (code, stdout, _) = _cli.Run("bugs");
+        Assert.Equal(0, code);
+        Assert.Contains("0 bug switches", stdout);
+        var (jsonCode, json, _) = _cli.Run("bugs", "--json");
+        Assert.Equal(0, jsonCode);
+        Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("bugs").GetArrayLength());
+    }
+
+    [Fact]
+    public void Scenarios_ListsNamesAndDescriptionsOfTheShippedDirectory_Exit0()
+    {
+        _cli.Write("scenarios/a.hocon", "name = alpha\ndescription = \"first one\"");
+        _cli.Write("scenarios/b.hocon", "name = be");
+        var (code, stdout, _) = _cli.Run("scenarios");
+        Assert.Equal(0, code);
+        Assert.Equal(["alpha  first one", "be", "2 scenarios"], Lines(stdout));
+    }
+
+    [Fact]
+    public void Scenarios_OfAGivenDirectory_AsJson()
+    {
+        var file = _cli.Write("other/a.hocon", "name = alpha\ndescription = \"first one\"");
+        var (code, stdout, _) = _cli.Run("scenarios", Path.Combine(_cli.Root, "other"), "--json");
+        Assert.Equal(0, code);
+        var s = JsonDocument.Parse(stdout).RootElement.GetProperty("scenarios")[0];
+        Assert.Equal(("alpha", "first one", file), (s.GetProperty("name").GetString(), s.GetProperty("description").GetString(), s.GetProperty("file").GetString()));
+    }
+
+    [Fact]
+    public void Scenarios_OfAMissingDirectory_IsOneLineError_Exit2()
+    {
+        var (code, _, stderr) = _cli.Run("scenarios", "/no/such/dir");
+        Assert.Equal(2, code);
+        Assert.Equal(["actorkvm: error: no such directory: /no/such/dir"], Lines(stderr));
+    }
+}
