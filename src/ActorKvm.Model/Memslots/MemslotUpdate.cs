@@ -49,9 +49,11 @@ public sealed class MemslotUpdate : Activity
             }
             case Stage.Invalidate:
             {
+                // Leaves of the old slot may linger until the flush (invariant 7a), including ones installed by
+                // faults that looked the valid slot up before the swap.
+                Kvm.Oracle.FlushPending(_old!.Id, true);
                 var w = Swap(Kvm.Memslots.With(_old!.With(invalid: true), Kvm.NextGeneration));
                 if (w is not null) return w.Value;
-                Kvm.Oracle.FlushPending(_old!.Id, true);
                 _stage = Stage.Flush;
                 return StepResult.Progress(MemslotOpPhase.SlotInvalidated.Name());
             }

@@ -67,8 +67,9 @@ public sealed class Kvm
     public void PublishMemslots(MemslotSet set)
     {
         if (Notifier.MnActiveInvalidateCount != 0) throw new InvalidOperationException("memslot swap during an active invalidation");
+        var before = Memslots;
         Memslots = set;
-        Oracle.MemslotsPublished();
+        Oracle.MemslotsPublished(before, set);
     }
 
     /// <summary>The next memslot generation (<c>+ nr_as_ids</c>, one address space on arm64).</summary>
