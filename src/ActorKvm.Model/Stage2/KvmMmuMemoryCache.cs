@@ -15,6 +15,9 @@ public sealed class KvmMmuMemoryCache
     /// <summary>False until <see cref="TopUp"/> or <see cref="Init"/> is called (and again after <see cref="Free"/>).</summary>
     public bool Initialised { get; private set; }
 
+    /// <summary><c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c> on arm64.</summary>
+    public const int Capacity = 40;
+
     /// <summary>Pages currently available (<c>nobjs</c>).</summary>
     public int Count { get; private set; }
 
@@ -36,7 +39,9 @@ public sealed class KvmMmuMemoryCache
         Initialised = true;
         if (Count >= min) return Errno.Ok; // __kvm_mmu_topup_memory_cache: nothing to do
         if (FailAllocations) return Errno.ENOMEM;
-        Count = min;
+        // __kvm_mmu_topup_memory_cache fills to capacity once below min, so later faults that skip the
+        // top-up (permission faults) still find pages.
+        Count = Math.Max(min, Capacity);
         return Errno.Ok;
     }
 
