@@ -15,8 +15,14 @@ public sealed class KvmMmuMemoryCache
     /// <summary>False until <see cref="TopUp"/> or <see cref="Init"/> is called (and again after <see cref="Free"/>).</summary>
     public bool Initialised { get; private set; }
 
-    /// <summary><c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c> on arm64.</summary>
-    public const int Capacity = 40;
+    /// <summary><c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c> on arm64: the default capacity.</summary>
+    public const int DefaultCapacity = 40;
+
+    /// <summary>Creates a cache of <paramref name="capacity"/> pages (<c>mc-&gt;capacity</c>).</summary>
+    public KvmMmuMemoryCache(int capacity = DefaultCapacity) => Capacity = capacity;
+
+    /// <summary>How many pages a top-up fills the cache to.</summary>
+    public int Capacity { get; }
 
     /// <summary>Pages currently available (<c>nobjs</c>).</summary>
     public int Count { get; private set; }

@@ -17,7 +17,7 @@ public class KvmMmuMemoryCacheTests
     [Fact]
     public void TopUp_InitialisesAndGuaranteesMinPages()
     {
-        var mc = new KvmMmuMemoryCache();
+        var mc = new KvmMmuMemoryCache(capacity: 3);
         Assert.Equal(Errno.Ok, mc.TopUp(3));
         Assert.True(mc.Initialised);
         Assert.Equal(3, mc.Count);
@@ -25,6 +25,19 @@ public class KvmMmuMemoryCacheTests
         Assert.Equal(Errno.Ok, mc.TopUp(1));
         Assert.Equal(2, mc.Count);
         Assert.Equal(1, mc.PagesConsumed);
+    }
+
+    // __kvm_mmu_topup_memory_cache: once below min it fills to capacity (40 on arm64), so later permission
+    // faults that skip the top-up still find pages.
+    [Fact]
+    public void TopUpBelowMin_FillsToCapacity()
+    {
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(2));
+        Assert.Equal(KvmMmuMemoryCache.DefaultCapacity, mc.Count);
+        for (var i = 0; i < KvmMmuMemoryCache.DefaultCapacity - 1; i++) Assert.True(mc.TryTake());
+        Assert.Equal(Errno.Ok, mc.TopUp(1)); // at min: nothing to do
+        Assert.Equal(1, mc.Count);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ internal static class S2
 
     public static KvmMmuMemoryCache Cache(int pages)
     {
-        var mc = new KvmMmuMemoryCache();
+        var mc = new KvmMmuMemoryCache(capacity: pages);
         Assert.Equal(Errno.Ok, mc.TopUp(pages));
         return mc;
     }
