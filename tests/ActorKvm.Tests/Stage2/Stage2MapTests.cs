@@ -302,4 +302,31 @@ public class Stage2MapTests
         Assert.Equal(Errno.Ok, pgt.Map(Ipa(0x5abc), K4, Pfn(9), S2Prot.R, Cache(4)));
         Assert.Equal(Ipa(0x5000), Assert.Single(Leaves(pgt)).Ipa);
     }
+
+    [Fact]
+    public void MapBlockInside1GBlock_SplitsToEmptyTableOfTheNextLevel()
+    {
+        var (pgt, obs) = Table();
+        Assert.Equal(Errno.Ok, pgt.Map(Ipa(G1), G1, Pfn(0x40000), S2Prot.R, null));
+        obs.Reset();
+        var mc = Cache(4);
+        Assert.Equal(Errno.Ok, pgt.Map(Ipa(G1 + 3 * M2), M2, Pfn(0x40600), S2Prot.RW, mc));
+        Assert.Equal(1, mc.PagesConsumed);
+        Assert.Single(obs.Removed);
+        Assert.Equal(new S2Leaf(Ipa(G1 + 3 * M2), 2, Pfn(0x40600), S2Prot.RW, true, 0), Assert.Single(Leaves(pgt)));
+        Assert.Equal(new S2Walk(false, 2, default), pgt.GetLeaf(Ipa(G1)));
+    }
+
+    [Fact]
+    public void MapAcrossConcatenatedPgdPages_ContinuesIntoTheNextPage()
+    {
+        var (pgt, _) = Table(40); // two start-level pages of 512 GiB each
+        var boundary = 512 * G1;
+        Assert.Equal(Errno.Ok, pgt.Map(Ipa(boundary - K4), 2 * K4, Pfn(0x10), S2Prot.R, Cache(4)));
+        Assert.Equal(Pfn(0x10), pgt.GetLeaf(Ipa(boundary - K4)).Leaf.Pfn);
+        Assert.Equal(Pfn(0x11), pgt.GetLeaf(Ipa(boundary)).Leaf.Pfn);
+        Assert.Equal(4, pgt.LiveTablePages);
+        pgt.Unmap(Ipa(boundary - K4), 2 * K4);
+        Assert.Equal(0, pgt.LiveTablePages);
+    }
 }

@@ -18,9 +18,9 @@ public class Stage2ObserverTests
         var mc = new KvmMmuMemoryCache();
         var sizes = new[] { K4, K4, K4, 3 * K4, M2, M2 + K4, 2 * M2 };
         var perms = new[] { S2Prot.R, S2Prot.RW, S2Prot.RWX, S2Prot.RW | S2Prot.Device };
-        // a 4 GiB window (at the top of a 32-bit space) keeps operations colliding
+        // a 2 GiB window keeps operations colliding
         ulong Addr() => (ulong)rng.Next(0, 4 * 512) * M2 / 2 + (ulong)rng.Next(0, 4) * K4;
-        for (var step = 0; step < 3000; step++)
+        for (var step = 0; step < 2000; step++)
         {
             var ipa = Ipa(Addr() & (pgt.IpaSize - 1) & ~(K4 - 1));
             var size = Math.Min(sizes[rng.Next(sizes.Length)], pgt.IpaSize - ipa.Value);
@@ -44,7 +44,7 @@ public class Stage2ObserverTests
                     pgt.Split(ipa, size, split);
                     break;
             }
-            if (step % 100 == 0) Assert.Equal(obs.Shadow.Values, Leaves(pgt));
+            if (step % 250 == 0) Assert.Equal(obs.Shadow.Values, Leaves(pgt));
         }
         Assert.Equal(obs.Shadow.Values, Leaves(pgt));
         foreach (var leaf in obs.Shadow.Values)
