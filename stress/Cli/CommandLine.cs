@@ -19,6 +19,7 @@ internal static class CommandLine
         root.Add(CheckVerb.Create(common, io, context));
         root.Add(ScenariosVerb.Create(common, io, context));
         root.Add(BugsVerb.Create(common, io));
+        root.Add(RunVerb.Create(common, io));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

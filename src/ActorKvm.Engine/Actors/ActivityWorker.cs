@@ -6,43 +6,84 @@ using Akka.Actor;
 namespace ActorKvm.Engine.Actors;
 
 /// <summary>
-/// The common body of the actors that run model activities (vCPUs, the MMU notifier, the memslot manager):
-/// one <see cref="StepRequested"/> runs exactly one phase, so every phase boundary is a message boundary.
-/// Actors stay thin: the rules are in the model; this only moves phases and lock waits between actors.
-/// Model state is shared by all actors of a VM, so each phase runs inside the VM's gate (the actor engine's
-/// equivalent of one CPU executing one phase); what the kernel does without a lock is still its own phase.
+/// The common body of the actors that run model activities (vCPUs, the MMU notifier, the memslot manager).
+/// Every phase is its own message turn, so anything may happen between two phases. Two ways in:
+/// <see cref="StepRequested"/> runs exactly one phase and replies (a scripted driver or a test is the gate), and
+/// <see cref="RunRequested"/> runs the activity to completion on its own: a lock wait parks it until the lock
+/// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>.
+/// Actors stay thin: every rule is in the model.
 /// </summary>
 public abstract class ActivityWorker : ReceiveActor
 {
+    private readonly Dictionary<int, IActorRef> _replyTo = [];
+    private readonly Dictionary<int, Activity> _lockWaiters = [];
+    private readonly List<Activity> _progressWaiters = [];
+
     /// <summary>Creates the worker.</summary>
-    protected ActivityWorker(Kvm kvm, IActorRef mmuLock)
+    protected ActivityWorker(VmGate gate, IActorRef mmuLock, IActorRef vm)
     {
-        Kvm = kvm;
+        Gate = gate;
         MmuLock = mmuLock;
-        Receive<StepRequested>(OnStepRequested);
-        Receive<LockAvailable>(_ => { }); // the scenario driver retries waiters itself, in wait order
+        Vm = vm;
+        Receive<StepRequested>(r =>
+        {
+            var result = RunPhase(r.Activity, selfDriven: false);
+            Sender.Tell(new StepCompleted(r.Activity.Id, result));
+        });
+        Receive<RunRequested>(r =>
+        {
+            _replyTo[r.Activity.Id] = r.ReplyTo;
+            Self.Tell(new PhaseContinued(r.Activity));
+        });
+        Receive<PhaseContinued>(c => RunPhase(c.Activity, selfDriven: true));
+        Receive<LockAvailable>(m =>
+        {
+            if (_lockWaiters.Remove(m.Holder, out var act)) Self.Tell(new PhaseContinued(act));
+        });
+        Receive<ProgressMade>(_ =>
+        {
+            foreach (var act in _progressWaiters) Self.Tell(new PhaseContinued(act));
+            _progressWaiters.Clear();
+        });
     }
 
-    /// <summary>The VM model.</summary>
-    protected Kvm Kvm { get; }
+    /// <summary>The VM's model gate.</summary>
+    protected VmGate Gate { get; }
     /// <summary>The <c>mmu_lock</c> actor.</summary>
     protected IActorRef MmuLock { get; }
+    /// <summary>The VM actor.</summary>
+    protected IActorRef Vm { get; }
 
-    private void OnStepRequested(StepRequested req)
+    private StepResult RunPhase(Activity act, bool selfDriven)
     {
-        var act = req.Activity;
-        StepResult result;
-        bool lockQueued;
-        lock (Kvm)
-        {
-            result = act.Step();
-            Kvm.Oracle.Check();
-            lockQueued = Kvm.MmuLock.Queue.Count > 0;
-        }
+        var (result, lockQueued, epoch) = Gate.Step(act);
         if (result.Status == StepStatus.Blocked && result.Wait is { Lock: not LockMode.None } w)
+        {
+            if (selfDriven) _lockWaiters[act.Id] = act;
             MmuLock.Tell(new LockRequested(act.Id, w.Lock));
+        }
         else if (lockQueued)
+        {
             MmuLock.Tell(new LockReleased(act.Id)); // the lock may have moved: let the next waiter know
-        Sender.Tell(new StepCompleted(act.Id, result));
+        }
+        if (!selfDriven) return result;
+
+        switch (result.Status)
+        {
+            case StepStatus.Progressed:
+                Self.Tell(new PhaseContinued(act));
+                break;
+            case StepStatus.Blocked when result.Wait is not { Lock: not LockMode.None }:
+                _progressWaiters.Add(act);
+                Vm.Tell(new ProgressAwaited(epoch));
+                break;
+            case StepStatus.Done:
+                if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(new ActivityFinished(act));
+                Vm.Tell(ProgressMadeMessage);
+                break;
+        }
+        return result;
     }
+
+    private static readonly ProgressMade ProgressMadeMessage = new();
 }

@@ -10,8 +10,8 @@ namespace ActorKvm.Engine.Actors;
 public sealed class MemslotManagerActor : ActivityWorker
 {
     /// <summary>Creates the memslot manager.</summary>
-    public MemslotManagerActor(Kvm kvm, IActorRef mmuLock) : base(kvm, mmuLock) { }
+    public MemslotManagerActor(VmGate gate, IActorRef mmuLock, IActorRef vm) : base(gate, mmuLock, vm) { }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, IActorRef mmuLock) => Akka.Actor.Props.Create(() => new MemslotManagerActor(kvm, mmuLock));
+    public static Props Props(VmGate gate, IActorRef mmuLock, IActorRef vm) => Akka.Actor.Props.Create(() => new MemslotManagerActor(gate, mmuLock, vm));
 }

@@ -11,8 +11,8 @@ namespace ActorKvm.Engine.Actors;
 public sealed class MmuNotifierActor : ActivityWorker
 {
     /// <summary>Creates the notifier actor.</summary>
-    public MmuNotifierActor(Kvm kvm, IActorRef mmuLock) : base(kvm, mmuLock) { }
+    public MmuNotifierActor(VmGate gate, IActorRef mmuLock, IActorRef vm) : base(gate, mmuLock, vm) { }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, IActorRef mmuLock) => Akka.Actor.Props.Create(() => new MmuNotifierActor(kvm, mmuLock));
+    public static Props Props(VmGate gate, IActorRef mmuLock, IActorRef vm) => Akka.Actor.Props.Create(() => new MmuNotifierActor(gate, mmuLock, vm));
 }

@@ -7,11 +7,11 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VcpuActor : ActivityWorker
 {
     /// <summary>Creates vCPU <paramref name="index"/>.</summary>
-    public VcpuActor(Kvm kvm, IActorRef mmuLock, int index) : base(kvm, mmuLock) => Index = index;
+    public VcpuActor(VmGate gate, IActorRef mmuLock, IActorRef vm, int index) : base(gate, mmuLock, vm) => Index = index;
 
     /// <summary>The vCPU index.</summary>
     public int Index { get; }
 
     /// <summary>Props for vCPU <paramref name="index"/>.</summary>
-    public static Props Props(Kvm kvm, IActorRef mmuLock, int index) => Akka.Actor.Props.Create(() => new VcpuActor(kvm, mmuLock, index));
+    public static Props Props(VmGate gate, IActorRef mmuLock, IActorRef vm, int index) => Akka.Actor.Props.Create(() => new VcpuActor(gate, mmuLock, vm, index));
 }

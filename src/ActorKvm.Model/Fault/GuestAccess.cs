@@ -49,7 +49,7 @@ public sealed class GuestAccess : Activity
     public FaultHandler Handler => _handler;
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         if (IsDone) throw new InvalidOperationException("access already finished");
         if (_waitInvalidation)

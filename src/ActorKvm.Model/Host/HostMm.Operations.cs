@@ -16,7 +16,7 @@ public sealed partial class HostMm
             case HostOp.Mprotect:
             case HostOp.MadviseDontneed:
             case HostOp.SwapOut:
-                return (hva, hva + size);
+                return CoverLeaves(hva, hva + size);
             case HostOp.Migrate:
             case HostOp.ThpSplitFolio:
                 return FolioRange(hva);
@@ -72,6 +72,22 @@ public sealed partial class HostMm
             case HostOp.Poison: Poison(hva); return Errno.Ok;
         }
         throw new ArgumentOutOfRangeException(nameof(op));
+    }
+
+    /// <summary>
+    /// Widens a range to whole host PMD/PUD leaves it intersects: reclaim unmaps whole folios
+    /// (<c>try_to_unmap</c>'s notifier range is the folio's), and a partial zap splits the PMD under its own
+    /// 2 MiB invalidation (<c>__split_huge_pmd</c>).
+    /// </summary>
+    private (Hva, Hva) CoverLeaves(Hva start, Hva end)
+    {
+        foreach (var leaf in PageTable.LeavesIn(start, end))
+        {
+            if (leaf.Shift == Sizes.PageShift) continue;
+            if (leaf.Start < start) start = leaf.Start;
+            if (leaf.Start + leaf.Size > end) end = leaf.Start + leaf.Size;
+        }
+        return (start, end);
     }
 
     private (Hva, Hva)? FolioRange(Hva hva)

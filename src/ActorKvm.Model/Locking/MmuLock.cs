@@ -52,7 +52,10 @@ public sealed class MmuLock
     }
 
     /// <summary>Forgets a waiter that will not come back for the lock.</summary>
-    public void CancelWait(int holder) => _queue.RemoveAll(q => q.Holder == holder);
+    public void CancelWait(int holder)
+    {
+        if (_queue.Count != 0) _queue.RemoveAll(q => q.Holder == holder);
+    }
 
     /// <summary>The mode <paramref name="holder"/> holds.</summary>
     public LockMode ModeOf(int holder) => Writer == holder ? LockMode.Write : _readers.Contains(holder) ? LockMode.Read : LockMode.None;

@@ -31,7 +31,7 @@ public sealed class DirtyLogIoctl : Activity
     public IReadOnlyList<ulong> Pages { get; private set; } = [];
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         var slot = Kvm.Memslots.ById(_slotId);
         if (slot is null || slot.Invalid || slot.DirtyBitmap is null) return Done(_clear ? Errno.EINVAL : Errno.ENOENT);

@@ -33,7 +33,7 @@ public sealed class MemslotUpdate : Activity
     public Errno Result { get; private set; }
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         switch (_stage)
         {

@@ -25,7 +25,7 @@ public sealed class AgeOperation : Activity
     public bool Young { get; private set; }
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_age_gfn") is { } wait) return wait;
         Young = Kvm.S2AgeRange(Id, Gpa, Size);

@@ -29,7 +29,7 @@ public sealed class HostAccess : Activity
     public Errno Result { get; private set; }
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         if (!IsWrite)
         {

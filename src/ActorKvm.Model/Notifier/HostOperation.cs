@@ -39,7 +39,7 @@ public sealed class HostOperation : Activity
     public Errno Result { get; private set; }
 
     /// <inheritdoc/>
-    public override StepResult Step()
+    protected override StepResult StepCore()
     {
         switch (_done)
         {

@@ -50,8 +50,20 @@ public abstract class Activity
     /// <summary>True once finished.</summary>
     public bool IsDone { get; protected set; }
 
-    /// <summary>Runs the next phase.</summary>
-    public abstract StepResult Step();
+    /// <summary>
+    /// Runs the next phase. A step that does not end waiting for <c>mmu_lock</c> leaves the lock's FIFO queue:
+    /// an activity that queued and then went another way (a pre-check that now fails, a copy-on-write another
+    /// vCPU already broke) must not stay at the head and block everyone behind it.
+    /// </summary>
+    public StepResult Step()
+    {
+        var r = StepCore();
+        if (r.Wait is not { Lock: not Locking.LockMode.None }) Kvm.MmuLock.CancelWait(Id);
+        return r;
+    }
+
+    /// <summary>The activity's own phase logic.</summary>
+    protected abstract StepResult StepCore();
 
     /// <summary>Runs to completion, or until blocked; returns the last result.</summary>
     public StepResult RunToEnd()

@@ -1,0 +1,38 @@
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Actors;
+
+/// <summary>
+/// The VM's model gate shared by its actors: phases run one at a time inside it (the model is not thread-safe),
+/// and it counts finished activities so a waiter can tell whether progress happened since it blocked.
+/// </summary>
+public sealed class VmGate
+{
+    /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
+    public VmGate(Kvm kvm) => Kvm = kvm;
+
+    /// <summary>The model.</summary>
+    public Kvm Kvm { get; }
+
+    /// <summary>Finished activities so far (read and written inside the gate).</summary>
+    public long ProgressEpoch { get; private set; }
+
+    /// <summary>Runs one phase of <paramref name="act"/> inside the gate, then the oracle.</summary>
+    public (StepResult Result, bool LockQueued, long Epoch) Step(Activity act)
+    {
+        lock (Kvm)
+        {
+            var r = act.Step();
+            Kvm.Oracle.Check();
+            // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
+            if (act.IsDone || r.Phase == "complete") ProgressEpoch++;
+            return (r, Kvm.MmuLock.Queue.Count > 0, ProgressEpoch);
+        }
+    }
+
+    /// <summary>The current epoch.</summary>
+    public long Epoch
+    {
+        get { lock (Kvm) return ProgressEpoch; }
+    }
+}

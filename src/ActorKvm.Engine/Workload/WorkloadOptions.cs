@@ -1,0 +1,29 @@
+using ActorKvm.Model.Host;
+
+namespace ActorKvm.Engine.Workload;
+
+/// <summary>The knobs of the built-in stress workload (in the spirit of the kernel's memstress selftests).</summary>
+/// <param name="Vcpus">vCPU actors, each a closed loop of guest accesses.</param>
+/// <param name="Memory">Guest memory in bytes, spread over the slots (sparse: only touched pages cost memory).</param>
+/// <param name="Backings">One memslot per backing.</param>
+/// <param name="InvalidateEvery">A host operation is started after this many finished accesses (0: none).</param>
+/// <param name="DirtyLog">Toggle dirty logging on the first slot and harvest it.</param>
+/// <param name="MemslotChurn">Move the last slot back and forth.</param>
+/// <param name="Seed">Seed of every random choice the workload makes.</param>
+/// <param name="MaxFaults">Stop issuing accesses once this many faults were handled (<c>--faults</c>).</param>
+public sealed record WorkloadOptions(
+    int Vcpus = 4,
+    ulong Memory = 64UL << 20,
+    IReadOnlyList<BackingKind>? Backings = null,
+    int InvalidateEvery = 16,
+    bool DirtyLog = true,
+    bool MemslotChurn = true,
+    ulong Seed = 1,
+    long MaxFaults = long.MaxValue)
+{
+    /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
+    public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];
+
+    /// <summary>The backings actually used.</summary>
+    public IReadOnlyList<BackingKind> EffectiveBackings => Backings ?? DefaultBackings;
+}

@@ -1,0 +1,25 @@
+using ActorKvm.Model.Fault;
+
+namespace ActorKvm.Engine.Workload;
+
+/// <summary>What a workload did: counted by the workload actor as activities finish.</summary>
+public sealed class WorkloadStats
+{
+    /// <summary>Finished guest accesses.</summary>
+    public long Accesses { get; set; }
+    /// <summary>Handled faults (every handler result, including retries).</summary>
+    public long Faults { get; set; }
+    /// <summary>Faults by handler result.</summary>
+    public Dictionary<FaultResult, long> ByResult { get; } = [];
+    /// <summary>Accesses by how they ended.</summary>
+    public Dictionary<string, long> ByExit { get; } = [];
+    /// <summary>Host operations run (each one invalidation when it changed a present PTE).</summary>
+    public long HostOps { get; set; }
+    /// <summary>Memslot changes and dirty-log flips.</summary>
+    public long MemslotOps { get; set; }
+    /// <summary>Pages reported dirty by GET_DIRTY_LOG.</summary>
+    public long DirtyPagesHarvested { get; set; }
+
+    /// <summary>Retries per fault.</summary>
+    public double RetriesPerFault => Faults == 0 ? 0 : ByResult.GetValueOrDefault(FaultResult.Retry) / (double)Faults;
+}
