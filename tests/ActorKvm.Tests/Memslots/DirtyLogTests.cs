@@ -200,6 +200,25 @@ public class DirtyLogTests
     }
 
     [Fact]
+    public void WritePermissionFaultOnPageAfterLoggingOff_CollapsesTheTableIntoABlock()
+    {
+        // user_mem_abort: fault_is_perm but vma_pagesize (THP 2M) != fault_granule (4K) -> map -> table->block collapse
+        var vm = TestVm.WithSlot(BackingKind.Thp, 2 * Sizes.PmdSize, flags: MemslotFlags.LogDirtyPages);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Access(Gpa + 0x1000, AccessKind.Read);
+        vm.GetDirtyLog(0);
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.None));
+        Assert.Equal(Sizes.PageSize, vm.Leaf(Gpa).Leaf.Size);
+        var a = vm.Access(Gpa, AccessKind.Write, 2);
+        Assert.Equal([FaultResult.Map], a.Faults);
+        var leaf = vm.Leaf(Gpa + 0x1000).Leaf;
+        Assert.Equal(Sizes.PmdSize, leaf.Size);
+        Assert.NotEqual(S2Prot.None, leaf.Prot & S2Prot.W);
+        Assert.Equal(2UL, vm.HostRead(Hva));
+        Assert.Empty(vm.Violations);
+    }
+
+    [Fact]
     public void ReadOnlySlotWithLogFlag_IsNotLogging()
     {
         // memslot_is_logging: dirty_bitmap && !(flags & KVM_MEM_READONLY)
