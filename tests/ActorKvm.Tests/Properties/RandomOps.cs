@@ -106,100 +106,100 @@ public sealed class RandomOpsRunner
             case OpKind.GuestWrite:
             case OpKind.GuestExec:
             case OpKind.GuestAtomic:
-            {
-                var kind = op.Kind switch
                 {
-                    OpKind.GuestRead => AccessKind.Read,
-                    OpKind.GuestWrite => AccessKind.Write,
-                    OpKind.GuestExec => AccessKind.Exec,
-                    _ => AccessKind.Atomic,
-                };
-                var a = _vm.Start(gpa, kind, op.Value);
-                Drive.ToEnd(a);
-                Assert.NotEqual(AccessExitKind.Livelock, a.Exit.Kind);
-                Assert.True(a.Exit.Kind is AccessExitKind.Ok || a.Exit.Name == "efault", $"unexpected exit {a.Exit.Name} for {op}");
-                if (Stats is { } c)
-                {
-                    foreach (var f in a.Faults)
+                    var kind = op.Kind switch
                     {
-                        if (f == FaultResult.Map) Interlocked.Increment(ref c.Maps);
-                        if (f == FaultResult.Relax) Interlocked.Increment(ref c.Relaxes);
-                        if (f == FaultResult.Retry) Interlocked.Increment(ref c.Retries);
+                        OpKind.GuestRead => AccessKind.Read,
+                        OpKind.GuestWrite => AccessKind.Write,
+                        OpKind.GuestExec => AccessKind.Exec,
+                        _ => AccessKind.Atomic,
+                    };
+                    var a = _vm.Start(gpa, kind, op.Value);
+                    Drive.ToEnd(a);
+                    Assert.NotEqual(AccessExitKind.Livelock, a.Exit.Kind);
+                    Assert.True(a.Exit.Kind is AccessExitKind.Ok || a.Exit.Name == "efault", $"unexpected exit {a.Exit.Name} for {op}");
+                    if (Stats is { } c)
+                    {
+                        foreach (var f in a.Faults)
+                        {
+                            if (f == FaultResult.Map) Interlocked.Increment(ref c.Maps);
+                            if (f == FaultResult.Relax) Interlocked.Increment(ref c.Relaxes);
+                            if (f == FaultResult.Retry) Interlocked.Increment(ref c.Retries);
+                        }
+                        if (a.Exit.Kind == AccessExitKind.Ok && Kvm.Pgt.GetLeaf(new Ipa(gpa)) is { Valid: true, Leaf.IsBlock: true })
+                            Interlocked.Increment(ref c.Blocks);
                     }
-                    if (a.Exit.Kind == AccessExitKind.Ok && Kvm.Pgt.GetLeaf(new Ipa(gpa)) is { Valid: true, Leaf.IsBlock: true })
-                        Interlocked.Increment(ref c.Blocks);
+                    if (a.Exit.Kind != AccessExitKind.Ok) break;
+                    if (kind == AccessKind.Write) _expected[hva] = op.Value;
+                    if (kind == AccessKind.Read && _expected.TryGetValue(hva, out var want))
+                    {
+                        Assert.Equal(want, a.ReadValue);
+                        if (Stats is { } c2) Interlocked.Increment(ref c2.ReadBacks);
+                    }
+                    break;
                 }
-                if (a.Exit.Kind != AccessExitKind.Ok) break;
-                if (kind == AccessKind.Write) _expected[hva] = op.Value;
-                if (kind == AccessKind.Read && _expected.TryGetValue(hva, out var want))
-                {
-                    Assert.Equal(want, a.ReadValue);
-                    if (Stats is { } c2) Interlocked.Increment(ref c2.ReadBacks);
-                }
-                break;
-            }
             case OpKind.Migrate: RunHost(Model.Host.HostOp.Migrate, hva, Sizes.PageSize); break;
             case OpKind.ThpSplit: RunHost(Model.Host.HostOp.ThpSplit, hva, Sizes.PageSize); break;
             case OpKind.ThpSplitFolio: RunHost(Model.Host.HostOp.ThpSplitFolio, hva, Sizes.PageSize); break;
             case OpKind.ThpCollapse: RunHost(Model.Host.HostOp.ThpCollapse, hva, Sizes.PageSize); break;
             case OpKind.SwapOut: RunHost(Model.Host.HostOp.SwapOut, (hva & ~(Sizes.PmdSize - 1)), Sizes.PmdSize); break;
             case OpKind.MadviseDontneed:
-            {
-                // Content of the range is discarded on purpose: forget what we expect there.
-                var start = hva;
-                var size = 4 * Sizes.PageSize;
-                if (start + size > Hva(i) + s.Size) size = Hva(i) + s.Size - start;
-                if (s.Backing.IsHugetlb()) { start = (hva & ~(Sizes.PmdSize - 1)); size = Sizes.PmdSize; }
-                RunHost(Model.Host.HostOp.MadviseDontneed, start, size);
-                foreach (var k in _expected.Keys.Where(k => k >= start && k < start + size).ToList()) _expected.Remove(k);
-                break;
-            }
+                {
+                    // Content of the range is discarded on purpose: forget what we expect there.
+                    var start = hva;
+                    var size = 4 * Sizes.PageSize;
+                    if (start + size > Hva(i) + s.Size) size = Hva(i) + s.Size - start;
+                    if (s.Backing.IsHugetlb()) { start = (hva & ~(Sizes.PmdSize - 1)); size = Sizes.PmdSize; }
+                    RunHost(Model.Host.HostOp.MadviseDontneed, start, size);
+                    foreach (var k in _expected.Keys.Where(k => k >= start && k < start + size).ToList()) _expected.Remove(k);
+                    break;
+                }
             case OpKind.MprotectRo: RunHost(Model.Host.HostOp.Mprotect, Hva(i), s.Size, HostProt.Read); break;
             case OpKind.MprotectRw: RunHost(Model.Host.HostOp.Mprotect, Hva(i), s.Size, HostProt.Read | HostProt.Write); break;
             case OpKind.HostWrite:
-            {
-                var w = new HostAccess(Kvm, _vm.NextId(), new Hva(hva), true, op.Value);
-                Drive.ToEnd(w);
-                if (w.Result == Errno.Ok) _expected[hva] = op.Value;
-                break;
-            }
-            case OpKind.HostRead:
-            {
-                var value = _vm.HostRead(hva);
-                if (_expected.TryGetValue(hva, out var want))
                 {
-                    Assert.Equal(want, value);
-                    if (Stats is { } c) Interlocked.Increment(ref c.ReadBacks);
+                    var w = new HostAccess(Kvm, _vm.NextId(), new Hva(hva), true, op.Value);
+                    Drive.ToEnd(w);
+                    if (w.Result == Errno.Ok) _expected[hva] = op.Value;
+                    break;
                 }
-                break;
-            }
+            case OpKind.HostRead:
+                {
+                    var value = _vm.HostRead(hva);
+                    if (_expected.TryGetValue(hva, out var want))
+                    {
+                        Assert.Equal(want, value);
+                        if (Stats is { } c) Interlocked.Increment(ref c.ReadBacks);
+                    }
+                    break;
+                }
             case OpKind.Age:
                 Drive.ToEnd(new AgeOperation(Kvm, _vm.NextId(), new Ipa(Gpa(i)), s.Size));
                 break;
             case OpKind.LogEnable:
             case OpKind.LogDisable:
-            {
-                var u = _vm.SetFlags(i, op.Kind == OpKind.LogEnable ? MemslotFlags.LogDirtyPages : MemslotFlags.None);
-                Drive.ToEnd(u);
-                Assert.Equal(Errno.Ok, u.Result);
-                break;
-            }
+                {
+                    var u = _vm.SetFlags(i, op.Kind == OpKind.LogEnable ? MemslotFlags.LogDirtyPages : MemslotFlags.None);
+                    Drive.ToEnd(u);
+                    Assert.Equal(Errno.Ok, u.Result);
+                    break;
+                }
             case OpKind.LogGet:
-            {
-                var d = new DirtyLogIoctl(Kvm, _vm.NextId(), i, clear: false);
-                Drive.ToEnd(d);
-                Assert.True(d.Result is Errno.Ok or Errno.ENOENT, $"dirty log get: {d.Result}");
-                break;
-            }
+                {
+                    var d = new DirtyLogIoctl(Kvm, _vm.NextId(), i, clear: false);
+                    Drive.ToEnd(d);
+                    Assert.True(d.Result is Errno.Ok or Errno.ENOENT, $"dirty log get: {d.Result}");
+                    break;
+                }
             case OpKind.MemslotMove:
-            {
-                _moved[i] = !_moved[i];
-                var cur = Kvm.Memslots.ById(i)!;
-                var u = new MemslotUpdate(Kvm, _vm.NextId(), new MemslotRequest(i, new Ipa(Gpa(i)), cur.Size, cur.UserspaceAddr, cur.Flags));
-                Drive.ToEnd(u);
-                Assert.Equal(Errno.Ok, u.Result);
-                break;
-            }
+                {
+                    _moved[i] = !_moved[i];
+                    var cur = Kvm.Memslots.ById(i)!;
+                    var u = new MemslotUpdate(Kvm, _vm.NextId(), new MemslotRequest(i, new Ipa(Gpa(i)), cur.Size, cur.UserspaceAddr, cur.Flags));
+                    Drive.ToEnd(u);
+                    Assert.Equal(Errno.Ok, u.Result);
+                    break;
+                }
         }
     }
 
