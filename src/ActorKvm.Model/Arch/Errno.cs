@@ -27,6 +27,8 @@ public enum Errno
     EEXIST = 17,
     /// <summary>-ENXIO.</summary>
     ENXIO = 6,
+    /// <summary>-ERANGE.</summary>
+    ERANGE = 34,
     /// <summary>-EINVAL.</summary>
     EINVAL = 22,
     /// <summary>-ENOSYS.</summary>

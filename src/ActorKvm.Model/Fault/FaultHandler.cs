@@ -100,8 +100,7 @@ public sealed class FaultHandler
 
             case FaultPhase.MmuLock:
                 // kvm_fault_lock: the read side (handle_access_fault always takes read too).
-                if (!_kvm.MmuLock.TryAcquireRead(_holder))
-                    return StepResult.BlockedOn("mmu_lock (read)", _kvm.MmuLock.Blockers(Locking.LockMode.Read));
+                if (_kvm.TakeMmuLock(_holder, Locking.LockMode.Read, "kvm_fault_lock") is { } wait) return wait;
                 _locked = true;
                 return Reached(FaultPhase.MmuLock, _accessFlagPath ? FaultPhase.Map : FaultPhase.RetryCheck);
 
@@ -170,8 +169,7 @@ public sealed class FaultHandler
         {
             // The host's copy-on-write break changes a present PTE: it runs a full MMU-notifier
             // invalidation (taking mmu_lock for write) inside __kvm_faultin_pfn.
-            if (!_kvm.MmuLock.TryAcquireWrite(_holder))
-                return StepResult.BlockedOn("mmu_lock (write) for copy-on-write invalidation", _kvm.MmuLock.Blockers(Locking.LockMode.Write));
+            if (_kvm.TakeMmuLock(_holder, Locking.LockMode.Write, "copy-on-write invalidation") is { } wait) return wait;
             _kvm.Notifier.ActiveInvalidateStart();
             _kvm.InvalidateRangeStart(_holder, r.CowStart, r.CowEnd);
             _kvm.Mm.BreakCow(_desc!.Memslot.GfnToHva(State.Gfn));

@@ -125,6 +125,8 @@ public sealed class GuestAccess : Activity
 
     private void Perform(in S2Leaf leaf)
     {
+        // VTCR_EL2.HA: the walker sets the access flag itself (hardware, not a KVM update under mmu_lock).
+        if (!leaf.Young && Kvm.Config.HwAf) Kvm.Pgt.Mkyoung(Gpa);
         var pfn = leaf.PfnAt(Gpa);
         switch (Kind)
         {

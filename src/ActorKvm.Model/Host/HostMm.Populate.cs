@@ -54,9 +54,17 @@ public sealed partial class HostMm
                     if (_fileStore.TryGetValue(key, out var disk) && disk != 0) f.Write(0, disk);
                     _pageCache[key] = f;
                 }
+                if (write && !vma.Shared)
+                {
+                    // do_cow_fault: a write to a private file mapping copies the page-cache page.
+                    var copy = Phys.Allocate(0, BackingKind.Anon);
+                    var content = f.Read(0);
+                    if (content != 0) copy.Write(0, content);
+                    return InstallFolio(page, Sizes.PageShift, copy, writableVma);
+                }
                 // shmem has no write-notify: a shared writable mapping maps writable on a read.
-                // A regular file maps read-only until the first write (page_mkwrite).
-                var writable = writableVma && (vma.Backing != BackingKind.File ? vma.Shared || write : write);
+                // A regular file maps read-only until the first write (page_mkwrite); private mappings read-only.
+                var writable = writableVma && vma.Shared && (vma.Backing != BackingKind.File || write);
                 if (writable && vma.Backing == BackingKind.File) f.Dirty = true;
                 return InstallFolio(page, Sizes.PageShift, f, writable);
             }

@@ -82,10 +82,10 @@ public sealed partial class HostMm
 
         if (write && !pte.Writable)
         {
-            if (pte.Folio is { IsZeroPage: true })
+            if (pte.Folio is { IsZeroPage: true } || (pte.Folio is { CacheRefs: > 0 } && !vma.Shared))
             {
-                // do_wp_page on the zero page / do_huge_pmd_wp_page on the huge zero page: the PTE changes,
-                // so the MMU notifier must run first.
+                // do_wp_page on the zero page / do_huge_pmd_wp_page on the huge zero page / wp_page_copy of a
+                // page-cache page in a private mapping: the PTE changes, so the MMU notifier must run first.
                 var size = pte.Size;
                 var start = pte.Start;
                 return new HostFaultIn(HostFaultStatus.NeedsCowBreak, default, null, false, start, start + size);
@@ -115,10 +115,24 @@ public sealed partial class HostMm
         return true;
     }
 
-    /// <summary>Breaks copy-on-write of a zero-page mapping at <paramref name="hva"/> (the host change inside its invalidation).</summary>
+    /// <summary>
+    /// Breaks copy-on-write at <paramref name="hva"/> (the host change inside its invalidation): a zero-page
+    /// mapping gets a fresh zeroed page, a private mapping of a page-cache page gets an anonymous copy.
+    /// </summary>
     public void BreakCow(Hva hva)
     {
-        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is not { IsZeroPage: true }) return;
+        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is null) return;
+        if (!pte.Folio.IsZeroPage)
+        {
+            if (pte.Folio.CacheRefs == 0) return;
+            var copy = Phys.Allocate(0, BackingKind.Anon);
+            var v = Phys.Read(pte.PfnAt(hva));
+            if (v != 0) copy.Write(0, v);
+            RemoveLeaf(pte);
+            copy.MapRefs = 1;
+            PageTable.Set(new HostPte(pte.Start, Sizes.PageShift, copy.Head, copy, true));
+            return;
+        }
         if (pte.Shift == Sizes.PmdShift)
         {
             // __split_huge_pmd of the huge zero page: 4K zero-page PTEs, then CoW the one page.

@@ -10,7 +10,10 @@ public sealed class HostPageTable
 {
     private readonly Dictionary<ulong, HostPte> _pud = [];
     private readonly Dictionary<ulong, HostPte> _pmd = [];
-    private readonly Dictionary<ulong, HostPte> _pte = [];
+    // PTEs live in one 512-entry array per 2 MiB region (Shift == 0 marks an empty slot), so the table
+    // grows by regions, not by pages.
+    private readonly Dictionary<ulong, HostPte[]> _pte = [];
+    private int _pteCount;
     private readonly HashSet<ulong> _poisonEntries = [];
 
     /// <summary>Incremented on every change; lets readers tell that a walk raced with a change.</summary>
@@ -21,7 +24,13 @@ public sealed class HostPageTable
     {
         if (_pud.Count != 0 && _pud.TryGetValue(hva.Value & ~(Sizes.PudSize - 1), out pte)) return true;
         if (_pmd.Count != 0 && _pmd.TryGetValue(hva.Value & ~(Sizes.PmdSize - 1), out pte)) return true;
-        return _pte.TryGetValue(hva.Value & ~(Sizes.PageSize - 1), out pte);
+        if (_pte.TryGetValue(hva.Value >> Sizes.PmdShift, out var region))
+        {
+            pte = region[(hva.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
+            return pte.Shift != 0;
+        }
+        pte = default;
+        return false;
     }
 
     /// <summary><c>get_user_mapping_size</c>: the host leaf size at hva, or 0 when nothing is mapped.</summary>
@@ -33,15 +42,30 @@ public sealed class HostPageTable
     /// <summary>Installs a leaf (the caller removed whatever overlapped it).</summary>
     public void Set(in HostPte pte)
     {
-        Map(pte.Shift)[pte.Start.Value] = pte;
         Generation++;
+        if (pte.Shift == Sizes.PageShift)
+        {
+            if (!_pte.TryGetValue(pte.Start.Value >> Sizes.PmdShift, out var region))
+                _pte[pte.Start.Value >> Sizes.PmdShift] = region = new HostPte[Sizes.PtrsPerPmd];
+            ref var slot = ref region[(pte.Start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
+            if (slot.Shift == 0) _pteCount++;
+            slot = pte;
+            return;
+        }
+        Map(pte.Shift)[pte.Start.Value] = pte;
     }
 
     /// <summary>Removes the leaf that starts exactly at <paramref name="start"/> at that level.</summary>
     public bool Remove(Hva start, int shift)
     {
         Generation++;
-        return Map(shift).Remove(start.Value);
+        if (shift != Sizes.PageShift) return Map(shift).Remove(start.Value);
+        if (!_pte.TryGetValue(start.Value >> Sizes.PmdShift, out var region)) return false;
+        ref var slot = ref region[(start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
+        if (slot.Shift == 0) return false;
+        slot = default;
+        if (--_pteCount == 0) _pte.Clear();
+        return true;
     }
 
     /// <summary>Marks a page as hwpoisoned in the page table (<c>make_hwpoison_entry</c>).</summary>
@@ -60,7 +84,7 @@ public sealed class HostPageTable
         var result = new List<HostPte>();
         Collect(_pud, Sizes.PudSize, start, end, result);
         Collect(_pmd, Sizes.PmdSize, start, end, result);
-        Collect(_pte, Sizes.PageSize, start, end, result);
+        CollectPtes(start, end, result);
         result.Sort((a, b) => a.Start.CompareTo(b.Start));
         return result;
     }
@@ -81,11 +105,31 @@ public sealed class HostPageTable
         }
     }
 
+    private void CollectPtes(Hva start, Hva end, List<HostPte> into)
+    {
+        if (_pteCount == 0) return;
+        var first = start.Value >> Sizes.PmdShift;
+        var last = (end.Value - 1) >> Sizes.PmdShift;
+        if (last - first + 1 > (ulong)_pte.Count)
+        {
+            foreach (var (key, region) in _pte)
+                if (key >= first && key <= last) CollectRegion(region, start, end, into);
+            return;
+        }
+        for (var k = first; k <= last; k++)
+            if (_pte.TryGetValue(k, out var region)) CollectRegion(region, start, end, into);
+    }
+
+    private static void CollectRegion(HostPte[] region, Hva start, Hva end, List<HostPte> into)
+    {
+        foreach (var p in region)
+            if (p.Shift != 0 && p.Start < end && p.Start >= start.AlignDown(Sizes.PageSize)) into.Add(p);
+    }
+
     private Dictionary<ulong, HostPte> Map(int shift) => shift switch
     {
         Sizes.PudShift => _pud,
         Sizes.PmdShift => _pmd,
-        Sizes.PageShift => _pte,
         _ => throw new ArgumentOutOfRangeException(nameof(shift)),
     };
 }

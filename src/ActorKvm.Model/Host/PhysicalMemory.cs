@@ -12,7 +12,10 @@ public sealed class PhysicalMemory
     private const ulong DeviceBasePfn = 0x1_0000_0000; // device apertures far above RAM
     private static readonly int[] Orders = [0, 4, 9, 13, 18];
 
+    // Large folios (order >= 9) by head pfn; small ones in one 512-entry array per 2 MiB of pfns, so the
+    // index grows by regions, not by pages.
     private readonly Dictionary<ulong, Folio> _byHead = [];
+    private readonly Dictionary<ulong, Folio?[]> _small = [];
     private readonly Dictionary<ulong, ulong> _deviceContent = [];
     private ulong _nextPfn = RamBasePfn;
     private ulong _nextDevicePfn = DeviceBasePfn;
@@ -39,7 +42,7 @@ public sealed class PhysicalMemory
         var head = (_nextPfn + pages - 1) & ~(pages - 1);
         _nextPfn = head + pages;
         var folio = new Folio(new Pfn(head), order, kind, isZeroPage);
-        _byHead[head] = folio;
+        Index(folio);
         if (!isZeroPage) LiveFolios++;
         return folio;
     }
@@ -59,12 +62,26 @@ public sealed class PhysicalMemory
     /// <summary>The folio holding <paramref name="pfn"/>, or null for device pfns and unknown pfns.</summary>
     public Folio? FolioOf(Pfn pfn)
     {
+        if (_small.TryGetValue(pfn.Value >> 9, out var region) && region[pfn.Value & 511] is { } small) return small;
         foreach (var order in Orders)
         {
+            if (order < 9) continue;
             var head = pfn.Value & ~((1UL << order) - 1);
             if (_byHead.TryGetValue(head, out var f) && f.Contains(pfn)) return f;
         }
         return null;
+    }
+
+    private void Index(Folio folio)
+    {
+        if (folio.Order >= 9)
+        {
+            _byHead[folio.Head.Value] = folio;
+            return;
+        }
+        var key = folio.Head.Value >> 9;
+        if (!_small.TryGetValue(key, out var region)) _small[key] = region = new Folio?[512];
+        for (ulong i = 0; i < folio.Pages; i++) region[(folio.Head.Value + i) & 511] = folio;
     }
 
     /// <summary>Reads the content value of one page (device pfns have their own store).</summary>
@@ -102,7 +119,7 @@ public sealed class PhysicalMemory
             if (v != 0) part.Write(0, v);
             if (folio.IsPoisoned(i)) part.Poison(0);
             if (folio.IsMteTagged(i)) part.SetMteTagged(0);
-            _byHead[part.Head.Value] = part;
+            Index(part);
             parts[i] = part;
         }
         folio.Freed = true; // the large folio object is gone; its pfns live on in the parts

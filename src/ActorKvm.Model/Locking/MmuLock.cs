@@ -1,35 +1,46 @@
 namespace ActorKvm.Model.Locking;
 
 /// <summary>
-/// <c>kvm-&gt;mmu_lock</c>, an rwlock: many readers or one writer. Holders are identified by an integer
-/// (an activity id) so the lock checker can tell whether the caller of a guarded operation holds it.
-/// Acquisition never blocks here: <c>TryAcquire*</c> fails and the caller waits, as the scenario runner
-/// and the lock actor decide.
+/// <c>kvm-&gt;mmu_lock</c>, a queued rwlock: many readers or one writer, granted in FIFO order so a waiting
+/// writer is not starved — a new reader queues behind a waiting writer, as <c>queued_read_lock_slowpath</c>
+/// makes it. Holders are integers (activity ids) so the lock checker can tell whether the caller of a guarded
+/// operation holds it. Acquisition never blocks here: <c>TryAcquire*</c> fails, queues the caller, and the
+/// caller retries when it is told the lock moved (the scenario runner and the lock actor decide when).
 /// </summary>
 public sealed class MmuLock
 {
     private readonly List<int> _readers = [];
+    private readonly List<(int Holder, LockMode Mode)> _queue = [];
 
     /// <summary>The writer, or -1.</summary>
     public int Writer { get; private set; } = -1;
     /// <summary>Current readers.</summary>
     public IReadOnlyList<int> Readers => _readers;
+    /// <summary>Waiters in arrival order.</summary>
+    public IReadOnlyList<(int Holder, LockMode Mode)> Queue => _queue;
     /// <summary>True when nobody holds it.</summary>
     public bool IsFree => Writer < 0 && _readers.Count == 0;
 
-    /// <summary>Takes the read side unless a writer holds it.</summary>
-    public bool TryAcquireRead(int holder)
-    {
-        if (Writer >= 0) return false;
-        _readers.Add(holder);
-        return true;
-    }
+    /// <summary>Takes the read side (true also when already held), or queues the caller.</summary>
+    public bool TryAcquireRead(int holder) => TryAcquire(holder, LockMode.Read);
 
-    /// <summary>Takes the write side when the lock is free.</summary>
-    public bool TryAcquireWrite(int holder)
+    /// <summary>Takes the write side (true also when already held), or queues the caller.</summary>
+    public bool TryAcquireWrite(int holder) => TryAcquire(holder, LockMode.Write);
+
+    /// <summary>Takes <paramref name="mode"/> if it is free for it and nobody queued earlier is owed it first.</summary>
+    public bool TryAcquire(int holder, LockMode mode)
     {
-        if (!IsFree) return false;
-        Writer = holder;
+        var held = ModeOf(holder);
+        if (held == LockMode.Write || held == mode) return true;
+        var pos = _queue.FindIndex(q => q.Holder == holder);
+        if (!Compatible(mode) || !Eligible(pos, mode))
+        {
+            if (pos < 0) _queue.Add((holder, mode));
+            return false;
+        }
+        if (pos >= 0) _queue.RemoveAt(pos);
+        if (mode == LockMode.Write) Writer = holder;
+        else _readers.Add(holder);
         return true;
     }
 
@@ -40,10 +51,41 @@ public sealed class MmuLock
         else if (!_readers.Remove(holder)) throw new InvalidOperationException($"holder {holder} does not hold mmu_lock");
     }
 
+    /// <summary>Forgets a waiter that will not come back for the lock.</summary>
+    public void CancelWait(int holder) => _queue.RemoveAll(q => q.Holder == holder);
+
     /// <summary>The mode <paramref name="holder"/> holds.</summary>
     public LockMode ModeOf(int holder) => Writer == holder ? LockMode.Write : _readers.Contains(holder) ? LockMode.Read : LockMode.None;
 
-    /// <summary>Holders that block a request of <paramref name="mode"/>.</summary>
-    public IEnumerable<int> Blockers(LockMode mode) =>
-        Writer >= 0 ? [Writer] : mode == LockMode.Write ? _readers : [];
+    /// <summary>The waiter that would get the lock next if it asked now, or -1.</summary>
+    public int NextEligible()
+    {
+        for (var i = 0; i < _queue.Count; i++)
+            if (Compatible(_queue[i].Mode) && Eligible(i, _queue[i].Mode)) return _queue[i].Holder;
+        return -1;
+    }
+
+    /// <summary>Holders (and earlier waiters) that <paramref name="holder"/> waits behind for <paramref name="mode"/>.</summary>
+    public IEnumerable<int> Blockers(LockMode mode, int holder = -1)
+    {
+        if (Writer >= 0 && Writer != holder) yield return Writer;
+        if (mode == LockMode.Write) foreach (var r in _readers) if (r != holder) yield return r;
+        foreach (var (h, _) in _queue)
+        {
+            if (h == holder) yield break;
+            yield return h;
+        }
+    }
+
+    private bool Compatible(LockMode mode) => mode == LockMode.Write ? IsFree : Writer < 0;
+
+    /// <summary>FIFO: the head may go; a reader may also go when only readers wait before it.</summary>
+    private bool Eligible(int pos, LockMode mode)
+    {
+        var ahead = pos < 0 ? _queue.Count : pos;
+        if (ahead == 0) return true;
+        if (mode == LockMode.Write) return false;
+        for (var i = 0; i < ahead; i++) if (_queue[i].Mode == LockMode.Write) return false;
+        return true;
+    }
 }

@@ -44,7 +44,7 @@ public sealed class DirtyLogIoctl : Activity
             Pages = bitmap.SetOffsets();
             return Done(Errno.Ok);
         }
-        if (!Kvm.MmuLock.TryAcquireWrite(Id)) return StepResult.BlockedOn("mmu_lock (write) for dirty-log harvest", Kvm.MmuLock.Blockers(LockMode.Write));
+        if (Kvm.TakeMmuLock(Id, LockMode.Write, "dirty-log harvest") is { } wait) return wait;
         var pages = new List<ulong>();
         var firstWord = _clear ? (int)(_first / 64) : 0;
         var lastWord = _clear ? (int)((_first + _count + 63) / 64) : bitmap.Words;

@@ -49,16 +49,18 @@ public sealed class MemslotUpdate : Activity
             }
             case Stage.Invalidate:
             {
+                // Leaves of the old slot may linger until the flush (invariant 7a), including ones installed by
+                // faults that looked the valid slot up before the swap.
+                Kvm.Oracle.FlushPending(_old!.Id, true);
                 var w = Swap(Kvm.Memslots.With(_old!.With(invalid: true), Kvm.NextGeneration));
                 if (w is not null) return w.Value;
-                Kvm.Oracle.FlushPending(_old!.Id, true);
                 _stage = Stage.Flush;
                 return StepResult.Progress(MemslotOpPhase.SlotInvalidated.Name());
             }
             case Stage.Flush:
             {
                 // kvm_arch_flush_shadow_memslot: unmap the old range under the write lock.
-                if (!Kvm.MmuLock.TryAcquireWrite(Id)) return StepResult.BlockedOn("mmu_lock (write) for flush_shadow_memslot", Kvm.MmuLock.Blockers(LockMode.Write));
+                if (Kvm.TakeMmuLock(Id, LockMode.Write, "flush_shadow_memslot") is { } wait) return wait;
                 Kvm.S2Unmap(Id, _old!.Gpa, _old.Size);
                 Kvm.MmuLock.Release(Id);
                 Kvm.Oracle.FlushPending(_old.Id, false);
@@ -84,7 +86,7 @@ public sealed class MemslotUpdate : Activity
             case Stage.WriteProtect:
             {
                 // kvm_mmu_wp_memory_region, then kvm_mmu_split_huge_pages when eager split is on.
-                if (!Kvm.MmuLock.TryAcquireWrite(Id)) return StepResult.BlockedOn("mmu_lock (write) for kvm_mmu_wp_memory_region", Kvm.MmuLock.Blockers(LockMode.Write));
+                if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_wp_memory_region") is { } wait) return wait;
                 Kvm.S2WrProtect(Id, _new!.Gpa, _new.Size);
                 Kvm.MmuLock.Release(Id);
                 if (Kvm.Config.EagerSplitChunk == 0)
@@ -97,7 +99,7 @@ public sealed class MemslotUpdate : Activity
             }
             case Stage.Split:
             {
-                if (!Kvm.MmuLock.TryAcquireWrite(Id)) return StepResult.BlockedOn("mmu_lock (write) for kvm_mmu_split_huge_pages", Kvm.MmuLock.Blockers(LockMode.Write));
+                if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_split_huge_pages") is { } wait) return wait;
                 EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size);
                 Kvm.MmuLock.Release(Id);
                 Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);

@@ -27,8 +27,7 @@ public sealed class AgeOperation : Activity
     /// <inheritdoc/>
     public override StepResult Step()
     {
-        if (!Kvm.MmuLock.TryAcquireWrite(Id))
-            return StepResult.BlockedOn("mmu_lock (write) for kvm_age_gfn", Kvm.MmuLock.Blockers(LockMode.Write));
+        if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_age_gfn") is { } wait) return wait;
         Young = Kvm.S2AgeRange(Id, Gpa, Size);
         Kvm.MmuLock.Release(Id);
         IsDone = true;

@@ -41,8 +41,7 @@ public sealed class HostAccess : Activity
         var r = Kvm.Mm.FaultIn(Hva, write: true, takeRef: false);
         if (r.Status == HostFaultStatus.NeedsCowBreak)
         {
-            if (!Kvm.MmuLock.TryAcquireWrite(Id))
-                return StepResult.BlockedOn("mmu_lock (write) for copy-on-write invalidation", Kvm.MmuLock.Blockers(LockMode.Write));
+            if (Kvm.TakeMmuLock(Id, LockMode.Write, "copy-on-write invalidation") is { } wait) return wait;
             Kvm.Notifier.ActiveInvalidateStart();
             Kvm.InvalidateRangeStart(Id, r.CowStart, r.CowEnd);
             Kvm.Mm.BreakCow(Hva);

@@ -53,8 +53,7 @@ public sealed class HostOperation : Activity
                     IsDone = true;
                     return StepResult.Finished(null);
                 }
-                if (!Kvm.MmuLock.TryAcquireWrite(Id))
-                    return StepResult.BlockedOn("mmu_lock (write) for invalidate_range_start", Kvm.MmuLock.Blockers(LockMode.Write));
+                if (Kvm.TakeMmuLock(Id, LockMode.Write, "invalidate_range_start") is { } wait) return wait;
                 _range = range.Value;
                 Kvm.Notifier.ActiveInvalidateStart();
                 Kvm.InvalidateRangeStart(Id, _range.Start, _range.End);
@@ -68,8 +67,7 @@ public sealed class HostOperation : Activity
                 _done = HostOpPhase.HostChange;
                 return StepResult.Progress(HostOpPhase.HostChange.Name());
             case HostOpPhase.HostChange:
-                if (!Kvm.MmuLock.TryAcquireWrite(Id))
-                    return StepResult.BlockedOn("mmu_lock (write) for invalidate_range_end", Kvm.MmuLock.Blockers(LockMode.Write));
+                if (Kvm.TakeMmuLock(Id, LockMode.Write, "invalidate_range_end") is { } endWait) return endWait;
                 Kvm.InvalidateRangeEnd(Id, _range.Start, _range.End);
                 Kvm.MmuLock.Release(Id);
                 Kvm.Notifier.ActiveInvalidateEnd();

@@ -17,11 +17,9 @@ public sealed partial class KvmOracle
             CheckRange(0, _kvm.Pgt.IpaSize);
             return;
         }
-        if (_touched.Count == 0) return;
-        // Copy: checking never touches, but keep the loop robust against re-entrancy.
-        var ranges = _touched.ToArray();
+        // Checking never touches, so the list is stable while we walk it.
+        for (var i = 0; i < _touched.Count; i++) CheckRange(_touched[i].Start, _touched[i].End);
         _touched.Clear();
-        foreach (var (s, e) in ranges) CheckRange(s, e);
     }
 
     /// <summary>Checks every leaf of the VM.</summary>
@@ -81,6 +79,8 @@ public sealed partial class KvmOracle
             {
                 want = pte.PfnAt(a);
                 step = Math.Min(pte.Start + pte.Size - a, end - a);
+                if ((leaf.Prot & S2Prot.W) != 0 && !pte.Writable && want == have && !_kvm.InvalidationCovers(a))
+                    Report(ViolationKind.WritableHostReadonly, $"leaf {Describe(leaf)} is writable but the host maps {a} read-only", leaf.Ipa.Value, have.Value);
             }
             else if (_kvm.Mm.FindVma(a) is { IsPfnMap: true } dev)
             {

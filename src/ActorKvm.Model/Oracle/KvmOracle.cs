@@ -60,21 +60,26 @@ public sealed partial class KvmOracle : IStage2Observer
         }
     }
 
-    /// <summary>A new memslot set was published: every leaf's slot may have changed.</summary>
-    public void MemslotsPublished() => _touchedAll = true;
+    /// <summary>A new memslot set was published: re-check the IPA ranges of every slot that changed.</summary>
+    public void MemslotsPublished(MemslotSet before, MemslotSet after)
+    {
+        foreach (var s in before.Slots) if (after.ById(s.Id) != s) TouchIpa(s.Gpa, s.Size);
+        foreach (var s in after.Slots) if (before.ById(s.Id) != s) TouchIpa(s.Gpa, s.Size);
+    }
 
     /// <summary>Logging enable for a slot is between publishing the flags and write-protecting (or done).</summary>
     public void LoggingEnableInFlight(int slotId, bool inFlight)
     {
         if (inFlight) _loggingEnableInFlight.Add(slotId);
-        else { _loggingEnableInFlight.Remove(slotId); _touchedAll = true; }
+        else if (_loggingEnableInFlight.Remove(slotId) && _kvm.Memslots.ById(slotId) is { } s) TouchIpa(s.Gpa, s.Size);
     }
 
     /// <summary>A slot is between being marked invalid and <c>kvm_arch_flush_shadow_memslot</c> (invariant 7a).</summary>
     public void FlushPending(int slotId, bool pending)
     {
         if (pending) _flushPending.Add(slotId);
-        else { _flushPending.Remove(slotId); _touchedAll = true; }
+        else _touchedAll = true; // the slot may already be gone from the set: re-check everything once
+        if (!pending) _flushPending.Remove(slotId);
     }
 
     // --- IStage2Observer --------------------------------------------------------------------------

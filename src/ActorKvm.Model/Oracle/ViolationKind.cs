@@ -37,6 +37,8 @@ public enum ViolationKind
     SuboptimalSize,
     /// <summary>[deadlock] steps wait on each other.</summary>
     Deadlock,
+    /// <summary>[writable-host-readonly] a writable leaf over a page the host maps read-only (write permission only where the host mapping is writable).</summary>
+    WritableHostReadonly,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -46,7 +48,7 @@ public static class ViolationNames
     [
         "stale-mapping", "lost-write", "page-ref-leak", "page-ref-underflow", "block-while-logging", "writable-not-dirty",
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
-        "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock",
+        "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -15,6 +15,15 @@ public sealed class KvmMmuMemoryCache
     /// <summary>False until <see cref="TopUp"/> or <see cref="Init"/> is called (and again after <see cref="Free"/>).</summary>
     public bool Initialised { get; private set; }
 
+    /// <summary><c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c> on arm64: the default capacity.</summary>
+    public const int DefaultCapacity = 40;
+
+    /// <summary>Creates a cache of <paramref name="capacity"/> pages (<c>mc-&gt;capacity</c>).</summary>
+    public KvmMmuMemoryCache(int capacity = DefaultCapacity) => Capacity = capacity;
+
+    /// <summary>How many pages a top-up fills the cache to.</summary>
+    public int Capacity { get; }
+
     /// <summary>Pages currently available (<c>nobjs</c>).</summary>
     public int Count { get; private set; }
 
@@ -36,7 +45,9 @@ public sealed class KvmMmuMemoryCache
         Initialised = true;
         if (Count >= min) return Errno.Ok; // __kvm_mmu_topup_memory_cache: nothing to do
         if (FailAllocations) return Errno.ENOMEM;
-        Count = min;
+        // __kvm_mmu_topup_memory_cache fills to capacity once below min, so later faults that skip the
+        // top-up (permission faults) still find pages.
+        Count = Math.Max(min, Capacity);
         return Errno.Ok;
     }
 

@@ -59,8 +59,13 @@ public sealed partial class Stage2PageTable
         var (start, end) = WalkRange(ipa, size);
         var w = new MapWalk
         {
-            Addr = start, Start = start, End = end, Pfn = pfn.Value,
-            Prot = prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc), Sw = swBits, Mc = mc,
+            Addr = start,
+            Start = start,
+            End = end,
+            Pfn = pfn.Value,
+            Prot = prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc),
+            Sw = swBits,
+            Mc = mc,
         };
         while (w.Addr < w.End)
         {

@@ -14,7 +14,8 @@ public enum StepStatus : byte
 /// <summary>Why an activity cannot go on, and which activities it waits for (for deadlock reports).</summary>
 /// <param name="Reason">e.g. "mmu_lock (read)", "synchronize_srcu", "invalidation in progress".</param>
 /// <param name="On">Ids of the activities it waits for.</param>
-public sealed record Wait(string Reason, IReadOnlyList<int> On);
+/// <param name="Lock">The <c>mmu_lock</c> mode it waits for, if that is the reason.</param>
+public sealed record Wait(string Reason, IReadOnlyList<int> On, Locking.LockMode Lock = Locking.LockMode.None);
 
 /// <summary>The result of one step.</summary>
 public readonly record struct StepResult(StepStatus Status, string? Phase, Wait? Wait)
@@ -24,7 +25,8 @@ public readonly record struct StepResult(StepStatus Status, string? Phase, Wait?
     /// <summary>Finished after <paramref name="phase"/>.</summary>
     public static StepResult Finished(string? phase) => new(StepStatus.Done, phase, null);
     /// <summary>Cannot go on.</summary>
-    public static StepResult BlockedOn(string reason, IEnumerable<int> on) => new(StepStatus.Blocked, null, new Wait(reason, on.ToArray()));
+    public static StepResult BlockedOn(string reason, IEnumerable<int> on, Locking.LockMode lockMode = Locking.LockMode.None) =>
+        new(StepStatus.Blocked, null, new Wait(reason, on.ToArray(), lockMode));
 }
 
 /// <summary>

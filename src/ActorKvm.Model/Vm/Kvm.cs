@@ -67,12 +67,23 @@ public sealed class Kvm
     public void PublishMemslots(MemslotSet set)
     {
         if (Notifier.MnActiveInvalidateCount != 0) throw new InvalidOperationException("memslot swap during an active invalidation");
+        var before = Memslots;
         Memslots = set;
-        Oracle.MemslotsPublished();
+        Oracle.MemslotsPublished(before, set);
     }
 
     /// <summary>The next memslot generation (<c>+ nr_as_ids</c>, one address space on arm64).</summary>
     public ulong NextGeneration => Memslots.Generation + 1;
+
+    /// <summary>
+    /// Takes <c>mmu_lock</c> in <paramref name="mode"/> for <paramref name="holder"/>: null when held, else the
+    /// blocked step result naming who it waits behind (the caller stays queued in FIFO order).
+    /// </summary>
+    public StepResult? TakeMmuLock(int holder, LockMode mode, string why)
+    {
+        if (MmuLock.TryAcquire(holder, mode)) return null;
+        return StepResult.BlockedOn($"mmu_lock ({mode.ToString().ToLowerInvariant()}) for {why}", MmuLock.Blockers(mode, holder), mode);
+    }
 
     // --- mmu_lock-guarded stage-2 operations -------------------------------------------------------
 

@@ -5,7 +5,6 @@ using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
-using Stage2 = ActorKvm.Model.Stage2;
 
 namespace ActorKvm.Tests.Support;
 
@@ -87,5 +86,5 @@ public sealed class TestVm
 
     public IReadOnlyList<string> Violations => Kvm.Oracle.Violations.Select(v => v.Kind.Name()).ToList();
 
-    public Stage2.S2Walk Leaf(ulong gpa) => Kvm.Pgt.GetLeaf(new Ipa(gpa));
+    public ActorKvm.Model.Stage2.S2Walk Leaf(ulong gpa) => Kvm.Pgt.GetLeaf(new Ipa(gpa));
 }

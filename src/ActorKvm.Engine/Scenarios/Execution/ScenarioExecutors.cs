@@ -20,7 +20,7 @@ public static class ScenarioExecutors
     public static Func<IScenarioExecutor>? Model { get; set; } = () => new ModelScenarioExecutor();
 
     /// <summary>Factory of the actor-engine executor; null until that engine registers.</summary>
-    public static Func<IScenarioExecutor>? Actors { get; set; }
+    public static Func<IScenarioExecutor>? Actors { get; set; } = () => new ActorScenarioExecutor();
 
     /// <summary>The registered factory for <paramref name="engine"/>, or null when unknown or not registered yet.</summary>
     public static Func<IScenarioExecutor>? Find(string engine) => engine switch

@@ -16,6 +16,7 @@ public sealed class ScriptedRun
 {
     private readonly ScenarioDefinition _sc;
     private readonly ScenarioRunOptions _options;
+    private readonly IStepDriver _driver;
     private readonly List<Running> _active = [];
     private readonly Dictionary<string, Running> _byId = [];
     private int _nextId = 1;
@@ -35,10 +36,11 @@ public sealed class ScriptedRun
     }
 
     /// <summary>Prepares a run.</summary>
-    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options)
+    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null)
     {
         _sc = scenario;
         _options = options;
+        _driver = driver ?? new ModelStepDriver();
     }
 
     /// <summary>The VM once built.</summary>
@@ -84,6 +86,7 @@ public sealed class ScriptedRun
                 return new ScenarioFailure(s.Path, null, null, $"the kernel refuses this memslot ({u.Result.ToScenarioName()})");
         }
         Kvm.Oracle.Check();
+        _driver.Attach(Kvm);
         return null;
     }
 
@@ -158,7 +161,7 @@ public sealed class ScriptedRun
         {
             while (true)
             {
-                var res = r.Act.Step();
+                var res = _driver.Step(r.Act);
                 if (res.Status == StepStatus.Blocked)
                 {
                     if (!r.Waiting) r.WaitSeq = _waitSeq++;

@@ -1,0 +1,38 @@
+using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Model.Vm;
+using Akka.Actor;
+
+namespace ActorKvm.Engine.Actors;
+
+/// <summary>
+/// <c>kvm-&gt;mmu_lock</c> as an actor: holders that could not take the lock register here, and when it moves
+/// the actor tells the next eligible waiter, in the FIFO order the model's queued rwlock keeps (so a writer is
+/// not starved). The lock state itself stays in the model; this actor only turns it into messages.
+/// </summary>
+public sealed class MmuLockActor : ReceiveActor
+{
+    private readonly Kvm _kvm;
+    private readonly Dictionary<int, IActorRef> _waiters = [];
+
+    /// <summary>Creates the lock actor.</summary>
+    public MmuLockActor(Kvm kvm)
+    {
+        _kvm = kvm;
+        Receive<LockRequested>(r =>
+        {
+            _waiters[r.Holder] = Sender;
+            Recheck();
+        });
+        Receive<LockReleased>(_ => Recheck());
+    }
+
+    /// <summary>Props.</summary>
+    public static Props Props(Kvm kvm) => Akka.Actor.Props.Create(() => new MmuLockActor(kvm));
+
+    private void Recheck()
+    {
+        int next;
+        lock (_kvm) next = _kvm.MmuLock.NextEligible();
+        if (next >= 0 && _waiters.Remove(next, out var worker)) worker.Tell(new LockAvailable(next));
+    }
+}

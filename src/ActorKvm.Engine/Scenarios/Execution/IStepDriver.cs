@@ -1,0 +1,30 @@
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Scenarios.Execution;
+
+/// <summary>
+/// How <see cref="ScriptedRun"/> makes an activity run one phase: directly on the model, or as a message to
+/// the actor that owns it. The scripted interleaving (turns, waits, pauses) is the same for both, so a scenario
+/// gives the same result on either engine.
+/// </summary>
+public interface IStepDriver : IDisposable
+{
+    /// <summary>Binds the driver to the VM the scenario built.</summary>
+    void Attach(Kvm kvm);
+
+    /// <summary>Runs the next phase of <paramref name="activity"/>.</summary>
+    StepResult Step(Activity activity);
+}
+
+/// <summary>Runs phases directly on the pure model.</summary>
+public sealed class ModelStepDriver : IStepDriver
+{
+    /// <inheritdoc/>
+    public void Attach(Kvm kvm) { }
+
+    /// <inheritdoc/>
+    public StepResult Step(Activity activity) => activity.Step();
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+}
