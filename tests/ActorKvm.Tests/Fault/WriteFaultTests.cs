@@ -71,6 +71,20 @@ public class WriteFaultTests
     }
 
     [Fact]
+    public void WriteFaultOnReadOnlyPrivateFilePage_BreaksCowRetriesAndMapsTheCopy()
+    {
+        // __kvm_faultin_pfn(FOLL_WRITE) on a MAP_PRIVATE file page: wp_page_copy runs the notifier -> retry, then map
+        var vm = TestVm.WithSlot(BackingKind.File, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        var cachePfn = vm.Leaf(Gpa).Leaf.Pfn;
+        var w = vm.Access(Gpa, AccessKind.Write, 9);
+        Assert.Equal([FaultResult.Retry, FaultResult.Map], w.Faults);
+        Assert.NotEqual(cachePfn, vm.Leaf(Gpa).Leaf.Pfn);
+        Assert.Equal(9UL, vm.HostRead(TestVm.SlotHva));
+        Assert.Empty(vm.Violations);
+    }
+
+    [Fact]
     public void AtomicAccess_IsAWriteFault()
     {
         // kvm_is_write_fault: WnR is set for atomics -> FOLL_WRITE -> writable leaf
@@ -80,10 +94,11 @@ public class WriteFaultTests
     }
 
     [Fact]
-    public void WritePermissionFaultOnReadOnlyFilePage_RelaxesInPlace()
+    public void WritePermissionFaultOnReadOnlySharedFilePage_RelaxesInPlace()
     {
         // user_mem_abort: fault_is_perm && vma_pagesize == fault_granule -> kvm_pgtable_stage2_relax_perms
-        var vm = TestVm.WithSlot(BackingKind.File, Sizes.PmdSize);
+        // (MAP_SHARED file: the host upgrades the PTE in place via page_mkwrite, no invalidation)
+        var vm = new TestVm().Vma(TestVm.SlotHva, Sizes.PmdSize, BackingKind.File, shared: true).Slot(0, Gpa, Sizes.PmdSize, TestVm.SlotHva);
         vm.Access(Gpa, AccessKind.Read);
         var before = vm.Leaf(Gpa).Leaf;
         Assert.Equal(S2Prot.R, before.Prot.Perms());

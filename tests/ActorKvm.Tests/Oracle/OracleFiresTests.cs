@@ -420,6 +420,30 @@ public class OracleFiresTests
         Assert.Empty(Kinds(vm));
     }
 
+    // --- writable-host-readonly -----------------------------------------------------------------
+
+    [Fact]
+    public void WritableLeafOverAPageTheHostMapsReadOnly_IsWritableHostReadonly()
+    {
+        // __kvm_faultin_pfn: map_writable only when the host PTE is writable (read faults never break CoW)
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: false, takeRef: false);
+        Assert.False(r.Writable);
+        Map(vm, Gpa, Sizes.PageSize, r.Pfn, S2Prot.RW);
+        vm.Kvm.Oracle.Check();
+        Assert.Equal([ViolationKind.WritableHostReadonly], Kinds(vm));
+    }
+
+    [Fact]
+    public void ReadOnlyLeafOverAPageTheHostMapsReadOnly_IsLegal()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: false, takeRef: false);
+        Map(vm, Gpa, Sizes.PageSize, r.Pfn, S2Prot.R);
+        vm.Kvm.Oracle.Check();
+        Assert.Empty(Kinds(vm));
+    }
+
     // --- untagged-mte-page -----------------------------------------------------------------------
 
     [Fact]
