@@ -27,6 +27,8 @@ public enum AccessExitKind : byte
     SkipCm,
     /// <summary><c>KVM_EXIT_MEMORY_FAULT</c>.</summary>
     MemoryFault,
+    /// <summary>An SError was injected (<c>kvm_handle_guest_sea</c> when firmware-first RAS does not claim the SEA).</summary>
+    InjectSerror,
     /// <summary>The access kept faulting with nothing changing (a progress failure, never the kernel's intent).</summary>
     Livelock,
 }
@@ -55,6 +57,7 @@ public readonly record struct AccessExit(AccessExitKind Kind, Errno Errno = Errn
         AccessExitKind.SkipCm => "skip-cm",
         AccessExitKind.MemoryFault => "memory-fault",
         AccessExitKind.Livelock => "livelock",
+        AccessExitKind.InjectSerror => "inject-serror",
         _ => Kind.ToString(),
     };
 }

@@ -14,8 +14,8 @@ public static class KvmHandleGuestAbort
     public static AccessExit? Classify(KvmConfig config, in GuestAbort abort)
     {
         var fsc = abort.Esr.Fsc;
-        // kvm_handle_guest_sea: no firmware-first handler here, so an SError is injected.
-        if (fsc.IsSea()) return new AccessExit(abort.Esr.IsIabt ? AccessExitKind.InjectIabt : AccessExitKind.InjectDabt);
+        // kvm_handle_guest_sea: no firmware-first handler claims it here, so an SError is injected.
+        if (fsc.IsSea()) return new AccessExit(AccessExitKind.InjectSerror);
 
         if (fsc.IsTranslation())
         {

@@ -11,6 +11,14 @@ public sealed partial class HostMm
     {
         var writableVma = (vma.Prot & HostProt.Write) != 0;
         var page = hva.AlignDown(Sizes.PageSize);
+        if (_swap.Remove(page.Value, out var swapped))
+        {
+            // do_swap_page: an anonymous page (also a private CoW copy in a file mapping) comes back with its
+            // swapped content, writable when exclusive.
+            var f = Phys.Allocate(0, BackingKind.Anon);
+            if (swapped != 0) f.Write(0, swapped);
+            return InstallFolio(page, Sizes.PageShift, f, writableVma);
+        }
         switch (vma.Backing)
         {
             case BackingKind.Device:
@@ -20,13 +28,6 @@ public sealed partial class HostMm
 
             case BackingKind.Anon:
             case BackingKind.Thp:
-                if (_swap.Remove(page.Value, out var swapped))
-                {
-                    // do_swap_page: a fresh page with the swapped content, writable when exclusive.
-                    var f = Phys.Allocate(0, BackingKind.Anon);
-                    if (swapped != 0) f.Write(0, swapped);
-                    return InstallFolio(page, Sizes.PageShift, f, writableVma);
-                }
                 if (vma.Backing == BackingKind.Thp && ThpFits(vma, hva))
                 {
                     var start = hva.AlignDown(Sizes.PmdSize);

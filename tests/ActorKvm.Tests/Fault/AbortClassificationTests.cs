@@ -122,8 +122,7 @@ public class AbortClassificationTests
         // kvm_handle_guest_abort: kvm_vcpu_abt_issea -> kvm_handle_guest_sea, before reading HPFAR
         var vm = Anon();
         var h = Drive.Abort(vm, Drive.Dabt(Fsc.ExtAbt), Gpa);
-        Assert.NotNull(h.Exit);
-        Assert.NotEqual(AccessExitKind.Ok, h.Exit!.Value.Kind);
+        Assert.Equal(AccessExitKind.InjectSerror, h.Exit!.Value.Kind);
         Assert.Null(h.Desc);
         Assert.False(vm.Leaf(Gpa).Valid);
     }

@@ -136,7 +136,7 @@ public class HostOperationTests
         Assert.Empty(vm.Violations);
     }
 
-    [Fact(Skip = "model bug: SwapOut of the anonymous CoW copy in a MAP_PRIVATE file VMA stores it in the swap map, but Populate for File backings never consults swap and re-reads the page cache, so the guest's write is lost (kernel: the CoW page is anon, do_swap_page restores it)")]
+    [Fact]
     public void SwapOutOfPrivateFileCowPage_RestoresTheGuestWrite()
     {
         // shrink_folio_list on an anon CoW page of a private file mapping -> swap entry -> do_swap_page on the next fault

@@ -55,12 +55,6 @@ public sealed class RandomOpsRunner
 
     public Coverage? Stats { get; init; }
 
-    /// <summary>
-    /// Known model bug (see HostOperationTests.SwapOutOfPrivateFileCowPage_RestoresTheGuestWrite, skipped): swap-out of
-    /// a CoW page in a private file VMA loses its content. Such swap-outs are left out until the model is fixed.
-    /// </summary>
-    public static bool SkipPrivateFileSwapOut => true;
-
     public RandomOpsRunner(SlotSpec[] slots, KvmConfig? config = null)
     {
         _slots = slots;
@@ -149,8 +143,6 @@ public sealed class RandomOpsRunner
             case OpKind.ThpSplit: RunHost(Model.Host.HostOp.ThpSplit, hva, Sizes.PageSize); break;
             case OpKind.ThpSplitFolio: RunHost(Model.Host.HostOp.ThpSplitFolio, hva, Sizes.PageSize); break;
             case OpKind.ThpCollapse: RunHost(Model.Host.HostOp.ThpCollapse, hva, Sizes.PageSize); break;
-            case OpKind.SwapOut when SkipPrivateFileSwapOut && s.Backing == BackingKind.File && !s.Shared:
-                break;
             case OpKind.SwapOut: RunHost(Model.Host.HostOp.SwapOut, (hva & ~(Sizes.PmdSize - 1)), Sizes.PmdSize); break;
             case OpKind.MadviseDontneed:
                 {

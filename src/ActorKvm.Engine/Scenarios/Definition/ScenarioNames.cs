@@ -32,7 +32,7 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> SpecialResults =
     [
         "ok", "mmio", "sigbus-hwpoison", "inject-dabt", "inject-iabt", "inject-excl-atomic", "inject-l1",
-        "inject-size-fault", "skip-cm", "memory-fault",
+        "inject-size-fault", "skip-cm", "memory-fault", "inject-serror", "livelock",
     ];
 
     /// <summary>Errno names a result may use: the model's <see cref="Errno"/> values plus the common Linux ones.</summary>
