@@ -1,3 +1,4 @@
+using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
 using BenchmarkDotNet.Running;
 
@@ -11,6 +12,7 @@ public static class Program
         if (args is ["--quick"])
         {
             QuickThroughput.Run();
+            QuickExploration.Run();
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

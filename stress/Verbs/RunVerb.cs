@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Engine.Scheduling;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
@@ -9,26 +11,35 @@ using ActorKvm.Stress.Output;
 
 namespace ActorKvm.Stress.Verbs;
 
-/// <summary><c>actorkvm run</c>: the built-in stress workload on the free-running actor engine.</summary>
+/// <summary>
+/// <c>actorkvm run</c>: the built-in stress workload on the actor engine, free-running (real threads) or, with
+/// <c>--deterministic</c>, on the seeded single-threaded dispatcher (bounded by <c>--faults</c>, never the clock).
+/// </summary>
 internal static class RunVerb
 {
+    /// <summary>A deterministic run's fault budget when <c>--faults</c> is not given (cli.md).</summary>
+    private const long DeterministicDefaultFaults = 100_000;
+
     public static Command Create(CommonOptions common, CliIo io)
     {
         var vcpus = new Option<int>("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => 4 };
-        var duration = new Option<string>("--duration") { Description = "Wall-clock length, e.g. 10s", DefaultValueFactory = _ => "10s" };
-        var faults = new Option<long?>("--faults") { Description = "Stop after N handled faults" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the workload's choices (default: random, always printed)" };
+        var duration = new Option<string>("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => "10s" };
+        var faults = new Option<long?>("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
         var memory = new Option<string>("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => "64M" };
         var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
         var bug = new Option<string[]>("--bug") { Description = "Turn a bug switch on (repeatable)" };
         var deterministic = new Option<bool>("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
-        var command = new Command("run", "Run the built-in stress workload on the actor engine") { vcpus, duration, faults, seed, memory, backing, bug, deterministic };
+        var trace = new Option<string?>("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
+        var command = new Command("run", "Run the built-in stress workload on the actor engine") { vcpus, duration, faults, seed, memory, backing, bug, deterministic, trace };
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
-            if (r.GetValue(deterministic)) throw new CliUserError("--deterministic: the seeded dispatcher is not available yet");
+            var isDeterministic = r.GetValue(deterministic);
             var n = r.GetValue(vcpus);
             if (n is < 1 or > 4096) throw new CliUserError($"--vcpus: expected 1..4096, got {n}");
+            if (isDeterministic && r.GetResult(duration) is { Implicit: false })
+                throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
             var time = DurationParser.Parse("--duration", r.GetValue(duration)!);
             var memText = r.GetValue(memory)!;
             if (!ScenarioValues.TryParseSize(memText, out var bytes) || bytes < 2UL << 20)
@@ -37,28 +48,47 @@ internal static class RunVerb
                 $"--backing: unknown backing '{b}' (expected one of {string.Join(", ", BackingKindExtensions.Names.Select(x => x.Name))})")).ToList();
             var bugs = r.GetValue(bug) ?? [];
             foreach (var b in bugs) if (!BugCatalog.IsKnown(b)) throw new CliUserError($"--bug: unknown bug switch '{b}' (see `actorkvm bugs`)");
-            var maxFaults = r.GetValue(faults) ?? long.MaxValue;
+            var maxFaults = r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue);
             if (maxFaults < 1) throw new CliUserError($"--faults: expected a positive count, got {maxFaults}");
+            var tracePath = r.GetValue(trace);
+            if (tracePath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(tracePath))))
+                throw new CliUserError($"--trace: no such directory for {tracePath}");
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
 
             var options = new WorkloadOptions(n, bytes, backings.Count == 0 ? null : backings, Seed: theSeed, MaxFaults: maxFaults);
             var human = io.Human(json);
-            if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {time.TotalSeconds:0.#}s");
+            var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
+            if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
             StressResult result;
             try
             {
-                result = StressRun.Run(options, time, EngineConfig.Load(config), new BugSet(bugs), cts.Token);
+                var akka = EngineConfig.Load(config);
+                var bugSet = new BugSet(bugs);
+                result = isDeterministic
+                    ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null)
+                    : StressRun.Run(options, time, akka, bugSet, cts.Token, trace: tracePath is not null);
             }
             finally
             {
                 Console.CancelKeyPress -= onCancel;
             }
-            RunReport.Write(result, theSeed, io, json);
+            if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded.Events);
+            RunReport.Write(result, theSeed, io, json, ReplayCommand(r, isDeterministic, theSeed));
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
+
+        // The command that reproduces this run: the same workload options on the deterministic dispatcher.
+        string ReplayCommand(ParseResult r, bool isDeterministic, ulong theSeed)
+        {
+            var parts = new List<string> { "actorkvm run --deterministic", $"--seed {theSeed}", $"--vcpus {r.GetValue(vcpus)}", $"--memory {r.GetValue(memory)}" };
+            parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
+            parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
+            if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
+            return string.Join(' ', parts);
+        }
     }
 }

@@ -18,6 +18,7 @@ public abstract class ActivityWorker : ReceiveActor
     private readonly Dictionary<int, IActorRef> _replyTo = [];
     private readonly Dictionary<int, Activity> _lockWaiters = [];
     private readonly List<Activity> _progressWaiters = [];
+    private readonly string _track;
 
     /// <summary>Creates the worker.</summary>
     protected ActivityWorker(VmGate gate, IActorRef mmuLock, IActorRef vm)
@@ -25,6 +26,7 @@ public abstract class ActivityWorker : ReceiveActor
         Gate = gate;
         MmuLock = mmuLock;
         Vm = vm;
+        _track = Self.Path.Name;
         Receive<StepRequested>(r =>
         {
             var result = RunPhase(r.Activity, selfDriven: false);
@@ -56,7 +58,7 @@ public abstract class ActivityWorker : ReceiveActor
 
     private StepResult RunPhase(Activity act, bool selfDriven)
     {
-        var (result, lockQueued, epoch) = Gate.Step(act);
+        var (result, lockQueued, epoch) = Gate.Step(act, _track);
         if (result.Status == StepStatus.Blocked && result.Wait is { Lock: not LockMode.None } w)
         {
             if (selfDriven) _lockWaiters[act.Id] = act;

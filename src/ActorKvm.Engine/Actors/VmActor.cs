@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Vm;
@@ -13,16 +14,21 @@ namespace ActorKvm.Engine.Actors;
 /// </summary>
 public sealed class VmActor : ReceiveActor
 {
-    private readonly HashSet<IActorRef> _waiting = [];
+    // Waiters in the order they asked (a hash set would wake them in actor-uid order, which is random per run).
+    private readonly List<IActorRef> _waiting = [];
+    private readonly HashSet<IActorRef> _isWaiting = [];
 
-    /// <summary>Creates the VM and its children.</summary>
-    public VmActor(Kvm kvm)
+    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> if given.</summary>
+    public VmActor(Kvm kvm, TraceRecorder? trace = null)
     {
-        var gate = new VmGate(kvm);
-        var mmuLock = Context.ActorOf(MmuLockActor.Props(kvm), "mmu-lock");
-        var notifier = Context.ActorOf(MmuNotifierActor.Props(gate, mmuLock, Self), "mmu-notifier");
-        var memslots = Context.ActorOf(MemslotManagerActor.Props(gate, mmuLock, Self), "memslots");
-        var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Context.ActorOf(VcpuActor.Props(gate, mmuLock, Self, i), $"vcpu-{i}")).ToArray();
+        var gate = new VmGate(kvm, trace);
+        // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
+        var dispatcher = Context.Props.Dispatcher;
+        IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
+        var mmuLock = Child(MmuLockActor.Props(kvm), "mmu-lock");
+        var notifier = Child(MmuNotifierActor.Props(gate, mmuLock, Self), "mmu-notifier");
+        var memslots = Child(MemslotManagerActor.Props(gate, mmuLock, Self), "memslots");
+        var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Child(VcpuActor.Props(gate, mmuLock, Self, i), $"vcpu-{i}")).ToArray();
 
         IActorRef Owner(Activity a) => a switch
         {
@@ -36,15 +42,16 @@ public sealed class VmActor : ReceiveActor
         Receive<ProgressAwaited>(p =>
         {
             if (gate.Epoch > p.SeenEpoch) Sender.Tell(new ProgressMade());
-            else _waiting.Add(Sender);
+            else if (_isWaiting.Add(Sender)) _waiting.Add(Sender);
         });
         Receive<ProgressMade>(_ =>
         {
             foreach (var w in _waiting) w.Tell(new ProgressMade());
             _waiting.Clear();
+            _isWaiting.Clear();
         });
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm) => Akka.Actor.Props.Create(() => new VmActor(kvm));
+    public static Props Props(Kvm kvm, TraceRecorder? trace = null) => Akka.Actor.Props.Create(() => new VmActor(kvm, trace));
 }

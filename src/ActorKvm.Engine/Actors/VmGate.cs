@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Actors;
@@ -9,20 +10,29 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VmGate
 {
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public VmGate(Kvm kvm) => Kvm = kvm;
+    public VmGate(Kvm kvm, TraceRecorder? trace = null)
+    {
+        Kvm = kvm;
+        Trace = trace;
+    }
 
     /// <summary>The model.</summary>
     public Kvm Kvm { get; }
 
+    /// <summary>Where phase slices go (<c>--trace</c>), if anywhere.</summary>
+    public TraceRecorder? Trace { get; }
+
     /// <summary>Finished activities so far (read and written inside the gate).</summary>
     public long ProgressEpoch { get; private set; }
 
-    /// <summary>Runs one phase of <paramref name="act"/> inside the gate, then the oracle.</summary>
-    public (StepResult Result, bool LockQueued, long Epoch) Step(Activity act)
+    /// <summary>Runs one phase of <paramref name="act"/> for actor <paramref name="track"/> inside the gate, then the oracle.</summary>
+    public (StepResult Result, bool LockQueued, long Epoch) Step(Activity act, string track)
     {
         lock (Kvm)
         {
+            var start = Trace?.Now() ?? 0;
             var r = act.Step();
+            Trace?.Record(start, track, act, r);
             Kvm.Oracle.Check();
             // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
             if (act.IsDone || r.Phase == "complete") ProgressEpoch++;

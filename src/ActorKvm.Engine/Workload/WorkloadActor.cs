@@ -38,9 +38,10 @@ public sealed class WorkloadActor : ReceiveActor
     /// <summary>The workload finished.</summary>
     public sealed record WorkloadFinished(WorkloadStats Stats);
 
-    /// <summary>Creates the workload over <paramref name="kvm"/> driven through <paramref name="vm"/>.</summary>
-    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm)
+    /// <summary>Creates the workload over <paramref name="kvm"/> driven through <paramref name="vm"/>, counting into <paramref name="stats"/> if given.</summary>
+    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null)
     {
+        Stats = stats ?? new WorkloadStats();
         _o = options;
         _kvm = kvm;
         _vm = vm;
@@ -49,7 +50,7 @@ public sealed class WorkloadActor : ReceiveActor
         _vcpuBusy = new bool[options.Vcpus];
         Receive<StartRequested>(_ =>
         {
-            _notifyDone = Sender;
+            _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
             for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v);
             MaybeFinish();
         });
@@ -62,10 +63,11 @@ public sealed class WorkloadActor : ReceiveActor
     }
 
     /// <summary>The counters.</summary>
-    public WorkloadStats Stats { get; } = new();
+    public WorkloadStats Stats { get; }
 
     /// <summary>Props.</summary>
-    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm) => Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm));
+    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null) =>
+        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats));
 
     private void OnFinished(ActivityFinished f)
     {

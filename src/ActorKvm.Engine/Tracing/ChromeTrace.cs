@@ -1,0 +1,65 @@
+using System.Text.Json;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Tracing;
+
+/// <summary>
+/// Writes a trace in the Chrome trace-event JSON format (opens in Perfetto and chrome://tracing): one track
+/// (thread) per actor, named by a metadata event, and one complete event (<c>"ph": "X"</c>) per phase.
+/// The output depends only on the events, so equal runs give equal bytes.
+/// </summary>
+public static class ChromeTrace
+{
+    /// <summary>Writes <paramref name="events"/> to <paramref name="stream"/>.</summary>
+    public static void Write(Stream stream, IReadOnlyList<PhaseEvent> events, string process = "actorkvm")
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
+        var tracks = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in events)
+            if (!tracks.ContainsKey(e.Track)) tracks[e.Track] = tracks.Count + 1;
+
+        w.WriteStartObject();
+        w.WriteString("displayTimeUnit", "ms");
+        w.WriteStartArray("traceEvents");
+        Metadata(w, "process_name", 0, process);
+        foreach (var (track, tid) in tracks) Metadata(w, "thread_name", tid, track);
+        foreach (var e in events)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", e.Phase);
+            w.WriteString("cat", e.Kind);
+            w.WriteString("ph", "X");
+            w.WriteNumber("ts", e.Start);
+            w.WriteNumber("dur", e.Duration);
+            w.WriteNumber("pid", 1);
+            w.WriteNumber("tid", tracks[e.Track]);
+            w.WriteStartObject("args");
+            w.WriteNumber("activity", e.Activity);
+            w.WriteString("status", e.Status switch { StepStatus.Progressed => "progressed", StepStatus.Blocked => "blocked", _ => "done" });
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes the trace to <paramref name="path"/>.</summary>
+    public static void WriteFile(string path, IReadOnlyList<PhaseEvent> events)
+    {
+        using var f = File.Create(path);
+        Write(f, events);
+    }
+
+    private static void Metadata(Utf8JsonWriter w, string name, int tid, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString("ph", "M");
+        w.WriteNumber("pid", 1);
+        w.WriteNumber("tid", tid);
+        w.WriteStartObject("args");
+        w.WriteString("name", value);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}
