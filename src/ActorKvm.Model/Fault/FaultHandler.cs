@@ -105,7 +105,7 @@ public sealed class FaultHandler
                 return Reached(FaultPhase.MmuLock, _accessFlagPath ? FaultPhase.Map : FaultPhase.RetryCheck);
 
             case FaultPhase.RetryCheck:
-                if (_kvm.Notifier.Retry(State.MmuSeq))
+                if (_kvm.MmuInvalidateRetry(_holder, State.MmuSeq))
                 {
                     State.Ret = Errno.EAGAIN;
                     Result = FaultResult.Retry;

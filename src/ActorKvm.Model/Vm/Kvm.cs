@@ -136,6 +136,16 @@ public sealed class Kvm
         return Pgt.TestClearYoung(ipa, size, mkold: true);
     }
 
+    /// <summary>
+    /// <c>mmu_invalidate_retry</c>: the fault's retry check, which the kernel may only make with <c>mmu_lock</c> held —
+    /// it is what orders the check against <c>kvm_mmu_invalidate_begin</c>/<c>_end</c> (both under the write lock).
+    /// </summary>
+    public bool MmuInvalidateRetry(int holder, ulong mmuSeq)
+    {
+        RequireLock(holder, LockMode.Read, "mmu_invalidate_retry");
+        return Notifier.Retry(mmuSeq);
+    }
+
     private void RequireLock(int holder, LockMode needed, string what)
     {
         var held = MmuLock.ModeOf(holder);

@@ -386,6 +386,15 @@ public class OracleFiresTests
     }
 
     [Fact]
+    public void RetryCheckWithoutMmuLock_IsLockViolation()
+    {
+        // mmu_invalidate_retry outside mmu_lock races kvm_mmu_invalidate_begin/end
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.False(vm.Kvm.MmuInvalidateRetry(vm.NextId(), vm.Kvm.Notifier.MmuInvalidateSeq));
+        Assert.Equal([ViolationKind.LockViolation], Kinds(vm));
+    }
+
+    [Fact]
     public void StageTwoMapUnderTheReadLock_IsLegal()
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
