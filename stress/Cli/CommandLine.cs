@@ -15,7 +15,7 @@ internal static class CommandLine
         var common = new CommonOptions();
         var root = new RootCommand("actorkvm: an Akka.NET model of the arm64 KVM stage-2 fault path");
         common.AddTo(root);
-        DefaultVerb.Configure(root, common, io, context);
+        DefaultVerb.Configure(root, common, io);
         root.Add(CheckVerb.Create(common, io, context));
         root.Add(ScenariosVerb.Create(common, io, context));
         root.Add(BugsVerb.Create(common, io));

@@ -3,16 +3,8 @@ using ActorKvm.Stress.Cli;
 
 namespace ActorKvm.Stress.Verbs;
 
-/// <summary>
-/// What <c>actorkvm</c> with no verb does. For now: <c>check scenarios/</c> (the repository's shipped
-/// scenarios); the stress run will replace it by swapping this one action.
-/// </summary>
+/// <summary>What <c>actorkvm</c> with no verb does: <c>run</c> — the built-in stress workload, the main job (cli.md).</summary>
 internal static class DefaultVerb
 {
-    public static void Configure(RootCommand root, CommonOptions common, CliIo io, CliContext context)
-    {
-        var options = new CheckOptions();
-        options.AddTo(root);
-        root.SetAction(r => CheckVerb.Execute([context.DefaultScenariosDirectory], r, common, options, io, context));
-    }
+    public static void Configure(RootCommand root, CommonOptions common, CliIo io) => RunVerb.Configure(root, common, io);
 }

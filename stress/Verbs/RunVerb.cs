@@ -22,16 +22,17 @@ internal static class RunVerb
 
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var vcpus = new Option<int>("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => 4 };
-        var duration = new Option<string>("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => "10s" };
-        var faults = new Option<long?>("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
-        var memory = new Option<string>("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => "64M" };
-        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
-        var bug = new Option<string[]>("--bug") { Description = "Turn a bug switch on (repeatable)" };
-        var deterministic = new Option<bool>("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
-        var trace = new Option<string?>("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
-        var command = new Command("run", "Run the built-in stress workload on the actor engine") { vcpus, duration, faults, seed, memory, backing, bug, deterministic, trace };
+        var command = new Command("run", "Run the built-in stress workload on the actor engine");
+        Configure(command, common, io);
+        return command;
+    }
+
+    /// <summary>Gives <paramref name="command"/> (the <c>run</c> verb, or the root as the default verb) run's options and action.</summary>
+    public static void Configure(Command command, CommonOptions common, CliIo io)
+    {
+        var o = new RunOptions();
+        o.AddTo(command);
+        var (vcpus, duration, faults, seed, memory, backing, bug, deterministic, trace) = (o.Vcpus, o.Duration, o.Faults, o.Seed, o.Memory, o.Backing, o.Bug, o.Deterministic, o.Trace);
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
@@ -79,7 +80,6 @@ internal static class RunVerb
             RunReport.Write(result, theSeed, io, json, ReplayCommand(r, isDeterministic, theSeed));
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
-        return command;
 
         // The command that reproduces this run: the same workload options on the deterministic dispatcher.
         string ReplayCommand(ParseResult r, bool isDeterministic, ulong theSeed)

@@ -142,11 +142,13 @@ public sealed class CheckVerbTests : IDisposable
     }
 
     [Fact]
-    public void DefaultVerb_ChecksTheRepositoryScenarios()
+    public void DefaultVerb_RunsTheStressWorkload()
     {
-        _cli.Write("scenarios/one.hocon", "name = pass-one");
-        var (code, stdout, _) = _cli.Run();
-        Assert.Equal(0, code);
-        Assert.Equal(["PASS pass-one", "1 passed, 0 failed"], Lines(stdout));
+        var (code, stdout, stderr) = _cli.Run("--faults", "300", "--vcpus", "2", "--memory", "8M", "--json", "--quiet");
+        Assert.True(code == 0, stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.True(doc.RootElement.GetProperty("faults").GetInt64() >= 300);
+        Assert.False(doc.RootElement.GetProperty("deterministic").GetBoolean());
+        Assert.Equal(0, doc.RootElement.GetProperty("violations").GetArrayLength());
     }
 }

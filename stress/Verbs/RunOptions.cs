@@ -1,0 +1,22 @@
+using System.CommandLine;
+
+namespace ActorKvm.Stress.Verbs;
+
+/// <summary>The options of <c>run</c> (also taken by the default verb), per cli.md.</summary>
+internal sealed class RunOptions
+{
+    public Option<int> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => 4 };
+    public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => "10s" };
+    public Option<long?> Faults { get; } = new("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
+    public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => "64M" };
+    public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
+    public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
+    public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace }) command.Add(o);
+    }
+}
