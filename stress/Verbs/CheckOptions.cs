@@ -38,6 +38,9 @@ internal sealed class CheckOptions
             ?? throw new CliUserError(engine == ScenarioExecutors.ActorsEngine
                 ? $"engine '{engine}' is not available yet"
                 : $"engine '{engine}' is not available");
-        return (new ScenarioRunOptions(bugs.Distinct().ToList(), r.GetValue(Trace)), factory);
+        var trace = r.GetValue(Trace);
+        if (trace is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(trace))))
+            throw new CliUserError($"--trace: no such directory for {trace}");
+        return (new ScenarioRunOptions(bugs.Distinct().ToList(), trace), factory);
     }
 }

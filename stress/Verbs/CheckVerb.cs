@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
 
@@ -29,6 +30,7 @@ internal static class CheckVerb
         var (json, _, _) = common.Read(r);
         var (runOptions, executor) = options.Read(r, context);
         var report = new CheckReport(io.Human(json));
+        var traces = new List<(string, IReadOnlyList<PhaseEvent>)>();
         foreach (var path in paths)
         {
             IReadOnlyList<ScenarioLoadResult> loaded =
@@ -37,10 +39,16 @@ internal static class CheckVerb
                 : [ScenarioLoadResult.Failed(new ScenarioError(path, "", "no such file or directory"))];
             foreach (var result in loaded)
             {
-                if (result.Scenario is { } scenario) report.Add(scenario.SourcePath, Run(executor, scenario, runOptions));
+                if (result.Scenario is { } scenario)
+                {
+                    var outcome = Run(executor, scenario, runOptions);
+                    report.Add(scenario.SourcePath, outcome);
+                    if (outcome.Trace is { } t) traces.Add((scenario.Name, t));
+                }
                 else report.AddMalformed(result.Error!);
             }
         }
+        if (runOptions.TracePath is { } tracePath) ChromeTrace.WriteFile(tracePath, traces);
         report.WriteSummary();
         if (json) report.WriteJson(io.Out);
         return report.Malformed > 0 ? ExitCodes.BadInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;

@@ -25,17 +25,13 @@ public sealed class VmActor : ReceiveActor
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
-        var mmuLock = Child(MmuLockActor.Props(kvm), "mmu-lock");
-        var notifier = Child(MmuNotifierActor.Props(gate, mmuLock, Self), "mmu-notifier");
-        var memslots = Child(MemslotManagerActor.Props(gate, mmuLock, Self), "memslots");
-        var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Child(VcpuActor.Props(gate, mmuLock, Self, i), $"vcpu-{i}")).ToArray();
+        var mmuLock = Child(MmuLockActor.Props(kvm), VmChildren.MmuLock);
+        var notifier = Child(MmuNotifierActor.Props(gate, mmuLock, Self), VmChildren.MmuNotifier);
+        var memslots = Child(MemslotManagerActor.Props(gate, mmuLock, Self), VmChildren.Memslots);
+        var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Child(VcpuActor.Props(gate, mmuLock, Self, i), VmChildren.Vcpu(i))).ToArray();
 
-        IActorRef Owner(Activity a) => a switch
-        {
-            GuestAccess g => vcpus[g.Vcpu.Index],
-            MemslotUpdate or DirtyLogIoctl => memslots,
-            _ => notifier,
-        };
+        IActorRef Owner(Activity a) =>
+            VmChildren.VcpuOf(a) is >= 0 and var v ? vcpus[v] : VmChildren.NonVcpuOwner(a) == VmChildren.Memslots ? memslots : notifier;
 
         Receive<StepRequested>(r => Owner(r.Activity).Forward(r));
         Receive<RunRequested>(r => Owner(r.Activity).Forward(r));

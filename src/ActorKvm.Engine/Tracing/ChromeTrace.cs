@@ -10,19 +10,29 @@ namespace ActorKvm.Engine.Tracing;
 /// </summary>
 public static class ChromeTrace
 {
-    /// <summary>Writes <paramref name="events"/> to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IReadOnlyList<PhaseEvent> events, string process = "actorkvm")
+    /// <summary>Writes <paramref name="events"/> to <paramref name="stream"/> as one process.</summary>
+    public static void Write(Stream stream, IReadOnlyList<PhaseEvent> events, string process = "actorkvm") =>
+        Write(stream, [(process, events)]);
+
+    /// <summary>Writes several runs (e.g. one per scenario of <c>check</c>), each as its own process.</summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Process, IReadOnlyList<PhaseEvent> Events)> runs)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
-        var tracks = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in events)
-            if (!tracks.ContainsKey(e.Track)) tracks[e.Track] = tracks.Count + 1;
-
         w.WriteStartObject();
         w.WriteString("displayTimeUnit", "ms");
         w.WriteStartArray("traceEvents");
-        Metadata(w, "process_name", 0, process);
-        foreach (var (track, tid) in tracks) Metadata(w, "thread_name", tid, track);
+        for (var p = 0; p < runs.Count; p++) WriteProcess(w, p + 1, runs[p].Process, runs[p].Events);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteProcess(Utf8JsonWriter w, int pid, string process, IReadOnlyList<PhaseEvent> events)
+    {
+        var tracks = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in events)
+            if (!tracks.ContainsKey(e.Track)) tracks[e.Track] = tracks.Count + 1;
+        Metadata(w, "process_name", pid, 0, process);
+        foreach (var (track, tid) in tracks) Metadata(w, "thread_name", pid, tid, track);
         foreach (var e in events)
         {
             w.WriteStartObject();
@@ -31,7 +41,7 @@ public static class ChromeTrace
             w.WriteString("ph", "X");
             w.WriteNumber("ts", e.Start);
             w.WriteNumber("dur", e.Duration);
-            w.WriteNumber("pid", 1);
+            w.WriteNumber("pid", pid);
             w.WriteNumber("tid", tracks[e.Track]);
             w.WriteStartObject("args");
             w.WriteNumber("activity", e.Activity);
@@ -39,8 +49,6 @@ public static class ChromeTrace
             w.WriteEndObject();
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 
     /// <summary>Writes the trace to <paramref name="path"/>.</summary>
@@ -50,12 +58,19 @@ public static class ChromeTrace
         Write(f, events);
     }
 
-    private static void Metadata(Utf8JsonWriter w, string name, int tid, string value)
+    /// <summary>Writes several runs to <paramref name="path"/>.</summary>
+    public static void WriteFile(string path, IReadOnlyList<(string Process, IReadOnlyList<PhaseEvent> Events)> runs)
+    {
+        using var f = File.Create(path);
+        Write(f, runs);
+    }
+
+    private static void Metadata(Utf8JsonWriter w, string name, int pid, int tid, string value)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
         w.WriteString("ph", "M");
-        w.WriteNumber("pid", 1);
+        w.WriteNumber("pid", pid);
         w.WriteNumber("tid", tid);
         w.WriteStartObject("args");
         w.WriteString("name", value);

@@ -142,6 +142,17 @@ public sealed class CheckVerbTests : IDisposable
     }
 
     [Fact]
+    public void TraceIntoAMissingDirectory_IsOneLineErrorBeforeAnythingRuns()
+    {
+        var file = _cli.Write("scenarios/one.hocon", "name = pass-one");
+        var (code, stdout, stderr) = _cli.Run("check", file, "--trace", "/no/such/dir/t.json");
+        Assert.Equal(2, code);
+        Assert.Equal(["actorkvm: error: --trace: no such directory for /no/such/dir/t.json"], Lines(stderr));
+        Assert.Empty(_cli.Executor.Runs);
+        Assert.Empty(stdout);
+    }
+
+    [Fact]
     public void DefaultVerb_RunsTheStressWorkload()
     {
         var (code, stdout, stderr) = _cli.Run("--faults", "300", "--vcpus", "2", "--memory", "8M", "--json", "--quiet");

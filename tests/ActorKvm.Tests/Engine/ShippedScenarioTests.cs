@@ -1,6 +1,7 @@
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Tests.Support;
 
 namespace ActorKvm.Tests.Engine;
@@ -25,11 +26,22 @@ public class ShippedScenarioTests
         Assert.True(load.Scenario is not null, load.Error?.ToString());
         ScenarioDefinition sc = load.Scenario!;
 
-        var onModel = new ModelScenarioExecutor().Execute(sc, ScenarioRunOptions.Default);
-        var onActors = new ActorScenarioExecutor().Execute(sc, ScenarioRunOptions.Default);
+        var traced = ScenarioRunOptions.Default with { TracePath = "recorded-not-written.json" };
+        var onModel = new ModelScenarioExecutor().Execute(sc, traced);
+        var onActors = new ActorScenarioExecutor().Execute(sc, traced);
 
         Assert.True(onModel.Passed, onModel.ToString());
         Assert.Equal(onModel.ToString(), onActors.ToString());
         Assert.Equal(onModel.Violations, onActors.Violations);
+        // The same phases, in the same order, on the same actor tracks: byte-identical --trace output.
+        Assert.Equal(TraceText(sc.Name, onModel), TraceText(sc.Name, onActors));
+    }
+
+    private static string TraceText(string name, ScenarioOutcome outcome)
+    {
+        Assert.NotNull(outcome.Trace);
+        using var buffer = new MemoryStream();
+        ChromeTrace.Write(buffer, [(name, outcome.Trace!)]);
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

@@ -21,6 +21,9 @@ public sealed record ScenarioOutcome(
     string? Message,
     IReadOnlyList<string> Violations)
 {
+    /// <summary>The phases the run drove, when a trace was asked for (<c>--trace</c>).</summary>
+    public IReadOnlyList<Tracing.PhaseEvent>? Trace { get; init; }
+
     /// <summary>A pass.</summary>
     public static ScenarioOutcome Pass(string name, IReadOnlyList<string>? violations = null) =>
         new(name, true, null, null, null, null, violations ?? []);

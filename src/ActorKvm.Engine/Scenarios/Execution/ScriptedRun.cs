@@ -41,7 +41,10 @@ public sealed class ScriptedRun
         _sc = scenario;
         _options = options;
         _driver = driver ?? new ModelStepDriver();
+        if (options.TracePath is not null) _driver = _tracing = new TracingStepDriver(_driver);
     }
+
+    private readonly TracingStepDriver? _tracing;
 
     /// <summary>The VM once built.</summary>
     public Kvm? Kvm { get; private set; }
@@ -53,10 +56,11 @@ public sealed class ScriptedRun
         if (_failure is null) RunSteps();
         if (_failure is null) Finish();
         var violations = Kvm?.Oracle.Violations.Select(v => v.Kind.Name()).Distinct().ToList() ?? [];
-        if (_failure is null) return ScenarioOutcome.Pass(_sc.Name, violations);
-        return _failure.Expected is not null && _failure.Actual is not null
-            ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
-            : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
+        var outcome = _failure is null ? ScenarioOutcome.Pass(_sc.Name, violations)
+            : _failure.Expected is not null && _failure.Actual is not null
+                ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
+                : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
+        return _tracing is null ? outcome : outcome with { Trace = _tracing.Trace.Events };
     }
 
     private ScenarioFailure? Setup()
