@@ -2,6 +2,7 @@ using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Stress.Cli;
+using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
 
@@ -12,16 +13,32 @@ internal static class RunReport
     {
         var s = r.Stats;
         var human = io.Human(json);
-        human.WriteLine($"faults      {s.Faults} in {r.Elapsed.TotalSeconds:F1}s = {r.FaultsPerSecond:F0} faults/s ({s.Accesses} accesses)");
-        human.WriteLine($"by result   {string.Join(", ", s.ByResult.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.Name()} {kv.Value}"))}");
-        human.WriteLine($"exits       {string.Join(", ", s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}");
-        human.WriteLine($"retries     {s.RetriesPerFault:F3} per fault");
-        human.WriteLine($"host ops    {s.HostOps}; memslot/dirty-log ops {s.MemslotOps}; dirty pages harvested {s.DirtyPagesHarvested}");
+        var lat = r.Latency;
+        var t = new Table().Border(TableBorder.Rounded).Title("actorkvm run: summary").AddColumn("").AddColumn("");
+        t.HideHeaders();
+        t.AddRow("faults", $"{s.Faults} in {r.Elapsed.TotalSeconds:F1}s = {r.FaultsPerSecond:F0} faults/s ({s.Accesses} accesses)");
+        t.AddRow("by result", string.Join(", ", s.ByResult.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.Name()} {kv.Value}")));
+        t.AddRow("retries", $"{s.RetriesPerFault:F3} per fault");
+        if (lat is { Latency.Count: > 0 })
+            t.AddRow("fault latency", $"p50 {lat.Latency.Percentile(50)} / p99 {lat.Latency.Percentile(99)} / max {lat.Latency.Max} {lat.Unit}");
+        t.AddRow("exits", string.Join(", ", s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
+        t.AddRow("invalidations", $"{s.HostOps} host operations; {s.MemslotOps} memslot/dirty-log operations");
+        t.AddRow("dirty pages", $"{s.DirtyPagesHarvested} harvested");
         if (r.Schedule is { } sched)
-            human.WriteLine($"schedule    {sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
-        if (r.Trace is { Dropped: > 0 } t) human.WriteLine($"trace       {t.Dropped} events past the {t.Limit}-event limit not written");
-        human.WriteLine($"violations  {r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
-        foreach (var v in r.Violations.Take(5)) human.WriteLine($"  {v}");
+            t.AddRow("schedule", $"{sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
+        if (r.Trace is { Dropped: > 0 } tr) t.AddRow("trace", $"{tr.Dropped} events past the {tr.Limit}-event limit not written");
+        t.AddRow("violations", $"{r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
+        foreach (var g in r.Violations.GroupBy(v => v.Kind))
+            t.AddRow($"  {g.Key.Name()}", $"{g.Count()}x, first: {g.First()}");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(human),
+            Ansi = RunProgressDisplay.IsTerminal(human) ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = RunProgressDisplay.IsTerminal(human) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (!RunProgressDisplay.IsTerminal(human)) console.Profile.Width = 160;
+        console.Write(t);
         if (r.Violations.Count > 0 || r.OutstandingFaultRefs != 0)
             human.WriteLine(r.Schedule is null
                 ? $"seed {seed}; a free-running interleaving is not recorded yet — try the seeded dispatcher: {replay}"
@@ -35,6 +52,15 @@ internal static class RunReport
             w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
             w.WriteNumber("faults_per_second", r.FaultsPerSecond);
             w.WriteNumber("retries_per_fault", s.RetriesPerFault);
+            if (lat is not null)
+            {
+                w.WriteStartObject("fault_latency");
+                w.WriteString("unit", lat.Unit);
+                w.WriteNumber("p50", lat.Latency.Percentile(50));
+                w.WriteNumber("p99", lat.Latency.Percentile(99));
+                w.WriteNumber("max", lat.Latency.Max);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("results");
             foreach (var (k, v) in s.ByResult.OrderBy(kv => kv.Key)) w.WriteNumber(k.Name(), v);
             w.WriteEndObject();

@@ -68,9 +68,10 @@ internal static class RunVerb
             {
                 var akka = EngineConfig.Load(config);
                 var bugSet = new BugSet(bugs);
-                result = isDeterministic
-                    ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null)
-                    : StressRun.Run(options, time, akka, bugSet, cts.Token, trace: tracePath is not null);
+                var display = new RunProgressDisplay(human, quiet, isDeterministic ? null : time);
+                result = display.Show(progress => isDeterministic
+                    ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null, progress)
+                    : StressRun.Run(options, time, akka, bugSet, cts.Token, trace: tracePath is not null, progress));
             }
             finally
             {

@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Tracing;
+using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Vm;
@@ -18,10 +19,10 @@ public sealed class VmActor : ReceiveActor
     private readonly List<IActorRef> _waiting = [];
     private readonly HashSet<IActorRef> _isWaiting = [];
 
-    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> if given.</summary>
-    public VmActor(Kvm kvm, TraceRecorder? trace = null)
+    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> and faults timed by <paramref name="timer"/> if given.</summary>
+    public VmActor(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null)
     {
-        var gate = new VmGate(kvm, trace);
+        var gate = new VmGate(kvm, trace, timer);
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
@@ -49,5 +50,6 @@ public sealed class VmActor : ReceiveActor
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, TraceRecorder? trace = null) => Akka.Actor.Props.Create(() => new VmActor(kvm, trace));
+    public static Props Props(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null) =>
+        Akka.Actor.Props.Create(() => new VmActor(kvm, trace, timer));
 }

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Tracing;
+using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Actors;
@@ -10,11 +11,15 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VmGate
 {
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public VmGate(Kvm kvm, TraceRecorder? trace = null)
+    public VmGate(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null)
     {
         Kvm = kvm;
         Trace = trace;
+        Timer = timer;
     }
+
+    /// <summary>Where fault latencies go, if anywhere.</summary>
+    public FaultTimer? Timer { get; }
 
     /// <summary>The model.</summary>
     public Kvm Kvm { get; }
@@ -33,6 +38,7 @@ public sealed class VmGate
             var start = Trace?.Now() ?? 0;
             var r = act.Step();
             Trace?.Record(start, track, act, r);
+            Timer?.Observe(act, r);
             Kvm.Oracle.Check();
             // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
             if (act.IsDone || r.Phase == "complete") ProgressEpoch++;

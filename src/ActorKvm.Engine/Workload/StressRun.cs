@@ -16,8 +16,9 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="OutstandingFaultRefs">Page references still held by faults at the end (0 when balanced).</param>
 /// <param name="Trace">The phase slices, when a trace was asked for.</param>
 /// <param name="Schedule">On the deterministic dispatcher: deliveries, choices and the choice sequence.</param>
+/// <param name="Latency">Fault latencies (classify to complete), in <see cref="FaultTimer.Unit"/>.</param>
 public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> Violations, TimeSpan Elapsed, int OutstandingFaultRefs,
-    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null)
+    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultTimer? Latency = null)
 {
     /// <summary>Faults per second.</summary>
     public double FaultsPerSecond => Elapsed.TotalSeconds == 0 ? 0 : Stats.Faults / Elapsed.TotalSeconds;
@@ -37,33 +38,52 @@ public sealed record ScheduleSummary(long Deliveries, int[] Choices, long Foreig
 /// </summary>
 public static class StressRun
 {
-    /// <summary>Runs the workload on the free-running dispatcher.</summary>
+    /// <summary>How often <c>progress</c> callbacks come.</summary>
+    public static TimeSpan ProgressInterval { get; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Runs the workload on the free-running dispatcher; <paramref name="progress"/> hears the counters every <see cref="ProgressInterval"/>.</summary>
     public static StressResult Run(WorkloadOptions options, TimeSpan duration, Config config, BugSet? bugs = null,
-        CancellationToken cancel = default, bool trace = false)
+        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
     {
         var kvm = WorkloadVm.Build(options, bugs);
-        var recorder = trace ? TraceRecorder.WallClock() : null;
-        using var system = ActorSystem.Create("actorkvm", config);
-        var vm = system.ActorOf(VmActor.Props(kvm, recorder), "vm");
-        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm), "workload");
         var sw = Stopwatch.StartNew();
+        var recorder = trace ? TraceRecorder.WallClock() : null;
+        var timer = new FaultTimer(() => sw.Elapsed.Ticks / (TimeSpan.TicksPerMillisecond / 1000), "us");
+        var stats = new WorkloadStats();
+        using var system = ActorSystem.Create("actorkvm", config);
+        var vm = system.ActorOf(VmActor.Props(kvm, recorder, timer), "vm");
+        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats), "workload");
         var finished = workload.Ask<WorkloadActor.WorkloadFinished>(new WorkloadActor.StartRequested(), Timeout.InfiniteTimeSpan);
         try
         {
-            finished.Wait(duration, cancel);
+            while (duration - sw.Elapsed is var left && left > TimeSpan.Zero
+                   && !finished.Wait(left < ProgressInterval ? left : ProgressInterval, cancel))
+                progress?.Invoke(Snapshot(kvm, stats, sw.Elapsed));
         }
         catch (OperationCanceledException)
         {
             // Ctrl-C: stop cleanly below and report what ran so far.
         }
         if (!finished.IsCompleted) workload.Tell(new WorkloadActor.StopRequested());
-        var stats = finished.GetAwaiter().GetResult().Stats;
+        finished.GetAwaiter().GetResult();
         sw.Stop();
         lock (kvm)
         {
             kvm.Oracle.CheckAll();
-            return new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder);
+            return new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder, Latency: timer);
         }
+    }
+
+    /// <summary>The counters now. Workload counters are read racily (display only); model state under the gate.</summary>
+    private static RunProgress Snapshot(Model.Vm.Kvm kvm, WorkloadStats stats, TimeSpan elapsed)
+    {
+        int inFlight, violations;
+        lock (kvm)
+        {
+            inFlight = kvm.Notifier.MmuInvalidateInProgress;
+            violations = kvm.Oracle.Violations.Count;
+        }
+        return new RunProgress(elapsed, stats.Faults, stats.ByResult.GetValueOrDefault(Model.Fault.FaultResult.Retry), inFlight, stats.HostOps, stats.DirtyPagesHarvested, violations);
     }
 
     /// <summary>
@@ -72,30 +92,42 @@ public static class StressRun
     /// replay). The same options and schedule give the same trace, byte for byte.
     /// </summary>
     public static StressResult RunDeterministic(WorkloadOptions options, ISchedulingStrategy schedule, Config config, BugSet? bugs = null,
-        CancellationToken cancel = default, bool trace = false)
+        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
     {
         using var det = new DeterministicSystem(config);
-        return RunDeterministic(det, options, schedule, bugs, cancel, trace);
+        return RunDeterministic(det, options, schedule, bugs, cancel, trace, progress);
     }
 
     /// <summary>As above, on an existing deterministic system (many runs share one).</summary>
     public static StressResult RunDeterministic(DeterministicSystem det, WorkloadOptions options, ISchedulingStrategy schedule, BugSet? bugs = null,
-        CancellationToken cancel = default, bool trace = false)
+        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
     {
         if (options.MaxFaults == long.MaxValue) throw new ArgumentException("a deterministic run is bounded by a fault count", nameof(options));
         var kvm = WorkloadVm.Build(options, bugs);
         var executor = det.Executor;
         var origin = executor.Steps;
         var recorder = trace ? new TraceRecorder(() => executor.Steps - origin) : null;
+        var timer = new FaultTimer(() => executor.Steps - origin, "deliveries");
         var stats = new WorkloadStats();
         var log = new ScheduleLog();
         var foreign = executor.ForeignArrivals;
         var sw = Stopwatch.StartNew();
 
-        var vm = det.Spawn(VmActor.Props(kvm, recorder), "vm");
+        var vm = det.Spawn(VmActor.Props(kvm, recorder, timer), "vm");
         var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats), "workload");
         workload.Tell(new WorkloadActor.StartRequested(), ActorRefs.NoSender);
-        det.Drive(schedule, log, stop: () => cancel.IsCancellationRequested);
+        var nextReport = ProgressInterval;
+        bool Stop()
+        {
+            // The clock is read only every 4096 deliveries: progress must not cost the driver its speed.
+            if (progress is not null && (executor.Steps & 4095) == 0 && sw.Elapsed >= nextReport)
+            {
+                nextReport = sw.Elapsed + ProgressInterval;
+                progress(Snapshot(kvm, stats, sw.Elapsed));
+            }
+            return cancel.IsCancellationRequested;
+        }
+        det.Drive(schedule, log, stop: Stop);
         if (cancel.IsCancellationRequested)
         {
             // Ctrl-C: let what is in flight finish (still on the schedule), then report.
@@ -106,7 +138,7 @@ public static class StressRun
         var deliveries = executor.Steps - origin;
         kvm.Oracle.CheckAll();
         var result = new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign));
+            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign), timer);
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
         return result;
