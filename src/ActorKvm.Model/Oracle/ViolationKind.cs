@@ -39,6 +39,16 @@ public enum ViolationKind
     Deadlock,
     /// <summary>[writable-host-readonly] a writable leaf over a page the host maps read-only (write permission only where the host mapping is writable).</summary>
     WritableHostReadonly,
+    /// <summary>[released-page-touched] a fault updated page state (accessed/dirty) of a page that was freed after it dropped <c>mmu_lock</c>.</summary>
+    ReleasedPageTouched,
+    /// <summary>[dirty-without-map] a fault marked its gfn dirty although no writable leaf was installed or relaxed for it.</summary>
+    DirtyWithoutMap,
+    /// <summary>[wrong-sigbus-lsb] the SIGBUS of a poisoned page reports a shift other than the one of the mapping attempted.</summary>
+    WrongSigbusLsb,
+    /// <summary>[unsupported-map-size] a fault asked stage 2 for a leaf size that is not a stage-2 block or page size.</summary>
+    UnsupportedMapSize,
+    /// <summary>[no-progress] the same access faulted again and again with nothing changing (livelock).</summary>
+    NoProgress,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -49,6 +59,7 @@ public static class ViolationNames
         "stale-mapping", "lost-write", "page-ref-leak", "page-ref-underflow", "block-while-logging", "writable-not-dirty",
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
+        "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
     ];
 
     /// <summary>The scenario name.</summary>

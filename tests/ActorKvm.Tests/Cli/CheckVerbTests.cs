@@ -96,7 +96,7 @@ public sealed class CheckVerbTests : IDisposable
         var (code, stdout, stderr) = _cli.Run("check", "--bug", "nope", p);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal(["actorkvm: error: --bug: unknown bug 'nope' (no bug switches are defined yet)"], Lines(stderr));
+        Assert.Equal(["actorkvm: error: --bug: unknown bug 'nope' (see 'actorkvm bugs')"], Lines(stderr));
     }
 
     [Fact]
