@@ -10,6 +10,5 @@ public static class DirtyMarkedBeforeMapSuccess
     public const string Name = "dirty-marked-before-map-success";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(13, Name, "509552e65ae8", "I3", "a gfn is marked dirty only after the map or relax that made it writable succeeded",
-        NotModelled: "not modelled yet");
+    public static readonly BugSwitch Switch = new(13, Name, "509552e65ae8", "I3", "a gfn is marked dirty only after the map or relax that made it writable succeeded");
 }

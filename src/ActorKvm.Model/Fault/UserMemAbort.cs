@@ -48,7 +48,7 @@ public static class UserMemAbort
         // 1d8c3c23a6bc: the canonical IPA (and so gfn and pfn) is aligned down to the block size too.
         f.Ipa = bugs.IsOn(CanonicalIpaNotAligned.Name) ? desc.FaultIpa.AlignDown(Sizes.PageSize) : desc.FaultIpa.AlignDown(size);
         f.Gfn = Gfn.Of(f.Ipa);
-        f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
+        f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
         // 13ec9308a857: read mmu_invalidate_seq before mmap_read_unlock (and, always, before the pfn lookup).
         if (!bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name) && !bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) f.MmuSeq = notifier.MmuInvalidateSeq;
         return Errno.Ok; // mmap_read_unlock: the vma reference ends with this function
@@ -137,7 +137,9 @@ public static class UserMemAbort
     public static void AdjustSize(KvmS2Fault f, HostPageTable hostPt, in GuestAbort abort, S2FaultDesc desc, BugSet bugs)
     {
         f.MapSize = f.Vma.VmaPageSize;
-        if (f.MapSize != Sizes.PageSize || f.Vma.ForcePte || f.ForceNoncacheable) return;
+        // 91a2c34b7d6f: a fault resolving to a device mapping keeps its size; THP adjustment never runs on it.
+        var device = f.ForceNoncacheable && !bugs.IsOn(DevicePfnThpUpgraded.Name);
+        if (f.MapSize != Sizes.PageSize || f.Vma.ForcePte || device) return;
         if (desc.FaultIsPerm && abort.Esr.PermFaultGranule > Sizes.PageSize)
         {
             f.MapSize = abort.Esr.PermFaultGranule;

@@ -111,7 +111,7 @@ public sealed partial class KvmOracle
         var exec = (leaf.Prot & S2Prot.X) != 0;
         var ok = vma.Backing switch
         {
-            BackingKind.Device => mt != MemType.Normal && !exec,
+            BackingKind.Device or BackingKind.DeviceMixedmap => mt != MemType.Normal && !exec,
             BackingKind.DeviceCacheable => mt == MemType.Normal && _kvm.Config.SupportsCacheablePfnmap,
             _ => mt == MemType.Normal,
         };

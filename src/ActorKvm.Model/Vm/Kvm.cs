@@ -27,7 +27,7 @@ public sealed class Kvm
         Phys = new PhysicalMemory();
         Mm = new HostMm(Phys);
         Pgt = new Stage2PageTable(config.IpaBits);
-        Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i)).ToArray();
+        Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i, config.MemcacheCapacity)).ToArray();
         Oracle = new KvmOracle(this);
         Pgt.Observer = Oracle;
         Mm.ContentDiscarded += Oracle.ContentDiscarded;

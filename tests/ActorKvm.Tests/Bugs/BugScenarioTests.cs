@@ -26,6 +26,7 @@ public class BugScenarioTests
         [PermFaultRelaxIgnoresGranule.Name] = ViolationKind.NoProgress,
         [DirtyMarkedBeforeMapSuccess.Name] = ViolationKind.DirtyWithoutMap,
         [DevicePfnDemandPagedAsRam.Name] = ViolationKind.WrongMemtype,
+        [DevicePfnThpUpgraded.Name] = ViolationKind.OversizedBlock,
         [CacheablePfnmapMappedDevice.Name] = ViolationKind.WrongMemtype,
         [HwpoisonStaleVmaShift.Name] = ViolationKind.WrongSigbusLsb,
         [PageTouchedAfterMmuUnlock.Name] = ViolationKind.ReleasedPageTouched,

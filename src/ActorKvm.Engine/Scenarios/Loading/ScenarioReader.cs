@@ -51,8 +51,9 @@ internal static class ScenarioReader
         var allSet = o.Bool("initially-all-set") ?? d.InitiallyAllSet;
         if (allSet && !manual)
             throw new ScenarioParseException(o.PathOf("initially-all-set"), "needs manual-dirty-protect = true (it is a flag of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)");
+        var memcache = o.Int("memcache-capacity", 0, Model.Stage2.KvmMmuMemoryCache.DefaultCapacity) ?? d.MemcacheCapacity;
         o.Done();
-        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet);
+        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache);
     }
 
     private static VmFeatures ReadFeatures(ObjectReader o)
