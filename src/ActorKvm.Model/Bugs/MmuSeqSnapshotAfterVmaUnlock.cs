@@ -10,6 +10,5 @@ public static class MmuSeqSnapshotAfterVmaUnlock
     public const string Name = "mmu-seq-snapshot-after-vma-unlock";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(4, Name, "13ec9308a857", "I1, I4", "mmu_invalidate_seq is sampled before mmap_read_unlock so every VMA-derived decision is covered by the retry check",
-        NotModelled: "not modelled yet");
+    public static readonly BugSwitch Switch = new(4, Name, "13ec9308a857", "I1, I4", "mmu_invalidate_seq is sampled before mmap_read_unlock so every VMA-derived decision is covered by the retry check");
 }
