@@ -28,6 +28,11 @@ public sealed partial class KvmOracle
         _touched.Clear();
         _touchedAll = false;
         CheckRange(0, _kvm.Pgt.IpaSize);
+        // Structural check (whole-table walk, so only here): every live table page is linked in.
+        var live = _kvm.Pgt.LiveTablePages;
+        var reachable = _kvm.Pgt.CountReachableTables();
+        if (live != reachable)
+            Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
     private void CheckRange(ulong start, ulong end)

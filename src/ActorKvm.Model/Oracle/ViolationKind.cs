@@ -49,6 +49,8 @@ public enum ViolationKind
     UnsupportedMapSize,
     /// <summary>[no-progress] the same access faulted again and again with nothing changing (livelock).</summary>
     NoProgress,
+    /// <summary>[leaked-table-page] a stage-2 table page is neither reachable from the page table nor freed.</summary>
+    LeakedTablePage,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -60,6 +62,7 @@ public static class ViolationNames
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
+        "leaked-table-page",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -147,6 +147,14 @@ public sealed partial class Stage2PageTable
 
         if (e.Table is { } table)
         {
+            if (Bugs.IsOn(ActorKvm.Model.Bugs.BlockOverExistingTable.Name))
+            {
+                // Before 3c3736cd32bf (and again before 3a0b870e3448): the block descriptor is written over the table
+                // pointer in place; the table page and its leaves (and their TLB entries) are never released.
+                e = fresh;
+                Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
+                return Errno.Ok;
+            }
             // table -> block collapse: break the table entry, install the leaf, free the detached tables.
             // Leaves under the old table are reported before the new leaf so an observer never sees overlap.
             e = fresh;

@@ -30,6 +30,7 @@ public sealed class Kvm
         Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i, config.MemcacheCapacity)).ToArray();
         Oracle = new KvmOracle(this);
         Pgt.Observer = Oracle;
+        Pgt.Bugs = Bugs;
         Mm.ContentDiscarded += Oracle.ContentDiscarded;
     }
 
