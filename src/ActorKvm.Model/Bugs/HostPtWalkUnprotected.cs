@@ -10,6 +10,5 @@ public static class HostPtWalkUnprotected
     public const string Name = "host-pt-walk-unprotected";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(7, Name, "e86fc1a3a3e9", "I6, I4", "the host page-table walk after mmap unlock runs where page-table freeing must wait, and a missing mapping makes the fault retry",
-        NotModelled: "not modelled yet");
+    public static readonly BugSwitch Switch = new(7, Name, "e86fc1a3a3e9", "I6, I4", "the host page-table walk after mmap unlock runs where page-table freeing must wait, and a missing mapping makes the fault retry");
 }

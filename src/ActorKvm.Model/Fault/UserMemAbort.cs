@@ -161,6 +161,16 @@ public static class UserMemAbort
                 ? HugeMapIgnoresMemslotBounds.PreFixSupportsHugeMapping(desc.Memslot, Sizes.PmdSize, hugetlb: false)
                 : Stage2HugeMapping.FaultSupportsStage2HugeMapping(desc.Memslot, desc.Hva, Sizes.PmdSize));
         if (!allowed) return Sizes.PageSize;
+        if (bugs.IsOn(HostPtWalkUnprotected.Name))
+        {
+            // Before e86fc1a3a3e9: get_user_mapping_size walked without disabling interrupts (so freeing the tables
+            // did not wait for it) and a missing mapping just meant "not a PMD".
+            var raw = hostPt.MappingSizeUnprotected(desc.Hva);
+            if (raw < Sizes.PmdSize) return Sizes.PageSize;
+            f.FaultIpa = f.FaultIpa.AlignDown(Sizes.PmdSize);
+            f.Pfn = f.Pfn.AlignDown(Sizes.PtrsPerPmd);
+            return Sizes.PmdSize;
+        }
         var sz = hostPt.MappingSize(desc.Hva);
         if (sz == 0) { f.Ret = Errno.EAGAIN; return Sizes.PageSize; }
         if (sz < Sizes.PmdSize) return Sizes.PageSize;

@@ -190,6 +190,10 @@ public sealed partial class KvmOracle : IStage2Observer
         return vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
     }
 
+    /// <summary>A host page-table walk read a descriptor from a freed table page.</summary>
+    public void FreedHostTableRead(Hva hva) =>
+        Report(ViolationKind.FreedHostTableRead, $"host page-table walk for {hva} read a freed table page", hva.Value, 4);
+
     // --- content (lost writes) -------------------------------------------------------------------
 
     /// <summary>The guest stored <paramref name="value"/> at <paramref name="gpa"/> through stage 2.</summary>

@@ -51,6 +51,8 @@ public enum ViolationKind
     NoProgress,
     /// <summary>[leaked-table-page] a stage-2 table page is neither reachable from the page table nor freed.</summary>
     LeakedTablePage,
+    /// <summary>[freed-host-table-read] a walk of the host page table read a table page that had been freed.</summary>
+    FreedHostTableRead,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -62,7 +64,7 @@ public static class ViolationNames
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
-        "leaked-table-page",
+        "leaked-table-page", "freed-host-table-read",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -32,6 +32,7 @@ public sealed class Kvm
         Pgt.Observer = Oracle;
         Pgt.Bugs = Bugs;
         Mm.ContentDiscarded += Oracle.ContentDiscarded;
+        Mm.PageTable.FreedTableRead += Oracle.FreedHostTableRead;
     }
 
     /// <summary>Configuration.</summary>

@@ -49,7 +49,7 @@ public static class ScenarioNames
     [
         "access", "pre-fault", "nested-enter", "nested-exit", "stage2",
         "munmap", "mmap", "mprotect", "madvise-dontneed", "swap-out", "migrate", "thp-split", "thp-split-folio", "thp-collapse", "poison",
-        "age", "host-write", "host-read",
+        "free-page-tables", "age", "host-write", "host-read",
         "memslot-create", "memslot-delete", "memslot-move", "memslot-set-flags", "dirty-log-get", "dirty-log-clear",
         "check", "resume", "join",
     ];

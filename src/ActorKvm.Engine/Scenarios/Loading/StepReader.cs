@@ -65,6 +65,7 @@ internal static class StepReader
                 ScenarioNames.HostPageOps.First(x => x.Name == op).Value, new Hva(o.RequiredAddress("hva"))),
             "age" => new AgeStep(index, path, id, pauseAt, async, expect, new Ipa(o.RequiredAddress("gpa")), o.RequiredSize("size")),
             "mmap" => ReadMmap(o, index, path, id, pauseAt, async, expect),
+            "free-page-tables" => new HostFreePageTablesStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredSize("size")),
             "host-write" => new HostWriteStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredUInt64("value")),
             "host-read" => new HostReadStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva"))),
             "memslot-create" => new MemslotCreateStep(index, path, id, pauseAt, async, expect, ScenarioReader.ReadMemslot(o.Require("slot"), o.PathOf("slot"))),
