@@ -98,7 +98,7 @@ public sealed class FaultHandler
             {
                 // The rule of entry 24: the snapshot must precede the pfn lookup; the bug reads it only now.
                 if (_kvm.Bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) State.MmuSeq = _kvm.Notifier.MmuInvalidateSeq;
-                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!, _kvm.Bugs);
+                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!, _kvm.Bugs, _kvm.Oracle);
                 if (injected == AccessExitKind.InjectExclAtomic)
                 {
                     // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).

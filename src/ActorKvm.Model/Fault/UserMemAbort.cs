@@ -49,6 +49,8 @@ public static class UserMemAbort
         f.Ipa = bugs.IsOn(CanonicalIpaNotAligned.Name) ? desc.FaultIpa.AlignDown(Sizes.PageSize) : desc.FaultIpa.AlignDown(size);
         f.Gfn = Gfn.Of(f.Ipa);
         f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
+        // 8c2e8ac8ad4b: VM_MTE_ALLOWED is sampled here, under mmap_lock; before it the VMA pointer was kept and read later.
+        f.VmaObject = bugs.IsOn(VmaUsedAfterMmapUnlock.Name) ? vma : null;
         // 13ec9308a857: read mmu_invalidate_seq before mmap_read_unlock (and, always, before the pfn lookup).
         if (!bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name) && !bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) f.MmuSeq = notifier.MmuInvalidateSeq;
         return Errno.Ok; // mmap_read_unlock: the vma reference ends with this function
@@ -87,7 +89,7 @@ public static class UserMemAbort
     /// non-cacheable memory, the exclusive/atomic injection and the final prot. Returns
     /// <see cref="AccessExitKind.InjectExclAtomic"/> when it injected, else Ok with <c>f.Ret</c> set on error.
     /// </summary>
-    public static AccessExitKind ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc, BugSet bugs)
+    public static AccessExitKind ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc, BugSet bugs, Oracle.KvmOracle? oracle = null)
     {
         var write = abort.Esr.IsWriteFault;
         var exec = abort.Esr.IsExecFault;
@@ -125,8 +127,12 @@ public static class UserMemAbort
         else if (config.CacheDic) prot |= S2Prot.X;
         f.Prot = prot;
 
-        // MTE check hoisted out of the locked section.
-        if (!desc.FaultIsPerm && !f.ForceNoncacheable && config.Mte && !f.Vma.MteAllowed) f.Ret = Errno.EFAULT;
+        // MTE check hoisted out of the locked section; the bug reads kvm_vma_mte_allowed(vma) through the pointer.
+        if (!desc.FaultIsPerm && !f.ForceNoncacheable && config.Mte)
+        {
+            var mteAllowed = f.VmaObject is { } vma ? VmaUsedAfterMmapUnlock.MteAllowed(vma, oracle) : f.Vma.MteAllowed;
+            if (!mteAllowed) f.Ret = Errno.EFAULT;
+        }
         return AccessExitKind.Ok;
     }
 

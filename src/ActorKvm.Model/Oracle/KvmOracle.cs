@@ -190,6 +190,9 @@ public sealed partial class KvmOracle : IStage2Observer
         return vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
     }
 
+    /// <summary>A fault read a field of <paramref name="vma"/>, which is dead (unmapped).</summary>
+    public void FreedVmaUsed(Vma vma) => Report(ViolationKind.FreedVmaUse, $"a fault dereferenced {vma} after mmap_read_unlock", (ulong)vma.Id + 1, 5);
+
     /// <summary>A host page-table walk read a descriptor from a freed table page.</summary>
     public void FreedHostTableRead(Hva hva) =>
         Report(ViolationKind.FreedHostTableRead, $"host page-table walk for {hva} read a freed table page", hva.Value, 4);

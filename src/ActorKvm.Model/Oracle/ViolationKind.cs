@@ -53,6 +53,8 @@ public enum ViolationKind
     LeakedTablePage,
     /// <summary>[freed-host-table-read] a walk of the host page table read a table page that had been freed.</summary>
     FreedHostTableRead,
+    /// <summary>[freed-vma-use] a fault dereferenced a VMA after <c>mmap_read_unlock</c> that had been unmapped meanwhile.</summary>
+    FreedVmaUse,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -64,7 +66,7 @@ public static class ViolationNames
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
-        "leaked-table-page", "freed-host-table-read",
+        "leaked-table-page", "freed-host-table-read", "freed-vma-use",
     ];
 
     /// <summary>The scenario name.</summary>
