@@ -24,6 +24,7 @@ public sealed class FaultHandler
     private bool _locked;
     private bool _seqSnapshotPending;
     private Pfn? _touchAfterUnlock;
+    private bool _unownedSplit;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -60,6 +61,7 @@ public sealed class FaultHandler
         _locked = false;
         _seqSnapshotPending = false;
         _touchAfterUnlock = null;
+        _unownedSplit = false;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
@@ -137,6 +139,10 @@ public sealed class FaultHandler
 
             case FaultPhase.ThpAdjust:
                 UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!, _kvm.Bugs);
+                // f587661f21eb: a write permission fault under logging uses the shared-lock fast path only when it can
+                // relax (granule == PAGE_SIZE); before it, a block was split there by a walker not owning the entry.
+                _unownedSplit = _kvm.Bugs.IsOn(SplitBlockUnderReadLock.Name) && _desc!.FaultIsPerm && _abort.Esr.IsWriteFault
+                    && _desc.LoggingActive && _abort.Esr.PermFaultGranule > State.MapSize;
                 if (State.Ret == Errno.EAGAIN)
                 {
                     Result = FaultResult.Retry;
@@ -166,7 +172,7 @@ public sealed class FaultHandler
                 {
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
-                    Result = UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
+                    Result = _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
                 return Reached(FaultPhase.Map, FaultPhase.Complete);
@@ -175,6 +181,15 @@ public sealed class FaultHandler
                 return Complete();
         }
         throw new InvalidOperationException($"bad phase {_next}");
+    }
+
+    /// <summary>The split of <c>split-block-under-read-lock</c>: the block seen at the thp-adjust phase is replaced unconditionally.</summary>
+    private FaultResult SplitBlockUnowned()
+    {
+        var granule = _abort.Esr.PermFaultGranule;
+        var level = Stage2.Stage2PageTable.LastLevel - (System.Numerics.BitOperations.Log2(granule) - Sizes.PageShift) / (Sizes.PageShift - 3);
+        State.Ret = _kvm.S2SplitBlockUnowned(_holder, State.FaultIpa.AlignDown(granule), level, State.FaultIpa, State.Pfn, State.Prot, State.Memcache);
+        return State.Ret == Errno.Ok ? FaultResult.Map : FaultResult.None;
     }
 
     private StepResult MemslotLookup()

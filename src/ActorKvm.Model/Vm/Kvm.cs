@@ -96,6 +96,13 @@ public sealed class Kvm
         return Pgt.Map(ipa, size, pfn, prot, mc);
     }
 
+    /// <summary>A fault-path split by a walker that does not own the entry (see <see cref="Stage2PageTable.SplitBlockUnowned"/>).</summary>
+    public Errno S2SplitBlockUnowned(int holder, Ipa blockIpa, int level, Ipa leafIpa, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
+    {
+        RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
+        return Pgt.SplitBlockUnowned(blockIpa, level, leafIpa, pfn, prot, mc);
+    }
+
     /// <summary>Fault-path <c>kvm_pgtable_stage2_relax_perms</c>.</summary>
     public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot)
     {

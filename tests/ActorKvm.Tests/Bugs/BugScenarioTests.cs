@@ -20,6 +20,7 @@ public class BugScenarioTests
         [PageLeakOnExclAtomicFault.Name] = ViolationKind.PageRefLeak,
         [MemcacheUninitOnPermMap.Name] = ViolationKind.UninitialisedMemcache,
         [MmuSeqSnapshotAfterVmaUnlock.Name] = ViolationKind.StaleMapping,
+        [SplitBlockUnderReadLock.Name] = ViolationKind.LeakedTablePage,
         [VmaUsedAfterMmapUnlock.Name] = ViolationKind.FreedVmaUse,
         [HostPtWalkUnprotected.Name] = ViolationKind.FreedHostTableRead,
         [BlockOverExistingTable.Name] = ViolationKind.LeakedTablePage,
