@@ -1,23 +1,36 @@
+using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Cli;
 
 namespace ActorKvm.Stress.Output;
 
-/// <summary>The output of <c>bugs</c>. The catalog holds names only for now; fix and rule columns come with it.</summary>
+/// <summary>The output of <c>bugs</c>: name, kernel fix and the rule broken, per catalog entry.</summary>
 internal static class BugListing
 {
-    public static void Write(IReadOnlyList<string> names, CliIo io, bool json)
+    public static void Write(IReadOnlyList<BugSwitch> bugs, CliIo io, bool json)
     {
         var human = io.Human(json);
-        human.WriteLine("NAME");
-        foreach (var n in names) human.WriteLine(n);
-        human.WriteLine($"{names.Count} bug switch{(names.Count == 1 ? "" : "es")}");
+        var nameWidth = Math.Max(4, bugs.Count == 0 ? 0 : bugs.Max(b => b.Name.Length));
+        var fixWidth = Math.Max(10, bugs.Count == 0 ? 0 : bugs.Max(b => b.KernelFix.Length));
+        human.WriteLine($"{"NAME".PadRight(nameWidth)}  {"KERNEL FIX".PadRight(fixWidth)}  RULE BROKEN");
+        foreach (var b in bugs)
+        {
+            var note = b.Modelled ? "" : " [not modelled]";
+            human.WriteLine($"{b.Name.PadRight(nameWidth)}  {b.KernelFix.PadRight(fixWidth)}  {b.Invariant}: {b.Rule}{note}");
+        }
+        human.WriteLine($"{bugs.Count} bug switch{(bugs.Count == 1 ? "" : "es")}");
         if (json) JsonOut.Write(io.Out, w =>
         {
             w.WriteStartArray("bugs");
-            foreach (var n in names)
+            foreach (var b in bugs)
             {
                 w.WriteStartObject();
-                w.WriteString("name", n);
+                w.WriteNumber("number", b.Number);
+                w.WriteString("name", b.Name);
+                w.WriteString("kernel-fix", b.KernelFix);
+                w.WriteString("invariant", b.Invariant);
+                w.WriteString("rule", b.Rule);
+                w.WriteBoolean("modelled", b.Modelled);
+                if (b.NotModelled is { } why) w.WriteString("not-modelled", why);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

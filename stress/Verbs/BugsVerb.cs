@@ -14,7 +14,7 @@ internal static class BugsVerb
         command.SetAction(r =>
         {
             var (json, _, _) = common.Read(r);
-            BugListing.Write(BugCatalog.Names, io, json);
+            BugListing.Write(BugCatalog.All, io, json);
             return ExitCodes.Ok;
         });
         return command;

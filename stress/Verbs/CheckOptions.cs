@@ -30,7 +30,9 @@ internal sealed class CheckOptions
         var bugs = r.GetValue(Bug) ?? [];
         foreach (var bug in bugs)
             if (!BugCatalog.IsKnown(bug))
-                throw new CliUserError($"--bug: unknown bug '{bug}' ({(BugCatalog.Names.Count == 0 ? "no bug switches are defined yet" : "see 'actorkvm bugs'")})");
+                throw new CliUserError($"--bug: unknown bug '{bug}' (see 'actorkvm bugs')");
+            else if (BugCatalog.Find(bug) is { NotModelled: { } why })
+                throw new CliUserError($"--bug: bug '{bug}' is not modelled ({why})");
         var engine = r.GetValue(Engine) ?? ScenarioExecutors.ModelEngine;
         if (!ScenarioExecutors.EngineNames.Contains(engine))
             throw new CliUserError($"--engine: unknown engine '{engine}' (expected {string.Join(" or ", ScenarioExecutors.EngineNames)})");

@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Vm;
 
@@ -21,6 +22,9 @@ public sealed class FaultHandler
     private FaultPhase _next;
     private bool _accessFlagPath;
     private bool _locked;
+    private bool _seqSnapshotPending;
+    private Pfn? _touchAfterUnlock;
+    private bool _unownedSplit;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -42,6 +46,8 @@ public sealed class FaultHandler
     public FaultResult Result { get; private set; }
     /// <summary>The exit, or null when the guest re-enters (re-executing the access).</summary>
     public AccessExit? Exit { get; private set; }
+    /// <summary>True when this abort marked its gfn dirty in the memslot's bitmap.</summary>
+    public bool MarkedDirty { get; private set; }
     /// <summary>The phase the next step will complete.</summary>
     public FaultPhase Next => _next;
 
@@ -53,6 +59,10 @@ public sealed class FaultHandler
         _next = FaultPhase.Classify;
         _accessFlagPath = false;
         _locked = false;
+        _seqSnapshotPending = false;
+        _touchAfterUnlock = null;
+        _unownedSplit = false;
+        MarkedDirty = false;
         State.Reset();
         Finished = false;
         Result = FaultResult.None;
@@ -75,9 +85,11 @@ public sealed class FaultHandler
 
             case FaultPhase.VmaSnapshot:
             {
-                var ret = UserMemAbort.PrepareMemcache(State, _vcpu, _abort, _desc!, _kvm.Pgt.MinCachePages);
-                if (ret == Errno.Ok) ret = UserMemAbort.GetVmaInfo(State, _kvm.Mm, _kvm.Notifier, _desc!);
+                var ret = UserMemAbort.PrepareMemcache(State, _vcpu, _abort, _desc!, _kvm.Pgt.MinCachePages, _kvm.Bugs);
+                if (ret == Errno.Ok) ret = UserMemAbort.GetVmaInfo(State, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Bugs);
                 if (ret != Errno.Ok) return Fail(ret);
+                // Before 13ec9308a857 the sequence was read after mmap_read_unlock (next phase, before the pfn lookup).
+                _seqSnapshotPending = _kvm.Bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name);
                 return Reached(FaultPhase.VmaSnapshot, FaultPhase.PfnFaultin);
             }
 
@@ -86,15 +98,24 @@ public sealed class FaultHandler
 
             case FaultPhase.ProtComputed:
             {
-                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!);
+                // The rule of entry 24: the snapshot must precede the pfn lookup; the bug reads it only now.
+                if (_kvm.Bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) State.MmuSeq = _kvm.Notifier.MmuInvalidateSeq;
+                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!, _kvm.Bugs, _kvm.Oracle);
                 if (injected == AccessExitKind.InjectExclAtomic)
                 {
                     // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).
-                    ReleasePage(unused: true);
+                    if (!_kvm.Bugs.IsOn(PageLeakOnExclAtomicFault.Name)) ReleasePage(unused: true);
                     Exit = new AccessExit(AccessExitKind.InjectExclAtomic);
                     return Finish(srcu: true);
                 }
-                if (State.Ret != Errno.Ok) return Fail(State.Ret);
+                if (State.Ret != Errno.Ok)
+                {
+                    // 5f9466b50c1b: the PFNMAP attribute checks (-EFAULT cacheable without FWB+DIC, -ENOEXEC exec on
+                    // non-cacheable) go to out_put_page too; before it they returned holding the page.
+                    if (State.Ret is Errno.EFAULT or Errno.ENOEXEC && State.Vma.PfnMap && _kvm.Bugs.IsOn(PageLeakOnAttrMismatch.Name))
+                        State.Page = null;
+                    return Fail(State.Ret);
+                }
                 return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
             }
 
@@ -105,6 +126,7 @@ public sealed class FaultHandler
                 return Reached(FaultPhase.MmuLock, _accessFlagPath ? FaultPhase.Map : FaultPhase.RetryCheck);
 
             case FaultPhase.RetryCheck:
+                // mmu_invalidate_retry: an invalidation in progress or a moved sequence (entry 25's switch lives there).
                 if (_kvm.MmuInvalidateRetry(_holder, State.MmuSeq))
                 {
                     State.Ret = Errno.EAGAIN;
@@ -114,7 +136,11 @@ public sealed class FaultHandler
                 return Reached(FaultPhase.RetryCheck, FaultPhase.ThpAdjust);
 
             case FaultPhase.ThpAdjust:
-                UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!);
+                UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!, _kvm.Bugs);
+                // f587661f21eb: a write permission fault under logging uses the shared-lock fast path only when it can
+                // relax (granule == PAGE_SIZE); before it, a block was split there by a walker not owning the entry.
+                _unownedSplit = _kvm.Bugs.IsOn(SplitBlockUnderReadLock.Name) && _desc!.FaultIsPerm && _abort.Esr.IsWriteFault
+                    && _desc.LoggingActive && _abort.Esr.PermFaultGranule > State.MapSize;
                 if (State.Ret == Errno.EAGAIN)
                 {
                     Result = FaultResult.Retry;
@@ -132,10 +158,19 @@ public sealed class FaultHandler
                 {
                     // kvm_pgtable_stage2_mkyoung; -EAGAIN (leaf gone) is ignored: the guest re-faults.
                     Result = _kvm.S2Mkyoung(_holder, _abort.FaultIpa) == Errno.Ok ? FaultResult.Young : FaultResult.Spurious;
+                    if (Result == FaultResult.Young && _kvm.Bugs.IsOn(PageTouchedAfterMmuUnlock.Name))
+                    {
+                        // handle_access_fault before 2362506f7cff: read the pfn, drop mmu_lock, then mark it accessed.
+                        _touchAfterUnlock = _kvm.Pgt.GetLeaf(_abort.FaultIpa).Leaf.PfnAt(_abort.FaultIpa);
+                        _kvm.MmuLock.Release(_holder);
+                        _locked = false;
+                    }
                 }
                 else
                 {
-                    Result = UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
+                    // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
+                    if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
+                    Result = _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
                 return Reached(FaultPhase.Map, FaultPhase.Complete);
@@ -144,6 +179,15 @@ public sealed class FaultHandler
                 return Complete();
         }
         throw new InvalidOperationException($"bad phase {_next}");
+    }
+
+    /// <summary>The split of <c>split-block-under-read-lock</c>: the block seen at the thp-adjust phase is replaced unconditionally.</summary>
+    private FaultResult SplitBlockUnowned()
+    {
+        var granule = _abort.Esr.PermFaultGranule;
+        var level = Stage2.Stage2PageTable.LastLevel - (System.Numerics.BitOperations.Log2(granule) - Sizes.PageShift) / (Sizes.PageShift - 3);
+        State.Ret = _kvm.S2SplitBlockUnowned(_holder, State.FaultIpa.AlignDown(granule), level, State.FaultIpa, State.Pfn, State.Prot, State.Memcache);
+        return State.Ret == Errno.Ok ? FaultResult.Map : FaultResult.None;
     }
 
     private StepResult MemslotLookup()
@@ -164,7 +208,12 @@ public sealed class FaultHandler
 
     private StepResult PinPfn()
     {
-        var r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!);
+        if (_seqSnapshotPending)
+        {
+            State.MmuSeq = _kvm.Notifier.MmuInvalidateSeq;
+            _seqSnapshotPending = false;
+        }
+        var r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!, _kvm.Bugs);
         if (r.Status == HostFaultStatus.NeedsCowBreak)
         {
             // The host's copy-on-write break changes a present PTE: it runs a full MMU-notifier
@@ -176,7 +225,7 @@ public sealed class FaultHandler
             _kvm.InvalidateRangeEnd(_holder, r.CowStart, r.CowEnd);
             _kvm.Notifier.ActiveInvalidateEnd();
             _kvm.MmuLock.Release(_holder);
-            r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!);
+            r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!, _kvm.Bugs);
         }
         if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
         if (r.Status != HostFaultStatus.Ok) return Fail(State.Ret);
@@ -201,7 +250,14 @@ public sealed class FaultHandler
             _kvm.MmuLock.Release(_holder);
             _locked = false;
         }
-        if (ok && State.Writable && !_accessFlagPath) MarkPageDirty();
+        // 509552e65ae8: mark dirty only once the map or relax succeeded.
+        if (ok && State.Writable && !_accessFlagPath && !_kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
+        if (_touchAfterUnlock is { } touched)
+        {
+            // kvm_set_pfn_accessed after write_unlock (handle_access_fault before 2362506f7cff).
+            _touchAfterUnlock = null;
+            _kvm.Oracle.PageTouched(_holder, touched);
+        }
         Exit ??= KvmHandleGuestAbort.MapReturn(State.Ret, State.SigbusLsb);
         return Finish(srcu: true);
     }
@@ -212,6 +268,7 @@ public sealed class FaultHandler
         var slot = _desc!.Memslot;
         if (!slot.DirtyTrackEnabled || slot.DirtyBitmap is null || !slot.Contains(State.Gfn)) return;
         slot.DirtyBitmap.Set(State.Gfn - slot.BaseGfn);
+        MarkedDirty = true;
     }
 
     private void ReleasePage(bool unused, bool dirty = false)

@@ -71,6 +71,7 @@ public sealed class GuestAccess : Activity
             if (_faults.Count >= MaxFaults)
             {
                 Exit = new AccessExit(AccessExitKind.Livelock);
+                Kvm.Oracle.Report(Oracle.ViolationKind.NoProgress, $"access at {Gpa} on vCPU {Vcpu.Index} took {MaxFaults} faults without completing", Gpa.Value, 3);
                 IsDone = true;
                 return StepResult.Finished(null);
             }

@@ -16,6 +16,11 @@ public sealed class KvmS2Fault
     public KvmMmuMemoryCache? Memcache { get; internal set; }
     /// <summary>The VMA snapshot.</summary>
     public VmaInfo Vma { get; internal set; }
+    /// <summary>
+    /// The VMA object itself, kept past <c>mmap_read_unlock</c> only by the <c>vma-used-after-mmap-unlock</c> switch
+    /// (the fixed kernel sets its pointer to NULL: "Don't use the VMA after the unlock -- it may have vanished").
+    /// </summary>
+    public Vma? VmaObject { get; internal set; }
     /// <summary>Where the leaf goes, aligned down to the mapping size.</summary>
     public Ipa FaultIpa { get; internal set; }
     /// <summary>The canonical IPA (memslot, pfn, dirty), aligned down to the VMA page size.</summary>
@@ -46,6 +51,7 @@ public sealed class KvmS2Fault
     {
         Memcache = null;
         Vma = default;
+        VmaObject = null;
         FaultIpa = default;
         Ipa = default;
         Gfn = default;

@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
 
@@ -49,25 +50,46 @@ public static class Stage2HugeMapping
     /// <c>kvm_s2_resolve_vma_size</c>'s fallback ladder: PUD → (CONT_PMD →) PMD → (CONT_PTE →) PAGE, each block
     /// kept only if <see cref="FaultSupportsStage2HugeMapping"/> allows it; CONT_PTE sets force_pte.
     /// </summary>
-    public static (int Shift, bool ForcePte) ResolveVmaShift(Memslot slot, Hva hva, int vmaShift, bool forcePte)
+    public static (int Shift, bool ForcePte) ResolveVmaShift(Memslot slot, Hva hva, int vmaShift, bool forcePte) =>
+        ResolveVmaShift(slot, hva, vmaShift, forcePte, hugetlb: false, BugSet.None);
+
+    /// <summary>
+    /// <see cref="ResolveVmaShift(Memslot, Hva, int, bool)"/> as the fault path runs it, where bug switches may put
+    /// back the ladder's historical defects (entries 9, 10, 22, 23 of the catalog).
+    /// </summary>
+    public static (int Shift, bool ForcePte) ResolveVmaShift(Memslot slot, Hva hva, int vmaShift, bool forcePte, bool hugetlb, BugSet bugs)
     {
         switch (vmaShift)
         {
             case Sizes.PudShift:
-                if (FaultSupportsStage2HugeMapping(slot, hva, Sizes.PudSize)) return (Sizes.PudShift, forcePte);
+                if (Supports(slot, hva, Sizes.PudSize, hugetlb, bugs)) return (Sizes.PudShift, forcePte);
+                // a80868f39855: a refused block resets the size; before it only force_pte was set.
+                if (bugs.IsOn(ForcePteIgnoredForHugetlb.Name)) return (vmaShift, true);
+                // 523b3999e5f6: a refused PUD block tries PMD before pages.
+                if (bugs.IsOn(PudNoPmdFallback.Name)) goto case Sizes.ContPteShift;
                 goto case Sizes.ContPmdShift;
             case Sizes.ContPmdShift:
-                // Contiguous hints are never used at stage 2.
+                // 2f40c46021bb: contiguous hints are never used at stage 2; CONT_PMD falls back to PMD.
+                if (vmaShift == Sizes.ContPmdShift && bugs.IsOn(ContHugetlbSizeUnsupported.Name)) return (vmaShift, forcePte);
                 goto case Sizes.PmdShift;
             case Sizes.PmdShift:
-                if (FaultSupportsStage2HugeMapping(slot, hva, Sizes.PmdSize)) return (Sizes.PmdShift, forcePte);
+                if (Supports(slot, hva, Sizes.PmdSize, hugetlb, bugs)) return (Sizes.PmdShift, forcePte);
+                if (vmaShift == Sizes.PmdShift && bugs.IsOn(ForcePteIgnoredForHugetlb.Name)) return (vmaShift, true);
                 goto case Sizes.ContPteShift;
             case Sizes.ContPteShift:
+                // 2f40c46021bb: CONT_PTE falls back to PAGE_SIZE with force_pte.
+                if (vmaShift == Sizes.ContPteShift && bugs.IsOn(ContHugetlbSizeUnsupported.Name)) return (vmaShift, forcePte);
                 return (Sizes.PageShift, true);
             default:
                 return (vmaShift, forcePte);
         }
     }
+
+    /// <summary>The block check of the ladder; before 6794ad5443a2 hugetlb blocks were not checked at all.</summary>
+    private static bool Supports(Memslot slot, Hva hva, ulong size, bool hugetlb, BugSet bugs) =>
+        bugs.IsOn(HugeMapIgnoresMemslotBounds.Name)
+            ? HugeMapIgnoresMemslotBounds.PreFixSupportsHugeMapping(slot, size, hugetlb)
+            : FaultSupportsStage2HugeMapping(slot, hva, size);
 
     private static ulong AlignUp(ulong v, ulong size) => (v + size - 1) & ~(size - 1);
 }

@@ -25,6 +25,12 @@ public enum BackingKind
     DeviceCacheable,
     /// <summary>Host-mappable guest_memfd memory (<c>guest-memfd</c>).</summary>
     GuestMemfd,
+    /// <summary>
+    /// <c>VM_MIXEDMAP|VM_IO</c> device memory, non-cacheable, over memory outside the kernel linear map that has
+    /// <c>struct page</c>s (ZONE_DEVICE-like), so a fault-in takes a page reference (<c>device-mixedmap</c>). The host
+    /// maps a 2 MiB window with one PMD when it lies inside the VMA with 2 MiB-aligned pfns (<c>vmf_insert_pfn_pmd</c>).
+    /// </summary>
+    DeviceMixedmap,
 }
 
 /// <summary>Facts derived from a <see cref="BackingKind"/>.</summary>
@@ -37,6 +43,7 @@ public static class BackingKindExtensions
         (BackingKind.Hugetlb2M, "hugetlb-2M"), (BackingKind.Hugetlb32M, "hugetlb-32M"), (BackingKind.Hugetlb1G, "hugetlb-1G"),
         (BackingKind.Shmem, "shmem"), (BackingKind.File, "file"), (BackingKind.Device, "device"),
         (BackingKind.DeviceCacheable, "device-cacheable"), (BackingKind.GuestMemfd, "guest-memfd"),
+        (BackingKind.DeviceMixedmap, "device-mixedmap"),
     ];
 
     /// <summary>The scenario name.</summary>
@@ -69,13 +76,19 @@ public static class BackingKindExtensions
     /// <summary><c>VM_PFNMAP</c>: no struct page behind the pfns.</summary>
     public static bool IsPfnMap(this BackingKind k) => k is BackingKind.Device or BackingKind.DeviceCacheable;
 
+    /// <summary><c>VM_MIXEDMAP</c>: device pfns inserted with their <c>struct page</c>.</summary>
+    public static bool IsMixedMap(this BackingKind k) => k is BackingKind.DeviceMixedmap;
+
+    /// <summary>Device apertures (PFNMAP or MIXEDMAP): pfns outside the kernel linear map.</summary>
+    public static bool IsDeviceAperture(this BackingKind k) => k.IsPfnMap() || k.IsMixedMap();
+
     /// <summary><c>VM_MTE_ALLOWED</c>: anonymous, shmem and hugetlb VMAs allow MTE; file and device VMAs do not.</summary>
     public static bool MteAllowed(this BackingKind k) =>
         k is BackingKind.Anon or BackingKind.Thp or BackingKind.Shmem || k.IsHugetlb();
 
     /// <summary>Swap-backed folios (anon, shmem, hugetlb); page-cache folios are not.</summary>
-    public static bool IsSwapBacked(this BackingKind k) => k is not (BackingKind.File or BackingKind.Device or BackingKind.DeviceCacheable);
+    public static bool IsSwapBacked(this BackingKind k) => k is not (BackingKind.File or BackingKind.Device or BackingKind.DeviceCacheable or BackingKind.DeviceMixedmap);
 
     /// <summary><c>kvm_vma_is_cacheable</c>: false only for the non-cacheable device mapping.</summary>
-    public static bool IsCacheable(this BackingKind k) => k != BackingKind.Device;
+    public static bool IsCacheable(this BackingKind k) => k is not (BackingKind.Device or BackingKind.DeviceMixedmap);
 }

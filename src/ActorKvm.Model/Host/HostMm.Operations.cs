@@ -300,6 +300,19 @@ public sealed partial class HostMm
         _poison.Add((page.Start, page.Start + Sizes.PageSize));
     }
 
+    /// <summary>
+    /// The page-table teardown of <c>exit_mmap</c> after <c>mmu_notifier_release</c> (<c>unmap_vmas</c> then
+    /// <c>free_pgtables</c>) over [start, end): leaves are zapped and their table pages freed with no MMU-notifier
+    /// invalidation. The VMAs stay (a later touch repopulates). Returns the leaves removed.
+    /// </summary>
+    public int FreePageTables(Hva start, Hva end)
+    {
+        var leaves = PageTable.LeavesIn(start, end);
+        foreach (var pte in leaves) RemoveLeaf(pte);
+        PageTable.FreeTables(leaves);
+        return leaves.Count;
+    }
+
     private void RemoveLeaf(in HostPte pte)
     {
         PageTable.Remove(pte.Start, pte.Shift);

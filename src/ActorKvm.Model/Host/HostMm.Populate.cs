@@ -26,6 +26,15 @@ public sealed partial class HostMm
                 // remap_pfn_range: special PTEs with no struct page.
                 return Install(new HostPte(page, Sizes.PageShift, new Pfn(vma.PageIndexOf(page)), null, writableVma));
 
+            case BackingKind.DeviceMixedmap:
+            {
+                // vmf_insert_pfn_pmd / vmf_insert_page: the device's struct pages are mapped (and referenced).
+                var start = hva.AlignDown(Sizes.PmdSize);
+                if (start >= vma.Start && start + Sizes.PmdSize <= vma.End && (vma.PageIndexOf(start) & (Sizes.PtrsPerPmd - 1)) == 0)
+                    return InstallFolio(start, Sizes.PmdShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(start)), 9), writableVma);
+                return InstallFolio(page, Sizes.PageShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(page)), 0), writableVma);
+            }
+
             case BackingKind.Anon:
             case BackingKind.Thp:
                 if (vma.Backing == BackingKind.Thp && ThpFits(vma, hva))

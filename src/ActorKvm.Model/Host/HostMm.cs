@@ -38,7 +38,7 @@ public sealed partial class HostMm
     /// <summary><c>mmap</c>: adds a VMA. The caller checked that it does not overlap.</summary>
     public Vma Mmap(Hva start, ulong size, BackingKind backing, HostProt prot, bool shared)
     {
-        var pgoff = backing.IsPfnMap() ? Phys.AllocateDeviceAperture(size, AlignmentFor(start, size)).Value : 0;
+        var pgoff = backing.IsDeviceAperture() ? Phys.AllocateDeviceAperture(size, AlignmentFor(start, size)).Value : 0;
         var id = _nextVmaId++;
         var vma = new Vma(id, id, start, size, backing, prot, shared, pgoff);
         Insert(vma);

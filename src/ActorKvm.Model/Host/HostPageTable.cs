@@ -15,6 +15,11 @@ public sealed class HostPageTable
     private readonly Dictionary<ulong, HostPte[]> _pte = [];
     private int _pteCount;
     private readonly HashSet<ulong> _poisonEntries = [];
+    // Leaves of table pages freed by FreeTables: the freed pages still hold their old descriptors until reused.
+    private readonly List<HostPte> _freed = [];
+
+    /// <summary>Raised when a walk read a descriptor out of a freed table page (a use-after-free).</summary>
+    public event Action<Hva>? FreedTableRead;
 
     /// <summary>Incremented on every change; lets readers tell that a walk raced with a change.</summary>
     public ulong Generation { get; private set; }
@@ -43,6 +48,11 @@ public sealed class HostPageTable
     public void Set(in HostPte pte)
     {
         Generation++;
+        if (_freed.Count != 0)
+        {
+            var (s, e) = (pte.Start, pte.Start + pte.Size);
+            _freed.RemoveAll(f => f.Start < e && s < f.Start + f.Size); // the table page was reused
+        }
         if (pte.Shift == Sizes.PageShift)
         {
             if (!_pte.TryGetValue(pte.Start.Value >> Sizes.PmdShift, out var region))
@@ -77,6 +87,33 @@ public sealed class HostPageTable
 
     /// <summary>Drops poison entries in a range (munmap).</summary>
     public void ClearPoisonEntries(Hva start, Hva end) => _poisonEntries.RemoveWhere(h => h >= start.Value && h < end.Value);
+
+    /// <summary>
+    /// <c>free_pgtables</c> over [start, end) after its leaves were removed by the caller: the table pages go back to
+    /// the allocator still holding <paramref name="leaves"/> until reused.
+    /// </summary>
+    public void FreeTables(IEnumerable<HostPte> leaves)
+    {
+        Generation++;
+        _freed.AddRange(leaves);
+    }
+
+    /// <summary>
+    /// A walk of the host page table that the page-table freeing path does not wait for (no IRQs disabled, no
+    /// lock): it may read a freed table page, whose stale descriptor then decides the size. Returns 0 when
+    /// nothing, live or freed, maps <paramref name="hva"/>.
+    /// </summary>
+    public ulong MappingSizeUnprotected(Hva hva)
+    {
+        if (TryGet(hva, out var pte)) return pte.Size;
+        foreach (var f in _freed)
+        {
+            if (hva < f.Start || hva >= f.Start + f.Size) continue;
+            FreedTableRead?.Invoke(hva);
+            return f.Size;
+        }
+        return 0;
+    }
 
     /// <summary>Every leaf intersecting [start, end), in address order.</summary>
     public List<HostPte> LeavesIn(Hva start, Hva end)

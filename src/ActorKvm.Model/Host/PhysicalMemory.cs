@@ -56,6 +56,19 @@ public sealed class PhysicalMemory
         return new Pfn(head);
     }
 
+    /// <summary>
+    /// The <c>struct page</c> folio of 2^order device pages at <paramref name="head"/> (a device aperture pfn, outside
+    /// the linear map), created on first use, or again after the previous one was freed.
+    /// </summary>
+    public Folio DeviceFolio(Pfn head, int order)
+    {
+        if (FolioOf(head) is { Freed: false } f && f.Head == head && f.Order == order) return f;
+        var folio = new Folio(head, order, BackingKind.DeviceMixedmap, false);
+        Index(folio);
+        LiveFolios++;
+        return folio;
+    }
+
     /// <summary><c>pfn_is_map_memory</c>: the pfn is RAM in the kernel linear map.</summary>
     public static bool IsMapMemory(Pfn pfn) => pfn.Value < DeviceBasePfn;
 

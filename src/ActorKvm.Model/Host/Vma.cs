@@ -47,6 +47,10 @@ public sealed class Vma
     public bool Contains(Hva hva) => hva >= Start && hva < End;
     /// <summary><c>VM_PFNMAP</c>.</summary>
     public bool IsPfnMap => Backing.IsPfnMap();
+    /// <summary><c>VM_MIXEDMAP</c>.</summary>
+    public bool IsMixedMap => Backing.IsMixedMap();
+    /// <summary><c>vm_flags &amp; (VM_PFNMAP | VM_MIXEDMAP)</c>.</summary>
+    public bool IsPfnOrMixedMap => IsPfnMap || IsMixedMap;
     /// <summary><c>is_vm_hugetlb_page</c>.</summary>
     public bool IsHugetlb => Backing.IsHugetlb();
     /// <summary><c>VM_MTE_ALLOWED</c>.</summary>

@@ -40,7 +40,7 @@ public sealed class MemslotUpdate : Activity
             case Stage.Validate:
             {
                 var cfg = Kvm.Config;
-                (Result, _change) = MemslotValidation.Validate(_req, Kvm.Memslots, Kvm.Mm, cfg.PhysSize, cfg.Mte, cfg.SupportsCacheablePfnmap);
+                (Result, _change) = MemslotValidation.Validate(_req, Kvm.Memslots, Kvm.Mm, cfg.PhysSize, cfg.Mte, cfg.SupportsCacheablePfnmap, Kvm.Bugs);
                 if (Result != Errno.Ok || _change == MemslotChange.None) return Finish(null);
                 _old = Kvm.Memslots.ById(_req.Id);
                 _new = BuildNew();

@@ -1,3 +1,4 @@
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
 
@@ -14,7 +15,7 @@ public static class MemslotValidation
 
     /// <summary>Validates <paramref name="req"/> against the current slots and the host's VMAs.</summary>
     public static (Errno Errno, MemslotChange Change) Validate(
-        MemslotRequest req, MemslotSet slots, HostMm mm, ulong physSize, bool mte, bool supportsCacheablePfnmap)
+        MemslotRequest req, MemslotSet slots, HostMm mm, ulong physSize, bool mte, bool supportsCacheablePfnmap, BugSet? bugs = null)
     {
         // check_memory_region_flags: GUEST_MEMFD removes LOG_DIRTY_PAGES and READONLY from the allowed set.
         var gmem = (req.Flags & MemslotFlags.GuestMemfd) != 0;
@@ -54,7 +55,7 @@ public static class MemslotValidation
             }
         }
 
-        return (PrepareMemoryRegion(req, mm, physSize, mte, supportsCacheablePfnmap), change);
+        return (PrepareMemoryRegion(req, mm, physSize, mte, supportsCacheablePfnmap, bugs), change);
     }
 
     /// <summary>
@@ -62,7 +63,7 @@ public static class MemslotValidation
     /// allow MTE in an MTE VM, must not be PFNMAP with dirty logging, and cacheable PFNMAP needs FWB+DIC.
     /// Holes are allowed (faults there fail).
     /// </summary>
-    public static Errno PrepareMemoryRegion(MemslotRequest req, HostMm mm, ulong physSize, bool mte, bool supportsCacheablePfnmap)
+    public static Errno PrepareMemoryRegion(MemslotRequest req, HostMm mm, ulong physSize, bool mte, bool supportsCacheablePfnmap, BugSet? bugs = null)
     {
         if (req.Gpa.Value + req.Size > physSize) return Errno.EFAULT;
         var logging = (req.Flags & MemslotFlags.LogDirtyPages) != 0;
@@ -72,7 +73,8 @@ public static class MemslotValidation
             if (vma.IsPfnMap)
             {
                 if (logging) return Errno.EINVAL;
-                if (vma.IsCacheable && !supportsCacheablePfnmap) return Errno.EINVAL;
+                // 2a8dfab26677: a cacheable PFNMAP the platform cannot map cacheable is refused, not mapped Device.
+                if (vma.IsCacheable && !supportsCacheablePfnmap && !(bugs?.IsOn(CacheablePfnmapMappedDevice.Name) ?? false)) return Errno.EINVAL;
             }
         }
         return Errno.Ok;

@@ -28,6 +28,11 @@ public sealed partial class KvmOracle
         _touched.Clear();
         _touchedAll = false;
         CheckRange(0, _kvm.Pgt.IpaSize);
+        // Structural check (whole-table walk, so only here): every live table page is linked in.
+        var live = _kvm.Pgt.LiveTablePages;
+        var reachable = _kvm.Pgt.CountReachableTables();
+        if (live != reachable)
+            Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
     private void CheckRange(ulong start, ulong end)
@@ -111,7 +116,7 @@ public sealed partial class KvmOracle
         var exec = (leaf.Prot & S2Prot.X) != 0;
         var ok = vma.Backing switch
         {
-            BackingKind.Device => mt != MemType.Normal && !exec,
+            BackingKind.Device or BackingKind.DeviceMixedmap => mt != MemType.Normal && !exec,
             BackingKind.DeviceCacheable => mt == MemType.Normal && _kvm.Config.SupportsCacheablePfnmap,
             _ => mt == MemType.Normal,
         };

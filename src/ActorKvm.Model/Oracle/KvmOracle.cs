@@ -121,6 +121,10 @@ public sealed partial class KvmOracle : IStage2Observer
     /// <summary>A fault installed or relaxed a leaf: event checks that need to know which fault did it.</summary>
     public void FaultMapped(int holder, in GuestAbort abort, S2FaultDesc desc, KvmS2Fault state)
     {
+        if (state.MapSize is not (Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize))
+            Report(ViolationKind.UnsupportedMapSize, $"fault #{holder} asked to map {Sizes.Format(state.MapSize)} at {state.FaultIpa}, not a stage-2 leaf size");
+        else if (OptimalSize(desc) is var best && state.MapSize < best)
+            Report(ViolationKind.SuboptimalSize, $"fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa} where {Sizes.Format(best)} is allowed", state.FaultIpa.Value, state.MapSize);
         var write = abort.Esr.IsWriteFault;
         if ((state.Prot & S2Prot.W) != 0 && desc.Memslot.ReadOnly)
             Report(ViolationKind.WritableReadonlySlot, $"fault #{holder} made {state.FaultIpa} writable in read-only {desc.Memslot}");
@@ -145,6 +149,12 @@ public sealed partial class KvmOracle : IStage2Observer
     public void FaultCompleted(int holder, FaultHandler handler)
     {
         _inFlight.Remove(holder);
+        // A leaf this fault installed may have been exempted as pending-dirty while it was in flight: re-check it.
+        if (handler.Result is FaultResult.Map or FaultResult.Relax) TouchIpa(handler.State.FaultIpa, handler.State.MapSize);
+        if (handler.MarkedDirty && handler.Result is not (FaultResult.Map or FaultResult.Relax))
+            Report(ViolationKind.DirtyWithoutMap, $"fault #{holder} at {handler.Abort.FaultIpa} marked gfn {handler.State.Gfn} dirty but ended {handler.State.Ret.ToScenarioName()} without mapping it");
+        if (handler.Exit is { Kind: AccessExitKind.SigbusHwpoison } && handler.State.SigbusLsb != handler.State.Vma.VmaShift)
+            Report(ViolationKind.WrongSigbusLsb, $"fault #{holder} at {handler.Abort.FaultIpa} reported SIGBUS lsb {handler.State.SigbusLsb} for a {Sizes.Format(handler.State.Vma.VmaPageSize)} mapping");
         var held = _heldRefs.GetValueOrDefault(holder);
         if (held > 0)
         {
@@ -152,6 +162,40 @@ public sealed partial class KvmOracle : IStage2Observer
         }
         _heldRefs.Remove(holder);
     }
+
+    /// <summary>
+    /// A fault updated the state of the page at <paramref name="pfn"/> (accessed/dirty): the page must still be
+    /// allocated — after dropping <c>mmu_lock</c> nothing keeps an invalidation from freeing it.
+    /// </summary>
+    public void PageTouched(int holder, Pfn pfn)
+    {
+        var folio = _kvm.Phys.FolioOf(pfn);
+        if (folio is null) return;
+        if (folio.Freed)
+        {
+            Report(ViolationKind.ReleasedPageTouched, $"fault #{holder} marked {pfn} accessed after it was freed", pfn.Value, 2);
+            return;
+        }
+        folio.Accessed = true;
+    }
+
+    /// <summary>
+    /// Size optimality (P2, advisory): the largest leaf the backing, the memslot layout and logging permit for a
+    /// fault (<c>kvm_s2_resolve_vma_size</c> + <c>transparent_hugepage_adjust</c> as they should decide).
+    /// </summary>
+    private ulong OptimalSize(S2FaultDesc desc)
+    {
+        if (desc.LoggingActive) return Sizes.PageSize;
+        var vma = _kvm.Mm.FindVma(desc.Hva);
+        return vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
+    }
+
+    /// <summary>A fault read a field of <paramref name="vma"/>, which is dead (unmapped).</summary>
+    public void FreedVmaUsed(Vma vma) => Report(ViolationKind.FreedVmaUse, $"a fault dereferenced {vma} after mmap_read_unlock", (ulong)vma.Id + 1, 5);
+
+    /// <summary>A host page-table walk read a descriptor from a freed table page.</summary>
+    public void FreedHostTableRead(Hva hva) =>
+        Report(ViolationKind.FreedHostTableRead, $"host page-table walk for {hva} read a freed table page", hva.Value, 4);
 
     // --- content (lost writes) -------------------------------------------------------------------
 

@@ -39,6 +39,22 @@ public enum ViolationKind
     Deadlock,
     /// <summary>[writable-host-readonly] a writable leaf over a page the host maps read-only (write permission only where the host mapping is writable).</summary>
     WritableHostReadonly,
+    /// <summary>[released-page-touched] a fault updated page state (accessed/dirty) of a page that was freed after it dropped <c>mmu_lock</c>.</summary>
+    ReleasedPageTouched,
+    /// <summary>[dirty-without-map] a fault marked its gfn dirty although no writable leaf was installed or relaxed for it.</summary>
+    DirtyWithoutMap,
+    /// <summary>[wrong-sigbus-lsb] the SIGBUS of a poisoned page reports a shift other than the one of the mapping attempted.</summary>
+    WrongSigbusLsb,
+    /// <summary>[unsupported-map-size] a fault asked stage 2 for a leaf size that is not a stage-2 block or page size.</summary>
+    UnsupportedMapSize,
+    /// <summary>[no-progress] the same access faulted again and again with nothing changing (livelock).</summary>
+    NoProgress,
+    /// <summary>[leaked-table-page] a stage-2 table page is neither reachable from the page table nor freed.</summary>
+    LeakedTablePage,
+    /// <summary>[freed-host-table-read] a walk of the host page table read a table page that had been freed.</summary>
+    FreedHostTableRead,
+    /// <summary>[freed-vma-use] a fault dereferenced a VMA after <c>mmap_read_unlock</c> that had been unmapped meanwhile.</summary>
+    FreedVmaUse,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -49,6 +65,8 @@ public static class ViolationNames
         "stale-mapping", "lost-write", "page-ref-leak", "page-ref-underflow", "block-while-logging", "writable-not-dirty",
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
+        "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
+        "leaked-table-page", "freed-host-table-read", "freed-vma-use",
     ];
 
     /// <summary>The scenario name.</summary>

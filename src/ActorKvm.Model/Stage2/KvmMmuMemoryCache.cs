@@ -45,6 +45,8 @@ public sealed class KvmMmuMemoryCache
         Initialised = true;
         if (Count >= min) return Errno.Ok; // __kvm_mmu_topup_memory_cache: nothing to do
         if (FailAllocations) return Errno.ENOMEM;
+        // Model knob: a zero-capacity cache never holds a page; the walker that needs one fails with -ENOMEM.
+        if (Capacity == 0) return Errno.Ok;
         // __kvm_mmu_topup_memory_cache fills to capacity once below min, so later faults that skip the
         // top-up (permission faults) still find pages.
         Count = Math.Max(min, Capacity);

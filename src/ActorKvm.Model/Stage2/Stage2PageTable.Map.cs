@@ -147,6 +147,14 @@ public sealed partial class Stage2PageTable
 
         if (e.Table is { } table)
         {
+            if (Bugs.IsOn(ActorKvm.Model.Bugs.BlockOverExistingTable.Name))
+            {
+                // Before 3c3736cd32bf (and again before 3a0b870e3448): the block descriptor is written over the table
+                // pointer in place; the table page and its leaves (and their TLB entries) are never released.
+                e = fresh;
+                Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
+                return Errno.Ok;
+            }
             // table -> block collapse: break the table entry, install the leaf, free the detached tables.
             // Leaves under the old table are reported before the new leaf so an observer never sees overlap.
             e = fresh;
@@ -192,6 +200,44 @@ public sealed partial class Stage2PageTable
             node.Live++;
         }
         return MapTable(table, level + 1, ref w);
+    }
+
+    /// <summary>
+    /// A split done by a walker that does not own the entry (shared lock, no locked-PTE protocol): on the strength
+    /// of having seen a block at <paramref name="blockIpa"/>, it writes a fresh table holding one page leaf for
+    /// <paramref name="leafIpa"/> into the entry without re-reading it, so whatever another walker installed there
+    /// meanwhile (a table with its leaves) is overwritten and never freed.
+    /// </summary>
+    /// <returns><see cref="Errno.Ok"/>, or <see cref="Errno.ENOMEM"/> without a usable memcache page.</returns>
+    public Errno SplitBlockUnowned(Ipa blockIpa, int level, Ipa leafIpa, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
+    {
+        if (level >= LastLevel || level < StartLevel) throw new ArgumentOutOfRangeException(nameof(level));
+        if (mc is null) return Errno.ENOMEM;
+        if (!mc.Initialised)
+        {
+            Observer?.UninitialisedMemcacheUsed();
+            return Errno.ENOMEM;
+        }
+        if (!mc.TryTake()) return Errno.ENOMEM;
+        var node = PgdPage(blockIpa.Value);
+        for (var l = StartLevel; l < level; l++)
+        {
+            var next = node.Entries[Index(blockIpa.Value, l)].Table;
+            if (next is null) return Errno.EAGAIN; // no block there any more: nothing to split
+            node = next;
+        }
+        ref var e = ref node.Entries[Index(blockIpa.Value, level)];
+        var baseAddr = AlignDown(blockIpa.Value, level);
+        if (e.Leaf) Observer?.LeafRemoved(e.ToLeaf(baseAddr, level));
+        else if (!e.IsValid) node.Live++;
+        var table = NewTable();
+        var childLevel = level + 1;
+        ref var child = ref table.Entries[Index(leafIpa.Value, childLevel)];
+        child = S2Entry.MakeLeaf(pfn.Value, prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc), young: true, 0);
+        table.Live = 1;
+        e = new S2Entry { Table = table };
+        Observer?.LeafInstalled(child.ToLeaf(AlignDown(leafIpa.Value, childLevel), childLevel));
+        return Errno.Ok;
     }
 
     private static S2Prot MemBits(S2Prot prot) => prot & (S2Prot.Device | S2Prot.NormalNc);

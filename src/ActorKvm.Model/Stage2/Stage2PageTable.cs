@@ -62,6 +62,9 @@ public sealed partial class Stage2PageTable
     /// <summary><c>kvm_mmu_cache_min_pages</c>: table pages one fault-path map may need.</summary>
     public int MinCachePages => Levels - 1;
 
+    /// <summary>Bug switches that live in the walkers (<c>block-over-existing-table</c>).</summary>
+    public Bugs.BugSet Bugs { get; set; } = ActorKvm.Model.Bugs.BugSet.None;
+
     /// <summary>Receives change notifications; null for none.</summary>
     public IStage2Observer? Observer { get; set; }
 
@@ -154,6 +157,22 @@ public sealed partial class Stage2PageTable
             if (child is null) return node;
             node = child;
             level++;
+        }
+    }
+
+    /// <summary>Counts the table pages reachable from the pgd (what <see cref="LiveTablePages"/> must equal unless one leaked).</summary>
+    public long CountReachableTables()
+    {
+        long n = 0;
+        foreach (var page in _pgd) if (page is not null) n += CountChildren(page);
+        return n;
+
+        static long CountChildren(TableNode node)
+        {
+            long c = 0;
+            for (var i = 0; i < TableNode.PtrsPerTable; i++)
+                if (node.Entries[i].Table is { } child) c += 1 + CountChildren(child);
+            return c;
         }
     }
 

@@ -27,10 +27,12 @@ public sealed class Kvm
         Phys = new PhysicalMemory();
         Mm = new HostMm(Phys);
         Pgt = new Stage2PageTable(config.IpaBits);
-        Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i)).ToArray();
+        Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i, config.MemcacheCapacity)).ToArray();
         Oracle = new KvmOracle(this);
         Pgt.Observer = Oracle;
+        Pgt.Bugs = Bugs;
         Mm.ContentDiscarded += Oracle.ContentDiscarded;
+        Mm.PageTable.FreedTableRead += Oracle.FreedHostTableRead;
     }
 
     /// <summary>Configuration.</summary>
@@ -94,6 +96,13 @@ public sealed class Kvm
         return Pgt.Map(ipa, size, pfn, prot, mc);
     }
 
+    /// <summary>A fault-path split by a walker that does not own the entry (see <see cref="Stage2PageTable.SplitBlockUnowned"/>).</summary>
+    public Errno S2SplitBlockUnowned(int holder, Ipa blockIpa, int level, Ipa leafIpa, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
+    {
+        RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
+        return Pgt.SplitBlockUnowned(blockIpa, level, leafIpa, pfn, prot, mc);
+    }
+
     /// <summary>Fault-path <c>kvm_pgtable_stage2_relax_perms</c>.</summary>
     public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot)
     {
@@ -143,7 +152,7 @@ public sealed class Kvm
     public bool MmuInvalidateRetry(int holder, ulong mmuSeq)
     {
         RequireLock(holder, LockMode.Read, "mmu_invalidate_retry");
-        return Notifier.Retry(mmuSeq);
+        return Bugs.IsOn(RetryIgnoresInProgress.Name) ? RetryIgnoresInProgress.SequenceOnlyRetry(Notifier, mmuSeq) : Notifier.Retry(mmuSeq);
     }
 
     private void RequireLock(int holder, LockMode needed, string what)

@@ -6,9 +6,10 @@ namespace ActorKvm.Model.Vm;
 public sealed class Vcpu
 {
     /// <summary>Creates vCPU <paramref name="index"/>.</summary>
-    public Vcpu(int index)
+    public Vcpu(int index, int memcacheCapacity = KvmMmuMemoryCache.DefaultCapacity)
     {
         Index = index;
+        MmuPageCache = new KvmMmuMemoryCache(memcacheCapacity);
         // The memcache is set up at vCPU creation; a fault path that selects it conditionally is bug 157dbc4a321f.
         MmuPageCache.Init();
     }
@@ -17,5 +18,5 @@ public sealed class Vcpu
     public int Index { get; }
 
     /// <summary><c>vcpu-&gt;arch.mmu_page_cache</c>.</summary>
-    public KvmMmuMemoryCache MmuPageCache { get; } = new();
+    public KvmMmuMemoryCache MmuPageCache { get; }
 }

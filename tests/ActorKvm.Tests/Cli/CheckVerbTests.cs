@@ -96,7 +96,27 @@ public sealed class CheckVerbTests : IDisposable
         var (code, stdout, stderr) = _cli.Run("check", "--bug", "nope", p);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal(["actorkvm: error: --bug: unknown bug 'nope' (no bug switches are defined yet)"], Lines(stderr));
+        Assert.Equal(["actorkvm: error: --bug: unknown bug 'nope' (see 'actorkvm bugs')"], Lines(stderr));
+    }
+
+    [Fact]
+    public void KnownButUnmodelledBug_IsOneLineError_Exit2()
+    {
+        var p = _cli.Write("p.hocon", "name = pass-p");
+        var (code, stdout, stderr) = _cli.Run("check", "--bug", "mte-tag-init-race", p);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(Lines(stderr));
+        Assert.StartsWith("actorkvm: error: --bug: bug 'mte-tag-init-race' is not modelled (", line);
+    }
+
+    [Fact]
+    public void ModelledBug_ReachesTheExecutor()
+    {
+        var p = _cli.Write("p.hocon", "name = pass-p");
+        var (code, _, _) = _cli.Run("check", "--bug", "retry-ignores-in-progress", p);
+        Assert.Equal(0, code);
+        Assert.Equal(["retry-ignores-in-progress"], _cli.Executor.Runs.Single().Options.ExtraBugs);
     }
 
     [Fact]

@@ -46,10 +46,15 @@ public sealed class CommandLineTests : IDisposable
     {
         var (code, stdout, _) = _cli.Run("bugs");
         Assert.Equal(0, code);
-        Assert.Contains("0 bug switches", stdout);
+        Assert.Contains("25 bug switches", stdout);
+        Assert.Contains("page-leak-on-attr-mismatch", stdout);
+        Assert.Contains("5f9466b50c1b", stdout);
         var (jsonCode, json, _) = _cli.Run("bugs", "--json");
         Assert.Equal(0, jsonCode);
-        Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("bugs").GetArrayLength());
+        var bugs = JsonDocument.Parse(json).RootElement.GetProperty("bugs");
+        Assert.Equal(25, bugs.GetArrayLength());
+        Assert.Equal("retry-ignores-in-progress", bugs[24].GetProperty("name").GetString());
+        Assert.Equal("I1", bugs[24].GetProperty("invariant").GetString());
     }
 
     [Fact]

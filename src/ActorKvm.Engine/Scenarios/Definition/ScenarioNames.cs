@@ -48,8 +48,8 @@ public static class ScenarioNames
     public static readonly IReadOnlyList<string> Ops =
     [
         "access", "pre-fault", "nested-enter", "nested-exit", "stage2",
-        "munmap", "mprotect", "madvise-dontneed", "swap-out", "migrate", "thp-split", "thp-split-folio", "thp-collapse", "poison",
-        "age", "host-write", "host-read",
+        "munmap", "mmap", "mprotect", "madvise-dontneed", "swap-out", "migrate", "thp-split", "thp-split-folio", "thp-collapse", "poison",
+        "free-page-tables", "age", "host-write", "host-read",
         "memslot-create", "memslot-delete", "memslot-move", "memslot-set-flags", "dirty-log-get", "dirty-log-clear",
         "check", "resume", "join",
     ];

@@ -10,6 +10,11 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 /// <param name="EagerSplitChunk"><c>KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE</c> in bytes; 0 = off (default).</param>
 /// <param name="ManualDirtyProtect"><c>KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2</c> (default false).</param>
 /// <param name="InitiallyAllSet"><c>KVM_DIRTY_LOG_INITIALLY_SET</c>; needs <paramref name="ManualDirtyProtect"/> (default false).</param>
+/// <param name="MemcacheCapacity">
+/// <c>memcache-capacity</c>, a model knob: the most pages a vCPU memcache top-up may hold (default 40,
+/// <c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c>). 0 makes a cache that never holds a page, so a map that needs a
+/// table page fails with -ENOMEM in the walker (an allocation failure the kernel cannot otherwise show there).
+/// </param>
 public sealed record VmConfig(
     int IpaBits,
     int Vcpus,
@@ -17,7 +22,8 @@ public sealed record VmConfig(
     VmFeatures Features,
     ulong EagerSplitChunk,
     bool ManualDirtyProtect,
-    bool InitiallyAllSet)
+    bool InitiallyAllSet,
+    int MemcacheCapacity = Model.Stage2.KvmMmuMemoryCache.DefaultCapacity)
 {
     /// <summary>The format's defaults.</summary>
     public static VmConfig Default { get; } = new(40, 1, false, VmFeatures.Default, 0, false, false);

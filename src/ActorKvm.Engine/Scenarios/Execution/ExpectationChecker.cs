@@ -24,6 +24,10 @@ public static class ExpectationChecker
                     ?? CheckLeaf(kvm, e, a.Gpa);
             case HostOperation h:
                 return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName());
+            case HostFreePageTables t:
+                return Compare(e, StepExpect.ResultKey, e.Result, t.Result.ToScenarioName());
+            case HostMmap m:
+                return Compare(e, StepExpect.ResultKey, e.Result, m.Result.ToScenarioName());
             case HostAccess h:
                 return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName())
                     ?? Compare(e, StepExpect.ValueKey, e.Value?.ToString(), h.Value.ToString());

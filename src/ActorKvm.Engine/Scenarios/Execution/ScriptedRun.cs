@@ -77,9 +77,12 @@ public sealed class ScriptedRun
         {
             return new ScenarioFailure("bugs", null, null, e.Message);
         }
+        foreach (var b in bugs.On)
+            if (BugCatalog.Find(b) is { NotModelled: { } why })
+                return new ScenarioFailure("bugs", null, null, $"bug switch '{b}' is not modelled: {why}");
         var f = vm.Features;
         Kvm = new Kvm(new KvmConfig(vm.IpaBits, _sc.Host.IpaLimit, vm.Vcpus, vm.Protected, f.S2Fwb, f.CacheDic, f.CacheIdc, f.Mte,
-            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet), bugs);
+            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet, vm.MemcacheCapacity), bugs);
         foreach (var v in _sc.Host.Vmas) Kvm.Mm.Mmap(v.Hva, v.Size, v.Backing, v.Prot, v.Shared);
         foreach (var s in _sc.Memslots)
         {

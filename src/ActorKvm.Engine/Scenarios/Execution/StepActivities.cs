@@ -18,6 +18,8 @@ public static class StepActivities
         HostRangeStep h => new HostOperation(kvm, id, ToHostOp(h.Operation), h.Hva, h.Size, h.Prot ?? HostProt.None),
         HostPageStep p => new HostOperation(kvm, id, ToHostOp(p.Operation), p.Hva, Sizes.PageSize, HostProt.None),
         AgeStep g => new AgeOperation(kvm, id, g.Gpa, g.Size),
+        HostFreePageTablesStep t => new HostFreePageTables(kvm, id, t.Hva, t.Size),
+        HostMmapStep m => new HostMmap(kvm, id, m.Hva, m.Size, m.Backing, m.Prot, m.Shared),
         HostWriteStep w => new HostAccess(kvm, id, w.Hva, true, w.Value),
         HostReadStep r => new HostAccess(kvm, id, r.Hva, false, 0),
         MemslotCreateStep c => new MemslotUpdate(kvm, id, ToRequest(c.Slot)),

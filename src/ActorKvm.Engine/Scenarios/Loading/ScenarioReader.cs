@@ -51,8 +51,9 @@ internal static class ScenarioReader
         var allSet = o.Bool("initially-all-set") ?? d.InitiallyAllSet;
         if (allSet && !manual)
             throw new ScenarioParseException(o.PathOf("initially-all-set"), "needs manual-dirty-protect = true (it is a flag of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)");
+        var memcache = o.Int("memcache-capacity", 0, Model.Stage2.KvmMmuMemoryCache.DefaultCapacity) ?? d.MemcacheCapacity;
         o.Done();
-        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet);
+        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache);
     }
 
     private static VmFeatures ReadFeatures(ObjectReader o)
@@ -81,6 +82,14 @@ internal static class ScenarioReader
     private static VmaSpec ReadVma(SNode node, string path)
     {
         var o = ObjectReader.Of(node, path);
+        var (hva, size, backing, prot, shared) = ReadVmaFields(o);
+        o.Done();
+        return new VmaSpec(hva, size, backing, prot, shared, path);
+    }
+
+    /// <summary>The keys of a VMA (<c>hva</c>, <c>size</c>, <c>backing</c>, <c>prot</c>, <c>shared</c>), shared by <c>host.vmas</c> and the <c>mmap</c> step.</summary>
+    internal static (Hva Hva, ulong Size, BackingKind Backing, HostProt Prot, bool Shared) ReadVmaFields(ObjectReader o)
+    {
         var hva = new Hva(o.RequiredAddress("hva"));
         var size = o.RequiredSize("size");
         var backing = Values.Enum(o.Require("backing"), o.PathOf("backing"), BackingKindExtensions.Names.Select(x => (x.Kind, x.Name)).ToList());
@@ -88,8 +97,7 @@ internal static class ScenarioReader
         var prot = HostProtExtensions.Parse(protNode is SScalar { Kind: ScalarKind.Text } s ? s.Text : "?")
             ?? throw Values.Fail(o.PathOf("prot"), "permissions (letters from r, w, x, or \"none\")", protNode);
         var shared = o.Bool("shared") ?? false;
-        o.Done();
-        return new VmaSpec(hva, size, backing, prot, shared, path);
+        return (hva, size, backing, prot, shared);
     }
 
     /// <summary>Reads a memslot object; only syntax here (initial slots are checked by the validator).</summary>

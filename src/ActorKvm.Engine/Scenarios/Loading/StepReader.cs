@@ -64,6 +64,8 @@ internal static class StepReader
             "migrate" or "thp-split" or "thp-split-folio" or "thp-collapse" or "poison" => new HostPageStep(index, path, id, pauseAt, async, expect,
                 ScenarioNames.HostPageOps.First(x => x.Name == op).Value, new Hva(o.RequiredAddress("hva"))),
             "age" => new AgeStep(index, path, id, pauseAt, async, expect, new Ipa(o.RequiredAddress("gpa")), o.RequiredSize("size")),
+            "mmap" => ReadMmap(o, index, path, id, pauseAt, async, expect),
+            "free-page-tables" => new HostFreePageTablesStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredSize("size")),
             "host-write" => new HostWriteStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredUInt64("value")),
             "host-read" => new HostReadStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva"))),
             "memslot-create" => new MemslotCreateStep(index, path, id, pauseAt, async, expect, ScenarioReader.ReadMemslot(o.Require("slot"), o.PathOf("slot"))),
@@ -177,5 +179,11 @@ internal static class StepReader
         if (ScenarioNames.IsKnownResult(s)) return s;
         throw new ScenarioParseException(path,
             $"unknown result '{s}' (expected {string.Join(", ", ScenarioNames.SpecialResults)}, or an errno name such as efault, einval, ebusy)");
+    }
+
+    private static HostMmapStep ReadMmap(ObjectReader o, int index, string path, string? id, string? pauseAt, bool async, StepExpect expect)
+    {
+        var (hva, size, backing, prot, shared) = ScenarioReader.ReadVmaFields(o);
+        return new HostMmapStep(index, path, id, pauseAt, async, expect, hva, size, backing, prot, shared);
     }
 }

@@ -1,0 +1,19 @@
+using ActorKvm.Model.Arch;
+
+namespace ActorKvm.Engine.Scenarios.Definition;
+
+/// <summary>The host frees the page tables of an HVA range without an MMU-notifier invalidation (<c>free-page-tables</c>).</summary>
+/// <param name="Index">Position in the steps list.</param>
+/// <param name="Path">Key path, e.g. <c>steps[3]</c>.</param>
+/// <param name="Id">The step's id, or null.</param>
+/// <param name="PauseAt">Phase to pause after, or null.</param>
+/// <param name="Async">Start without waiting.</param>
+/// <param name="Expect">The step's expectations.</param>
+/// <param name="Hva">Start of the range.</param>
+/// <param name="Size">Bytes.</param>
+public sealed record HostFreePageTablesStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva, ulong Size)
+    : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
+{
+    /// <inheritdoc/>
+    public override string Op => "free-page-tables";
+}

@@ -1,0 +1,14 @@
+namespace ActorKvm.Model.Bugs;
+
+/// <summary>One entry of the bug catalog (<c>../shared/reference/bug-catalog.md</c>).</summary>
+/// <param name="Number">The catalog entry number (1-based, catalog order).</param>
+/// <param name="Name">The switch name (scenario <c>bugs = [...]</c>, <c>--bug</c>).</param>
+/// <param name="KernelFix">The fixing commit id(s) as in the catalog, or "unknown".</param>
+/// <param name="Invariant">The invariant(s) the bug breaks (I1..I6, P1, P2, R1).</param>
+/// <param name="Rule">The rule the fix restored, in one line.</param>
+/// <param name="NotModelled">Null when the switch re-introduces the bug in the model; else why it cannot (yet) be reproduced faithfully.</param>
+public sealed record BugSwitch(int Number, string Name, string KernelFix, string Invariant, string Rule, string? NotModelled = null)
+{
+    /// <summary>True when turning the switch on changes the model.</summary>
+    public bool Modelled => NotModelled is null;
+}

@@ -1,0 +1,14 @@
+namespace ActorKvm.Model.Bugs;
+
+/// <summary>
+/// Catalog entry 19, <c>page-touched-after-mmu-unlock</c>: page-state updates derived from a stage-2 mapping happen while the MMU lock still excludes the invalidation; after unlock the fault touches no page.
+/// </summary>
+/// <remarks>Kernel fix: 28991c91d577, 2362506f7cff. Where: handle_access_fault (FaultHandler, map/complete).</remarks>
+public static class PageTouchedAfterMmuUnlock
+{
+    /// <summary>The switch name.</summary>
+    public const string Name = "page-touched-after-mmu-unlock";
+
+    /// <summary>The catalog entry.</summary>
+    public static readonly BugSwitch Switch = new(19, Name, "28991c91d577, 2362506f7cff", "I1, I2", "page-state updates derived from a stage-2 mapping happen while the MMU lock still excludes the invalidation; after unlock the fault touches no page");
+}
