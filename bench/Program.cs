@@ -1,3 +1,4 @@
+using ActorKvm.Bench.Contention;
 using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
 using BenchmarkDotNet.Running;
@@ -13,6 +14,13 @@ public static class Program
         {
             QuickThroughput.Run();
             QuickExploration.Run();
+            QuickContention.Run();
+            return;
+        }
+        if (args is ["--quick-contention", ..])
+        {
+            QuickContention.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 8,
+                args.Length > 2 ? Enum.Parse<InvalidationRate>(args[2]) : InvalidationRate.Heavy);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
