@@ -66,7 +66,7 @@ public class ContentionBenchmarks
     private void Setup(ContentionEngine engine)
     {
         _path = ContentionMetrics.PathFor(engine.ToString(), Vcpus, InvalidationRate);
-        File.Delete(_path); // a failed case must not show an older run's figures
+        if (File.Exists(_path)) File.Delete(_path); // a failed case must not show an older run's figures
         _options = ContentionWorkload.Options(Vcpus, InvalidationRate);
         _latency = new FaultLatencyRecorder(Vcpus);
         // One untimed run warms the JIT, the thread pool and the actor system; only later runs are recorded.

@@ -12,6 +12,7 @@ public sealed class ContentionConfig : ManualConfig
             new ContentionColumn(ContentionColumn.Metric.RetriesPerFault),
             new ContentionColumn(ContentionColumn.Metric.P50),
             new ContentionColumn(ContentionColumn.Metric.P99),
+            new ContentionColumn(ContentionColumn.Metric.HostOps),
             new ContentionColumn(ContentionColumn.Metric.VsLockBased));
     }
 }

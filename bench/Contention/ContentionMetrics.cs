@@ -17,6 +17,9 @@ public sealed class ContentionMetrics
     public long Faults { get; private set; }
     /// <summary>Retried faults over all recorded operations.</summary>
     public long Retries { get; private set; }
+    /// <summary>Host MM operations (invalidations and aging) over all recorded operations: the workload issues one
+    /// every N finished accesses unless the previous one still runs, so how many run depends on the engine.</summary>
+    public long HostOps { get; private set; }
     /// <summary>Wall time of all recorded operations, seconds (the engines' own stopwatch).</summary>
     public double Seconds { get; private set; }
     /// <summary>Fault latency p50, microseconds.</summary>
@@ -28,6 +31,8 @@ public sealed class ContentionMetrics
     public double FaultsPerOperation => Operations == 0 ? 0 : Faults / (double)Operations;
     /// <summary>Retries per fault.</summary>
     public double RetriesPerFault => Faults == 0 ? 0 : Retries / (double)Faults;
+    /// <summary>Host operations per 1000 faults.</summary>
+    public double HostOpsPerKiloFault => Faults == 0 ? 0 : HostOps * 1000.0 / Faults;
     /// <summary>Faults per second by the engines' own stopwatch.</summary>
     public double FaultsPerSecond => Seconds == 0 ? 0 : Faults / Seconds;
 
@@ -37,6 +42,7 @@ public sealed class ContentionMetrics
         Operations++;
         Faults += r.Stats.Faults;
         Retries += r.Stats.ByResult.GetValueOrDefault(FaultResult.Retry);
+        HostOps += r.Stats.HostOps;
         Seconds += r.Elapsed.TotalSeconds;
     }
 
@@ -58,7 +64,7 @@ public sealed class ContentionMetrics
         var c = CultureInfo.InvariantCulture;
         File.WriteAllLines(path,
         [
-            $"operations={Operations}", $"faults={Faults}", $"retries={Retries}",
+            $"operations={Operations}", $"faults={Faults}", $"retries={Retries}", $"hostops={HostOps}",
             string.Create(c, $"seconds={Seconds:R}"), string.Create(c, $"p50us={P50Us:R}"), string.Create(c, $"p99us={P99Us:R}"),
         ]);
     }
@@ -76,6 +82,7 @@ public sealed class ContentionMetrics
                 Operations = long.Parse(kv["operations"], c),
                 Faults = long.Parse(kv["faults"], c),
                 Retries = long.Parse(kv["retries"], c),
+                HostOps = long.Parse(kv["hostops"], c),
                 Seconds = double.Parse(kv["seconds"], c),
                 P50Us = double.Parse(kv["p50us"], c),
                 P99Us = double.Parse(kv["p99us"], c),

@@ -14,7 +14,7 @@ public static class QuickContention
         using var system = ContentionWorkload.CreateActorSystem();
         var options = ContentionWorkload.Options(vcpus, rate);
         Console.WriteLine($"contention: {vcpus} vCPUs, {rate} invalidation, {options.MaxFaults} faults per run, seed {options.Seed}, {rounds} runs after a warm-up, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"alloc/fault",13}");
+        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}");
         var faultsPerSecond = new Dictionary<ContentionEngine, double>();
         foreach (var engine in Enum.GetValues<ContentionEngine>())
         {
@@ -27,7 +27,7 @@ public static class QuickContention
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             metrics.SetLatency(latency);
             faultsPerSecond[engine] = metrics.FaultsPerSecond;
-            Console.WriteLine($"{engine,-18}{metrics.FaultsPerSecond,12:N0}{metrics.RetriesPerFault,15:F3}{metrics.P50Us,11:F1} μs{metrics.P99Us,11:F1} μs{allocated / (double)metrics.Faults,11:F0} B");
+            Console.WriteLine($"{engine,-18}{metrics.FaultsPerSecond,12:N0}{metrics.RetriesPerFault,15:F3}{metrics.P50Us,11:F1} μs{metrics.P99Us,11:F1} μs{metrics.HostOpsPerKiloFault,13:F0}{allocated / (double)metrics.Faults,11:F0} B");
         }
         var ratio = faultsPerSecond[ContentionEngine.ActorEngine] / faultsPerSecond[ContentionEngine.LockBased];
         Console.WriteLine($"actor/lock-based throughput ratio at {vcpus} vCPUs, {rate}: {ratio:F2} (target >= 0.5)");
