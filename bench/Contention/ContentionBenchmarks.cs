@@ -16,8 +16,8 @@ namespace ActorKvm.Bench.Contention;
 public class ContentionBenchmarks
 {
     private ActorSystem? _system;
-    private FaultLatencyRecorder _latency = null!;
-    private ContentionMetrics _metrics = null!;
+    private FaultLatencyRecorder? _latency;
+    private ContentionMetrics? _metrics;
     private WorkloadOptions _options = null!;
     private string _path = "";
 
@@ -45,8 +45,11 @@ public class ContentionBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _metrics.SetLatency(_latency);
-        _metrics.Save(_path);
+        if (_metrics is not null && _latency is not null)
+        {
+            _metrics.SetLatency(_latency);
+            _metrics.Save(_path);
+        }
         _system?.Dispose();
         _system = null;
     }
@@ -77,8 +80,8 @@ public class ContentionBenchmarks
 
     private long Operation(ContentionEngine engine)
     {
-        var r = ContentionWorkload.Run(engine, _options, _latency, _system);
-        _metrics.Add(r);
+        var r = ContentionWorkload.Run(engine, _options, _latency!, _system);
+        _metrics!.Add(r);
         return r.Stats.Faults;
     }
 }
