@@ -1,20 +1,42 @@
+using System.Globalization;
+using ActorKvm.Bench.Contention;
 using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
 using BenchmarkDotNet.Running;
 
 namespace ActorKvm.Bench;
 
-/// <summary>BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for a Stopwatch loop.</summary>
+/// <summary>
+/// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
+/// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-contention [VCPUS]
+/// [None|Moderate|Heavy]</c> for one contention cell on the three engines.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
         if (args is ["--quick"])
         {
             QuickThroughput.Run();
             QuickExploration.Run();
-            return;
+            QuickContention.Run();
+            return 0;
+        }
+        if (args is ["--quick-contention", ..])
+        {
+            var vcpus = 8;
+            var rate = InvalidationRate.Heavy;
+            if (args.Length > 3
+                || (args.Length > 1 && (!int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out vcpus) || vcpus < 1 || vcpus > 512))
+                || (args.Length > 2 && (!Enum.TryParse(args[2], ignoreCase: true, out rate) || !Enum.IsDefined(rate))))
+            {
+                Console.Error.WriteLine("usage: --quick-contention [VCPUS 1..512] [None|Moderate|Heavy]");
+                return 2;
+            }
+            QuickContention.Run(vcpus, rate);
+            return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }

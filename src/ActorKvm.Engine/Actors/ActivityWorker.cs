@@ -58,15 +58,15 @@ public abstract class ActivityWorker : ReceiveActor
 
     private StepResult RunPhase(Activity act, bool selfDriven)
     {
-        var (result, lockQueued, epoch) = Gate.Step(act, _track);
+        var (result, lockMoved, epoch) = Gate.Step(act, _track);
         if (result.Status == StepStatus.Blocked && result.Wait is { Lock: not LockMode.None } w)
         {
             if (selfDriven) _lockWaiters[act.Id] = act;
             MmuLock.Tell(new LockRequested(act.Id, w.Lock));
         }
-        else if (lockQueued)
+        else if (lockMoved)
         {
-            MmuLock.Tell(new LockReleased(act.Id)); // the lock may have moved: let the next waiter know
+            MmuLock.Tell(new LockReleased(act.Id)); // the lock moved: let the next waiter know
         }
         if (!selfDriven) return result;
 

@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Actors;
@@ -30,11 +31,18 @@ public sealed class VmGate
     /// <summary>Finished activities so far (read and written inside the gate).</summary>
     public long ProgressEpoch { get; private set; }
 
-    /// <summary>Runs one phase of <paramref name="act"/> for actor <paramref name="track"/> inside the gate, then the oracle.</summary>
-    public (StepResult Result, bool LockQueued, long Epoch) Step(Activity act, string track)
+    /// <summary>
+    /// Runs one phase of <paramref name="act"/> for actor <paramref name="track"/> inside the gate, then the oracle.
+    /// <c>LockMoved</c> is true when the phase may have let a queued <c>mmu_lock</c> waiter go: the activity released
+    /// the lock, or left the lock's queue (took the lock, or went another way), while others still wait.
+    /// </summary>
+    public (StepResult Result, bool LockMoved, long Epoch) Step(Activity act, string track)
     {
         lock (Kvm)
         {
+            var mmuLock = Kvm.MmuLock;
+            var heldBefore = mmuLock.ModeOf(act.Id);
+            var queuedBefore = IsQueued(mmuLock, act.Id);
             var start = Trace?.Now() ?? 0;
             var r = act.Step();
             Trace?.Record(start, track, act, r);
@@ -42,8 +50,18 @@ public sealed class VmGate
             Kvm.Oracle.Check();
             // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
             if (act.IsDone || r.Phase == "complete") ProgressEpoch++;
-            return (r, Kvm.MmuLock.Queue.Count > 0, ProgressEpoch);
+            // Only this activity's own lock state changed: a waiter's eligibility moves only if it released or dequeued.
+            var moved = mmuLock.Queue.Count > 0
+                && ((heldBefore != LockMode.None && mmuLock.ModeOf(act.Id) != heldBefore) || (queuedBefore && !IsQueued(mmuLock, act.Id)));
+            return (r, moved, ProgressEpoch);
         }
+    }
+
+    private static bool IsQueued(MmuLock mmuLock, int holder)
+    {
+        var queue = mmuLock.Queue;
+        for (var i = 0; i < queue.Count; i++) if (queue[i].Holder == holder) return true;
+        return false;
     }
 
     /// <summary>The current epoch.</summary>

@@ -45,14 +45,34 @@ public static class StressRun
     public static StressResult Run(WorkloadOptions options, TimeSpan duration, Config config, BugSet? bugs = null,
         CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
     {
+        using var system = ActorSystem.Create("actorkvm", config);
+        return Run(system, "vm", "workload", options, duration, bugs, cancel, trace, latency: null, progress: progress);
+    }
+
+    /// <summary>
+    /// As above, on an existing free-running <paramref name="system"/> (a benchmark reuses one across runs): the VM
+    /// and workload actors get fresh names and are stopped afterwards. Faulting accesses are timed into
+    /// <paramref name="latency"/> if given.
+    /// </summary>
+    public static StressResult Run(ActorSystem system, WorkloadOptions options, TimeSpan duration, BugSet? bugs = null,
+        FaultLatencyRecorder? latency = null, CancellationToken cancel = default)
+    {
+        var n = Interlocked.Increment(ref _runs);
+        return Run(system, $"vm-{n}", $"workload-{n}", options, duration, bugs, cancel, trace: false, latency, stopActors: true);
+    }
+
+    private static long _runs;
+
+    private static StressResult Run(ActorSystem system, string vmName, string workloadName, WorkloadOptions options, TimeSpan duration,
+        BugSet? bugs, CancellationToken cancel, bool trace, FaultLatencyRecorder? latency, bool stopActors = false, Action<RunProgress>? progress = null)
+    {
         var kvm = WorkloadVm.Build(options, bugs);
         var sw = Stopwatch.StartNew();
         var recorder = trace ? TraceRecorder.WallClock() : null;
         var timer = new FaultTimer(() => sw.Elapsed.Ticks / (TimeSpan.TicksPerMillisecond / 1000), "us");
         var stats = new WorkloadStats();
-        using var system = ActorSystem.Create("actorkvm", config);
-        var vm = system.ActorOf(VmActor.Props(kvm, recorder, timer), "vm");
-        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats), "workload");
+        var vm = system.ActorOf(VmActor.Props(kvm, recorder, timer), vmName);
+        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats, latency), workloadName);
         var finished = workload.Ask<WorkloadActor.WorkloadFinished>(new WorkloadActor.StartRequested(), Timeout.InfiniteTimeSpan);
         try
         {
@@ -67,6 +87,11 @@ public static class StressRun
         if (!finished.IsCompleted) workload.Tell(new WorkloadActor.StopRequested());
         finished.GetAwaiter().GetResult();
         sw.Stop();
+        if (stopActors)
+        {
+            system.Stop(workload);
+            system.Stop(vm);
+        }
         lock (kvm)
         {
             kvm.Oracle.CheckAll();

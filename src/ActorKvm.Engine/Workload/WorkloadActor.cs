@@ -1,35 +1,19 @@
 using ActorKvm.Engine.Actors.Messages;
-using ActorKvm.Model.Arch;
-using ActorKvm.Model.Fault;
-using ActorKvm.Model.Host;
-using ActorKvm.Model.Memslots;
-using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
 namespace ActorKvm.Engine.Workload;
 
 /// <summary>
-/// Drives the stress workload: every vCPU runs a closed loop of random guest accesses; after every
-/// <c>InvalidateEvery</c> finished accesses the host runs a random MM operation (migrate, THP split/collapse,
-/// MADV_DONTNEED, swap-out, aging); dirty logging is toggled and harvested and a slot is moved back and forth.
-/// All choices come from one seed. Uses no timers: <see cref="StopRequested"/> comes from outside.
+/// Drives the stress workload on the actor engine: the choices are a <see cref="WorkloadDriver"/>'s (closed-loop
+/// random guest accesses per vCPU, host MM operations every <c>InvalidateEvery</c> finished accesses, dirty-log
+/// flips and slot moves, all from one seed); this actor sends each activity to the VM actor and feeds back its
+/// <see cref="ActivityFinished"/>. Uses no timers: <see cref="StopRequested"/> comes from outside.
 /// </summary>
 public sealed class WorkloadActor : ReceiveActor
 {
-    private readonly WorkloadOptions _o;
-    private readonly Kvm _kvm;
-    private readonly IActorRef _vm;
-    private readonly SplitMix64 _rng;
-    private readonly IReadOnlyList<(int Id, ulong Gpa, ulong Size, ulong Hva, BackingKind Backing)> _slots;
-    private readonly bool[] _vcpuBusy;
+    private readonly WorkloadDriver _driver;
     private IActorRef? _notifyDone;
-    private int _nextId = 1_000;
-    private bool _hostBusy;
-    private bool _memslotBusy;
-    private bool _stopping;
-    private int _memslotStep;
-    private bool _moved;
 
     /// <summary>Stop issuing work; reply <see cref="WorkloadFinished"/> when everything in flight is done.</summary>
     public sealed record StopRequested;
@@ -38,145 +22,42 @@ public sealed class WorkloadActor : ReceiveActor
     /// <summary>The workload finished.</summary>
     public sealed record WorkloadFinished(WorkloadStats Stats);
 
-    /// <summary>Creates the workload over <paramref name="kvm"/> driven through <paramref name="vm"/>, counting into <paramref name="stats"/> if given.</summary>
-    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null)
+    /// <summary>
+    /// Creates the workload over <paramref name="kvm"/> driven through <paramref name="vm"/>, counting into
+    /// <paramref name="stats"/> if given and timing faulting accesses into <paramref name="latency"/> if given.
+    /// </summary>
+    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null)
     {
-        Stats = stats ?? new WorkloadStats();
-        _o = options;
-        _kvm = kvm;
-        _vm = vm;
-        _rng = new SplitMix64(options.Seed);
-        _slots = WorkloadVm.Layout(options);
-        _vcpuBusy = new bool[options.Vcpus];
+        var self = Self;
+        _driver = new WorkloadDriver(options, kvm, a => vm.Tell(new RunRequested(a, self)), stats, latency);
         Receive<StartRequested>(_ =>
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
-            for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v);
+            _driver.Start();
             MaybeFinish();
         });
         Receive<StopRequested>(_ =>
         {
-            _stopping = true;
+            _driver.Stop();
             MaybeFinish();
         });
-        Receive<ActivityFinished>(OnFinished);
+        Receive<ActivityFinished>(f =>
+        {
+            _driver.Finished(f.Activity);
+            MaybeFinish();
+        });
     }
 
     /// <summary>The counters.</summary>
-    public WorkloadStats Stats { get; }
+    public WorkloadStats Stats => _driver.Stats;
 
     /// <summary>Props.</summary>
-    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null) =>
-        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats));
-
-    private void OnFinished(ActivityFinished f)
-    {
-        switch (f.Activity)
-        {
-            case GuestAccess a:
-                Stats.Accesses++;
-                foreach (var r in a.Faults)
-                {
-                    Stats.Faults++;
-                    Stats.ByResult[r] = Stats.ByResult.GetValueOrDefault(r) + 1;
-                }
-                Stats.ByExit[a.Exit.Name] = Stats.ByExit.GetValueOrDefault(a.Exit.Name) + 1;
-                _vcpuBusy[a.Vcpu.Index] = false;
-                if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
-                if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
-                IssueAccess(a.Vcpu.Index);
-                break;
-            case HostOperation or AgeOperation:
-                Stats.HostOps++;
-                _hostBusy = false;
-                break;
-            case DirtyLogIoctl d:
-                Stats.DirtyPagesHarvested += d.Pages.Count;
-                Stats.MemslotOps++;
-                _memslotBusy = false;
-                break;
-            case MemslotUpdate:
-                Stats.MemslotOps++;
-                _memslotBusy = false;
-                break;
-        }
-        MaybeFinish();
-    }
-
-    private void IssueAccess(int vcpu)
-    {
-        if (_stopping || Stats.Faults >= _o.MaxFaults || _vcpuBusy[vcpu]) return;
-        var (gpa, _) = RandomPage();
-        var kind = _rng.Below(10) switch { < 5 => AccessKind.Write, < 9 => AccessKind.Read, _ => AccessKind.Exec };
-        _vcpuBusy[vcpu] = true;
-        Run(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(gpa)), kind, _rng.Next() | 1));
-    }
-
-    private void IssueHostOp()
-    {
-        if (_stopping || _hostBusy) return;
-        var (_, hva) = RandomPage();
-        var h = new Hva(hva);
-        Activity op = _rng.Below(7) switch
-        {
-            0 => new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None),
-            1 => new HostOperation(_kvm, _nextId++, HostOp.ThpSplit, h, Sizes.PageSize, HostProt.None),
-            2 => new HostOperation(_kvm, _nextId++, HostOp.ThpCollapse, h, Sizes.PageSize, HostProt.None),
-            3 => new HostOperation(_kvm, _nextId++, HostOp.MadviseDontneed, h.AlignDown(Sizes.PageSize), Sizes.PageSize, HostProt.None),
-            4 => new HostOperation(_kvm, _nextId++, HostOp.SwapOut, h.AlignDown(Sizes.PageSize), Sizes.PageSize, HostProt.None),
-            5 => new HostOperation(_kvm, _nextId++, HostOp.ThpSplitFolio, h, Sizes.PageSize, HostProt.None),
-            _ => new AgeOperation(_kvm, _nextId++, new Ipa(_slots[0].Gpa), _slots[0].Size),
-        };
-        _hostBusy = true;
-        Run(op);
-    }
-
-    private void IssueMemslotOp()
-    {
-        if (_stopping || _memslotBusy) return;
-        _memslotBusy = true;
-        var step = _memslotStep++ % 4;
-        var first = _slots[0];
-        var last = _slots[^1];
-        Activity op;
-        if (_o.DirtyLog && step == 0)
-            op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(first.Id, new Ipa(first.Gpa), first.Size, new Hva(first.Hva), MemslotFlags.LogDirtyPages));
-        else if (_o.DirtyLog && step == 1)
-            op = new DirtyLogIoctl(_kvm, _nextId++, first.Id, clear: false);
-        else if (_o.DirtyLog && step == 2)
-            op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(first.Id, new Ipa(first.Gpa), first.Size, new Hva(first.Hva), MemslotFlags.None));
-        else if (_o.MemslotChurn && _slots.Count > 1)
-        {
-            _moved = !_moved;
-            var gpa = _moved ? last.Gpa + WorkloadVm.MoveOffset : last.Gpa;
-            op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(last.Id, new Ipa(gpa), last.Size, new Hva(last.Hva), MemslotFlags.None));
-        }
-        else
-        {
-            _memslotBusy = false;
-            return;
-        }
-        Run(op);
-    }
-
-    /// <summary>A random page of a random slot: its canonical GPA and its HVA.</summary>
-    private (ulong Gpa, ulong Hva) RandomPage()
-    {
-        var s = _slots[_rng.Below(_slots.Count)];
-        var off = _rng.Below(s.Size / Sizes.PageSize) * Sizes.PageSize;
-        return (s.Gpa + off, s.Hva + off);
-    }
-
-    /// <summary>Where the guest finds that page now (the churned slot may have moved).</summary>
-    private ulong CurrentGpa(ulong gpa) =>
-        _moved && _slots.Count > 1 && gpa >= _slots[^1].Gpa && gpa < _slots[^1].Gpa + _slots[^1].Size ? gpa + WorkloadVm.MoveOffset : gpa;
-
-    private void Run(Activity a) => _vm.Tell(new RunRequested(a, Self));
+    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null) =>
+        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats, latency));
 
     private void MaybeFinish()
     {
-        var exhausted = _stopping || Stats.Faults >= _o.MaxFaults;
-        if (!exhausted || _hostBusy || _memslotBusy || _vcpuBusy.Any(b => b) || _notifyDone is null) return;
+        if (!_driver.IsFinished || _notifyDone is null) return;
         _notifyDone.Tell(new WorkloadFinished(Stats));
         _notifyDone = null;
     }

@@ -1,0 +1,53 @@
+using ActorKvm.Engine.Workload;
+
+namespace ActorKvm.Bench.Contention;
+
+/// <summary>
+/// <c>--quick</c>: the contention matrix's headline cell (8 vCPUs, heavy invalidation) on each engine and the
+/// actor/lock-based throughput ratio (issue 7 target ≥ 0.5). After one warm-up run per engine, the engines take
+/// turns run by run (so a load change on a shared machine hits them alike) and each reports its median run.
+/// </summary>
+public static class QuickContention
+{
+    public static void Run(int vcpus = 8, InvalidationRate rate = InvalidationRate.Heavy, int rounds = 5)
+    {
+        using var system = ContentionWorkload.CreateActorSystem();
+        var options = ContentionWorkload.Options(vcpus, rate);
+        var engines = Enum.GetValues<ContentionEngine>();
+        Console.WriteLine($"contention: {vcpus} vCPUs, {rate} invalidation, {options.MaxFaults} faults per run, seed {options.Seed}, " +
+            $"median of {rounds} interleaved runs after a warm-up, {Environment.ProcessorCount} cores");
+        var latency = engines.ToDictionary(e => e, _ => new FaultLatencyRecorder(vcpus));
+        var metrics = engines.ToDictionary(e => e, _ => new ContentionMetrics());
+        var perRun = engines.ToDictionary(e => e, _ => new List<double>());
+        var allocated = engines.ToDictionary(e => e, _ => 0L);
+        foreach (var e in engines)
+        {
+            ContentionWorkload.Run(e, options, latency[e], system);
+            latency[e].Clear();
+        }
+        for (var i = 0; i < rounds; i++)
+        {
+            foreach (var e in engines)
+            {
+                var before = GC.GetTotalAllocatedBytes(precise: true);
+                var r = ContentionWorkload.Run(e, options, latency[e], system);
+                allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - before;
+                metrics[e].Add(r);
+                perRun[e].Add(r.FaultsPerSecond);
+            }
+        }
+        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"min-max",20}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}");
+        var median = new Dictionary<ContentionEngine, double>();
+        foreach (var e in engines)
+        {
+            var m = metrics[e];
+            m.SetLatency(latency[e]);
+            var runs = perRun[e].Order().ToList();
+            median[e] = runs[runs.Count / 2];
+            Console.WriteLine($"{e,-18}{median[e],12:N0}{$"{runs[0]:N0}-{runs[^1]:N0}",20}{m.RetriesPerFault,15:F3}{m.P50Us,11:F1} μs{m.P99Us,11:F1} μs" +
+                $"{m.HostOpsPerKiloFault,13:F0}{allocated[e] / (double)m.Faults,11:F0} B");
+        }
+        var ratio = median[ContentionEngine.ActorEngine] / median[ContentionEngine.LockBased];
+        Console.WriteLine($"actor/lock-based throughput ratio at {vcpus} vCPUs, {rate}: {ratio:F2} (target >= 0.5)");
+    }
+}

@@ -1,0 +1,221 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Bugs;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Locking;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Baselines;
+
+/// <summary>
+/// The <see cref="System.Threading.Channels"/> baseline: a fault's phases as pipeline stages over the same model
+/// and workload (<see cref="WorkloadDriver"/>, same seed). <c>pre-lock</c> workers (one per core) run an access
+/// from its stage-2 walk up to <c>kvm_fault_lock</c> (classify, memslot lookup, VMA snapshot, pin, prot);
+/// the <c>locked</c> stage enters <c>mmu_lock</c>'s read side and runs <c>mmu-lock</c> to <c>complete</c>; an
+/// access that faults again (a retry, or a permission fault after a map) goes back to <c>pre-lock</c>, a finished
+/// one to <c>completion</c>, which feeds the workload and routes what it issues. Host operations and memslot
+/// changes have a stage each. An access that must wait (an invalidation in progress, SRCU) is parked and
+/// re-posted to its stage when progress is made. Locking and waits are <see cref="BaselineGate"/>'s.
+/// </summary>
+public sealed class ChannelsEngine
+{
+    private readonly BaselineGate _gate;
+    private readonly WorkloadDriver _driver;
+    private readonly object _driverLock = new();
+    private readonly Channel<GuestAccess> _preLock = Channel.CreateUnbounded<GuestAccess>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<GuestAccess> _locked = Channel.CreateUnbounded<GuestAccess>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Activity> _completion = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Activity> _notifier = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Activity> _memslots = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<Activity> _resumePreLock;
+    private readonly Action<Activity> _resumeMemslots;
+    private Exception? _error;
+
+    private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
+    {
+        _gate = new BaselineGate(kvm);
+        _driver = new WorkloadDriver(options, kvm, Issue, latency: latency);
+        _resumePreLock = a => _preLock.Writer.TryWrite((GuestAccess)a);
+        _resumeMemslots = a => _memslots.Writer.TryWrite(a);
+    }
+
+    /// <summary>
+    /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
+    /// flight finishes), with <paramref name="preLockWorkers"/> pre-lock workers (default: one per core). Faulting
+    /// accesses are timed into <paramref name="latency"/> if given.
+    /// </summary>
+    public static StressResult Run(WorkloadOptions options, TimeSpan duration, BugSet? bugs = null, FaultLatencyRecorder? latency = null, int preLockWorkers = 0)
+    {
+        var kvm = WorkloadVm.Build(options, bugs);
+        var engine = new ChannelsEngine(options, kvm, latency);
+        return engine.Run(duration, preLockWorkers > 0 ? preLockWorkers : Environment.ProcessorCount);
+    }
+
+    private StressResult Run(TimeSpan duration, int preLockWorkers)
+    {
+        var sw = Stopwatch.StartNew();
+        var workers = new List<Task>();
+        for (var i = 0; i < preLockWorkers; i++) workers.Add(Stage(_preLock.Reader, PreLock));
+        workers.Add(Stage(_locked.Reader, Locked));
+        workers.Add(Stage(_completion.Reader, Completion));
+        workers.Add(Stage(_notifier.Reader, Service));
+        workers.Add(Stage(_memslots.Reader, Service));
+        lock (_driverLock)
+        {
+            _driver.Start();
+            CheckFinished();
+        }
+        if (!_done.Task.Wait(duration))
+        {
+            lock (_driverLock)
+            {
+                _driver.Stop();
+                CheckFinished();
+            }
+            _done.Task.Wait();
+        }
+        sw.Stop();
+        if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
+        Task.WaitAll(workers);
+        _gate.Dispose();
+        var kvm = _gate.Kvm;
+        lock (kvm)
+        {
+            kvm.Oracle.CheckAll();
+            return new StressResult(_driver.Stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs);
+        }
+    }
+
+    /// <summary>The driver's issue callback (called under the driver lock).</summary>
+    private void Issue(Activity activity)
+    {
+        switch (activity)
+        {
+            case GuestAccess a:
+                _preLock.Writer.TryWrite(a);
+                break;
+            case HostOperation or AgeOperation:
+                _notifier.Writer.TryWrite(activity);
+                break;
+            default:
+                _memslots.Writer.TryWrite(activity);
+                break;
+        }
+    }
+
+    /// <summary>One worker of a stage: takes items as they come until the stage is completed.</summary>
+    private Task Stage<T>(ChannelReader<T> reader, Action<T> process) => Task.Run(async () =>
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (reader.TryRead(out var item)) process(item);
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    });
+
+    /// <summary>From the stage-2 walk to the point where the fault needs <c>mmu_lock</c>.</summary>
+    private void PreLock(GuestAccess access)
+    {
+        var held = LockMode.None;
+        while (true)
+        {
+            if (BaselineGate.Wanted(access, null) == LockMode.Read)
+            {
+                _locked.Writer.TryWrite(access);
+                return;
+            }
+            // A copy-on-write break takes mmu_lock for write inside the pin phase: entered when the model asks.
+            var o = _gate.StepHolding(access, LockMode.None, ref held);
+            switch (o.Result.Status)
+            {
+                case StepStatus.Done:
+                    _completion.Writer.TryWrite(access);
+                    return;
+                case StepStatus.Blocked:
+                    _gate.Park(access, o.Epoch, _resumePreLock);
+                    return;
+            }
+        }
+    }
+
+    /// <summary><c>kvm_fault_lock</c> to <c>complete</c> under the read side; then back to the start or on to completion.</summary>
+    private void Locked(GuestAccess access)
+    {
+        var held = LockMode.None;
+        PhaseOutcome o;
+        do
+        {
+            o = _gate.StepHolding(access, LockMode.Read, ref held);
+            if (o.Result.Status == StepStatus.Blocked) throw new InvalidOperationException($"#{access.Id} blocked in a locked phase: {o.Result.Wait?.Reason}");
+        }
+        while (held != LockMode.None && o.Result.Status == StepStatus.Progressed);
+        if (access.IsDone) _completion.Writer.TryWrite(access);
+        else _preLock.Writer.TryWrite(access);
+    }
+
+    /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait.</summary>
+    private void Service(Activity activity)
+    {
+        if (activity is HostOperation or AgeOperation)
+        {
+            // The notifier's phases never wait for progress: run it through, the write side around its locked phases.
+            _gate.RunToDone(activity);
+            _completion.Writer.TryWrite(activity);
+            return;
+        }
+        var held = LockMode.None;
+        while (true)
+        {
+            var o = _gate.StepHolding(activity, LockMode.None, ref held);
+            switch (o.Result.Status)
+            {
+                case StepStatus.Done:
+                    _completion.Writer.TryWrite(activity);
+                    return;
+                case StepStatus.Blocked:
+                    _gate.Park(activity, o.Epoch, _resumeMemslots);
+                    return;
+            }
+        }
+    }
+
+    private void Completion(Activity activity)
+    {
+        lock (_driverLock)
+        {
+            _driver.Finished(activity);
+            CheckFinished();
+        }
+    }
+
+    private void CheckFinished()
+    {
+        if (!_driver.IsFinished) return;
+        CompleteAll(null);
+        _done.TrySetResult();
+    }
+
+    private void Fail(Exception e)
+    {
+        Interlocked.CompareExchange(ref _error, e, null);
+        CompleteAll(e);
+        _done.TrySetResult();
+    }
+
+    private void CompleteAll(Exception? e)
+    {
+        _preLock.Writer.TryComplete(e);
+        _locked.Writer.TryComplete(e);
+        _completion.Writer.TryComplete(e);
+        _notifier.Writer.TryComplete(e);
+        _memslots.Writer.TryComplete(e);
+    }
+}

@@ -1,0 +1,192 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Runtime.ExceptionServices;
+using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Bugs;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Engine.Baselines;
+
+/// <summary>
+/// The lock-based baseline: what a C# engineer would write by hand over the same model and the same workload
+/// (<see cref="WorkloadDriver"/>, same seed). One thread per vCPU runs its accesses back to back; the MMU
+/// notifier (host operations, aging) and the memslot manager (memslot changes, dirty log) are a thread each.
+/// <c>mmu_lock</c> is a <see cref="ReaderWriterLockSlim"/>, every phase runs under one monitor with the oracle
+/// after it, and the other waits are <see cref="Monitor.Wait(object)"/> on progress (see <see cref="BaselineGate"/>).
+/// </summary>
+public sealed class LockBasedEngine
+{
+    private readonly BaselineGate _gate;
+    private readonly WorkloadDriver _driver;
+    private readonly object _driverLock = new();
+    private readonly GuestAccess?[] _next;
+    private readonly WorkQueue _notifier = new();
+    private readonly WorkQueue _memslots = new();
+    private readonly ManualResetEventSlim _done = new();
+    private Exception? _error;
+
+    private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
+    {
+        _gate = new BaselineGate(kvm);
+        _next = new GuestAccess?[options.Vcpus];
+        _driver = new WorkloadDriver(options, kvm, Issue, latency: latency);
+    }
+
+    /// <summary>
+    /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
+    /// flight finishes). Faulting accesses are timed into <paramref name="latency"/> if given.
+    /// </summary>
+    public static StressResult Run(WorkloadOptions options, TimeSpan duration, BugSet? bugs = null, FaultLatencyRecorder? latency = null)
+    {
+        var kvm = WorkloadVm.Build(options, bugs);
+        var engine = new LockBasedEngine(options, kvm, latency);
+        return engine.Run(duration);
+    }
+
+    private StressResult Run(TimeSpan duration)
+    {
+        var threads = new List<Thread>();
+        for (var v = 0; v < _next.Length; v++)
+        {
+            var vcpu = v;
+            threads.Add(new Thread(() => Guard(() => VcpuLoop(vcpu))) { IsBackground = true, Name = $"vcpu-{vcpu}" });
+        }
+        threads.Add(new Thread(() => Guard(() => ServiceLoop(_notifier))) { IsBackground = true, Name = "mmu-notifier" });
+        threads.Add(new Thread(() => Guard(() => ServiceLoop(_memslots))) { IsBackground = true, Name = "memslots" });
+
+        var sw = Stopwatch.StartNew();
+        lock (_driverLock)
+        {
+            _driver.Start();
+            CheckFinished();
+        }
+        foreach (var t in threads) t.Start();
+        if (!_done.Wait(duration))
+        {
+            lock (_driverLock)
+            {
+                _driver.Stop();
+                CheckFinished();
+            }
+            _done.Wait();
+        }
+        sw.Stop();
+        if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
+        foreach (var t in threads) t.Join();
+        _gate.Dispose();
+        var kvm = _gate.Kvm;
+        lock (kvm)
+        {
+            kvm.Oracle.CheckAll();
+            return new StressResult(_driver.Stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs);
+        }
+    }
+
+    /// <summary>The driver's issue callback (called under the driver lock): a vCPU's next access, or work for a service thread.</summary>
+    private void Issue(Activity activity)
+    {
+        switch (activity)
+        {
+            case GuestAccess a:
+                _next[a.Vcpu.Index] = a;
+                break;
+            case HostOperation or AgeOperation:
+                _notifier.Add(activity);
+                break;
+            default:
+                _memslots.Add(activity);
+                break;
+        }
+    }
+
+    private void VcpuLoop(int vcpu)
+    {
+        while (true)
+        {
+            GuestAccess? access;
+            lock (_driverLock)
+            {
+                access = _next[vcpu];
+                _next[vcpu] = null;
+            }
+            if (access is null) return; // only this vCPU's own completion issues its next access
+            _gate.RunToDone(access);
+            Finished(access);
+        }
+    }
+
+    private void ServiceLoop(WorkQueue queue)
+    {
+        while (queue.Take() is { } activity)
+        {
+            _gate.RunToDone(activity);
+            Finished(activity);
+        }
+    }
+
+    private void Finished(Activity activity)
+    {
+        lock (_driverLock)
+        {
+            _driver.Finished(activity);
+            CheckFinished();
+        }
+    }
+
+    private void CheckFinished()
+    {
+        if (!_driver.IsFinished) return;
+        _notifier.Complete();
+        _memslots.Complete();
+        _done.Set();
+    }
+
+    private void Guard(Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _error, e, null);
+            _done.Set();
+        }
+    }
+
+    /// <summary>A service thread's inbox: a monitor-guarded queue.</summary>
+    private sealed class WorkQueue
+    {
+        private readonly Queue<Activity> _items = new();
+        private bool _completed;
+
+        public void Add(Activity activity)
+        {
+            lock (_items)
+            {
+                _items.Enqueue(activity);
+                Monitor.Pulse(_items);
+            }
+        }
+
+        public void Complete()
+        {
+            lock (_items)
+            {
+                _completed = true;
+                Monitor.PulseAll(_items);
+            }
+        }
+
+        /// <summary>The next item, or null once completed and empty.</summary>
+        public Activity? Take()
+        {
+            lock (_items)
+            {
+                while (_items.Count == 0 && !_completed) Monitor.Wait(_items);
+                return _items.Count > 0 ? _items.Dequeue() : null;
+            }
+        }
+    }
+}

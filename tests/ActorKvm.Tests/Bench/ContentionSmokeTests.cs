@@ -1,0 +1,72 @@
+using ActorKvm.Engine;
+using ActorKvm.Engine.Baselines;
+using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Fault;
+
+namespace ActorKvm.Tests.Bench;
+
+/// <summary>
+/// The CI variant of the contention benchmarks (bench/Contention): each of the three engines — the actor
+/// engine, the lock-based baseline and the Channels pipeline — runs the same small seeded workload under
+/// moderate invalidation with dirty-log flips and slot moves, and must end clean. No timing assertions:
+/// speed is what the benchmarks measure.
+/// </summary>
+public class ContentionSmokeTests
+{
+    private const long Faults = 3_000;
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static WorkloadOptions Options(int vcpus) =>
+        new(Vcpus: vcpus, Memory: 48UL << 20, InvalidateEvery: 8, Seed: 3, MaxFaults: Faults);
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void ActorEngine_UnderModerateInvalidation_EndsCleanWithItsFaultsDone(int vcpus) =>
+        AssertClean(StressRun.Run(Options(vcpus), Limit, EngineConfig.Load()));
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void LockBased_UnderModerateInvalidation_EndsCleanWithItsFaultsDone(int vcpus) =>
+        AssertClean(LockBasedEngine.Run(Options(vcpus), Limit));
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void ChannelsPipeline_UnderModerateInvalidation_EndsCleanWithItsFaultsDone(int vcpus) =>
+        AssertClean(ChannelsEngine.Run(Options(vcpus), Limit));
+
+    [Fact]
+    public void Baselines_TimeFaultingAccesses_LikeTheActorEngine()
+    {
+        foreach (var run in new Func<FaultLatencyRecorder, StressResult>[]
+        {
+            l =>
+            {
+                using var system = Akka.Actor.ActorSystem.Create("latency", EngineConfig.Load());
+                return StressRun.Run(system, Options(2), Limit, latency: l);
+            },
+            l => LockBasedEngine.Run(Options(2), Limit, latency: l),
+            l => ChannelsEngine.Run(Options(2), Limit, latency: l),
+        })
+        {
+            var latency = new FaultLatencyRecorder(2);
+            var result = run(latency);
+            AssertClean(result);
+            Assert.InRange(latency.Count, 1, result.Stats.Faults);
+            Assert.True(latency.PercentileMicroseconds(50) <= latency.PercentileMicroseconds(99));
+        }
+    }
+
+    private static void AssertClean(StressResult result)
+    {
+        Assert.Empty(result.Violations);
+        Assert.Equal(0, result.OutstandingFaultRefs);
+        Assert.True(result.Stats.Faults >= Faults, $"only {result.Stats.Faults} faults");
+        // Host operations and memslot changes really ran against the faults.
+        Assert.True(result.Stats.HostOps > 0, "no host operation ran");
+        Assert.True(result.Stats.MemslotOps > 0, "no memslot change ran");
+        Assert.True(result.Stats.ByResult.GetValueOrDefault(FaultResult.Map) > 0, "nothing was mapped");
+    }
+}
