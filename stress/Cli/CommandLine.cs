@@ -45,7 +45,9 @@ internal static class CommandLine
         foreach (var token in parsed.Tokens)
         {
             if (token.Type == TokenType.DoubleDash) return null;
-            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-') return token.Value;
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
+                && !double.TryParse(token.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+                return token.Value; // a negative number is a value (that its option then checks), not an option
         }
         return null;
     }

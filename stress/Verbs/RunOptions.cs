@@ -13,10 +13,14 @@ internal sealed class RunOptions
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
+    public Option<string?> InvalidateRate { get; } = new("--invalidate-rate") { Description = "Host MM operations per second, e.g. 500/s (free-running; replaces --invalidate-every)", HelpName = "N/s" };
+    public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => 16 };
+    public Option<bool> DirtyLog { get; } = new("--dirty-log") { Description = "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)", DefaultValueFactory = _ => true };
+    public Option<bool> MemslotChurn { get; } = new("--memslot-churn") { Description = "Move the last slot back and forth (default on; --memslot-churn false to turn off)", DefaultValueFactory = _ => true };
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace }) command.Add(o);
+        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn }) command.Add(o);
     }
 }

@@ -59,8 +59,18 @@ internal static class RunVerb
             if (tracePath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(tracePath))))
                 throw new CliUserError($"--trace: no such directory for {tracePath}");
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+            var every = r.GetValue(o.InvalidateEvery);
+            if (every < 0) throw new CliUserError($"--invalidate-every: expected 0 or more accesses, got {every}");
+            double rate = 0;
+            if (r.GetValue(o.InvalidateRate) is { } rateText)
+            {
+                if (isDeterministic) throw new CliUserError("--invalidate-rate: a --deterministic run has no clock; use --invalidate-every N (accesses)");
+                rate = ParseRate(rateText);
+                every = 0;
+            }
 
-            var options = new WorkloadOptions(n, bytes, backings.Count == 0 ? null : backings, Seed: theSeed, MaxFaults: maxFaults);
+            var options = new WorkloadOptions(n, bytes, backings.Count == 0 ? null : backings, InvalidateEvery: every,
+                DirtyLog: r.GetValue(o.DirtyLog), MemslotChurn: r.GetValue(o.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
@@ -86,12 +96,23 @@ internal static class RunVerb
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 
+        static double ParseRate(string text)
+        {
+            var t = text.EndsWith("/s", StringComparison.Ordinal) ? text[..^2] : text;
+            return double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 && v <= 1_000_000
+                ? v
+                : throw new CliUserError($"--invalidate-rate: expected a rate such as 500/s (0 < N <= 1000000), got '{text}'");
+        }
+
         // The command that reproduces this run: the same workload options on the deterministic dispatcher.
         string ReplayCommand(ParseResult r, bool isDeterministic, ulong theSeed)
         {
             var parts = new List<string> { "actorkvm run --deterministic", $"--seed {theSeed}", $"--vcpus {r.GetValue(vcpus)}", $"--memory {r.GetValue(memory)}" };
             parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
             parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
+            if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {r.GetValue(o.InvalidateEvery)}");
+            if (!r.GetValue(o.DirtyLog)) parts.Add("--dirty-log false");
+            if (!r.GetValue(o.MemslotChurn)) parts.Add("--memslot-churn false");
             if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
             return string.Join(' ', parts);
         }

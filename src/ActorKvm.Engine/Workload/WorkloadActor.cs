@@ -34,10 +34,18 @@ public sealed class WorkloadActor : ReceiveActor
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
             _driver.Start();
+            if (options.InvalidateRate > 0)
+            {
+                // A clock-driven rate exists only free-running; the deterministic dispatcher rejects it (no clock there).
+                var every = TimeSpan.FromSeconds(Math.Max(1 / options.InvalidateRate, 0.001));
+                _rateTimer = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(every, every, self, HostOpDue.Instance, self);
+            }
             MaybeFinish();
         });
+        Receive<HostOpDue>(_ => _driver.HostOpDue());
         Receive<StopRequested>(_ =>
         {
+            _rateTimer?.Cancel();
             _driver.Stop();
             MaybeFinish();
         });
@@ -50,6 +58,18 @@ public sealed class WorkloadActor : ReceiveActor
 
     /// <summary>The counters.</summary>
     public WorkloadStats Stats => _driver.Stats;
+
+    /// <summary>The <c>--invalidate-rate</c> clock ticked.</summary>
+    public sealed record HostOpDue
+    {
+        /// <summary>The one instance.</summary>
+        public static HostOpDue Instance { get; } = new();
+    }
+
+    private ICancelable? _rateTimer;
+
+    /// <inheritdoc/>
+    protected override void PostStop() => _rateTimer?.Cancel();
 
     /// <summary>Props.</summary>
     public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null) =>

@@ -68,6 +68,9 @@ public sealed class WorkloadDriver
         for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v);
     }
 
+    /// <summary>A host operation is due (<c>--invalidate-rate</c>'s clock): start one unless one is still running.</summary>
+    public void HostOpDue() => IssueHostOp();
+
     /// <summary>Stop issuing work; what is in flight finishes.</summary>
     public void Stop() => _stopping = true;
 

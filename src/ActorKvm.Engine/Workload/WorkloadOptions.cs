@@ -11,6 +11,7 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="MemslotChurn">Move the last slot back and forth.</param>
 /// <param name="Seed">Seed of every random choice the workload makes.</param>
 /// <param name="MaxFaults">Stop issuing accesses once this many faults were handled (<c>--faults</c>).</param>
+/// <param name="InvalidateRate">Host operations per second on a clock (<c>--invalidate-rate</c>; free-running only, 0: none).</param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -19,7 +20,8 @@ public sealed record WorkloadOptions(
     bool DirtyLog = true,
     bool MemslotChurn = true,
     ulong Seed = 1,
-    long MaxFaults = long.MaxValue)
+    long MaxFaults = long.MaxValue,
+    double InvalidateRate = 0)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];

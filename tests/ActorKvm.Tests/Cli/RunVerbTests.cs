@@ -68,11 +68,27 @@ public class RunVerbTests
         Assert.Contains("map", names);
     }
 
+    [Fact]
+    public void InvalidateRate_DrivesHostOperationsOnAClock_WithDirtyLogAndChurnOff()
+    {
+        using var cli = new CliHarness();
+        var (code, stdout, err) = cli.Run("run", "--invalidate-rate", "400/s", "--dirty-log", "false", "--memslot-churn", "false",
+            "--duration", "1s", "--vcpus", "2", "--memory", "8M", "--json", "--quiet");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.True(doc.RootElement.GetProperty("host_ops").GetInt64() > 0);
+        Assert.Equal(0, doc.RootElement.GetProperty("memslot_ops").GetInt64());
+        Assert.Equal(0, doc.RootElement.GetProperty("violations").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("--deterministic", "--duration", "5s")]
     [InlineData("--faults", "0")]
     [InlineData("--trace", "/no/such/dir/t.json")]
     [InlineData("--vcpus", "0")]
+    [InlineData("--invalidate-rate", "fast")]
+    [InlineData("--deterministic", "--invalidate-rate", "100/s")]
+    [InlineData("--invalidate-every=-1")]
     public void BadRunOptions_AreOneLineErrorsWithExit2(params string[] args)
     {
         using var cli = new CliHarness();
