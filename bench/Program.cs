@@ -9,7 +9,7 @@ namespace ActorKvm.Bench;
 /// <summary>
 /// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
 /// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-contention [VCPUS]
-/// [None|Moderate|Heavy]</c> for one contention cell on the three engines.
+/// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s.
 /// </summary>
 public static class Program
 {
@@ -20,6 +20,11 @@ public static class Program
             QuickThroughput.Run();
             QuickExploration.Run();
             QuickContention.Run();
+            return 0;
+        }
+        if (args is ["--quick-exploration"])
+        {
+            QuickExploration.Run();
             return 0;
         }
         if (args is ["--quick-contention", ..])

@@ -19,5 +19,5 @@ public class ExplorationBenchmarks
     public void Cleanup() => _det.Dispose();
 
     [Benchmark]
-    public int RaceSchedule() => RaceWorkload.Run(_det, new SeededStrategy(++_seed)).Choices.Length;
+    public int RaceSchedule() => RaceWorkload.Run(_det, new SeededStrategy(++_seed)).Choices.Length; // the VM actors are reused across operations
 }

@@ -42,6 +42,12 @@ public abstract class ActivityWorker : ReceiveActor
         {
             if (_lockWaiters.Remove(m.Holder, out var act)) Self.Tell(new PhaseContinued(act));
         });
+        Receive<ActivitiesAbandoned>(_ =>
+        {
+            _replyTo.Clear();
+            _lockWaiters.Clear();
+            _progressWaiters.Clear();
+        });
         Receive<ProgressMade>(_ =>
         {
             foreach (var act in _progressWaiters) Self.Tell(new PhaseContinued(act));

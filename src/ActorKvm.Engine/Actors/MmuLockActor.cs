@@ -11,13 +11,14 @@ namespace ActorKvm.Engine.Actors;
 /// </summary>
 public sealed class MmuLockActor : ReceiveActor
 {
-    private readonly Kvm _kvm;
+    private readonly VmGate _gate;
     private readonly Dictionary<int, IActorRef> _waiters = [];
 
     /// <summary>Creates the lock actor.</summary>
-    public MmuLockActor(Kvm kvm)
+    public MmuLockActor(VmGate gate)
     {
-        _kvm = kvm;
+        _gate = gate;
+        Receive<ActivitiesAbandoned>(_ => _waiters.Clear());
         Receive<LockRequested>(r =>
         {
             _waiters[r.Holder] = Sender;
@@ -27,12 +28,13 @@ public sealed class MmuLockActor : ReceiveActor
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm) => Akka.Actor.Props.Create(() => new MmuLockActor(kvm));
+    public static Props Props(VmGate gate) => Akka.Actor.Props.Create(() => new MmuLockActor(gate));
 
     private void Recheck()
     {
         int next;
-        lock (_kvm) next = _kvm.MmuLock.NextEligible();
+        var kvm = _gate.Kvm;
+        lock (kvm) next = kvm.MmuLock.NextEligible();
         if (next >= 0 && _waiters.Remove(next, out var worker)) worker.Tell(new LockAvailable(next));
     }
 }

@@ -26,7 +26,7 @@ public sealed class VmActor : ReceiveActor
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
-        var mmuLock = Child(MmuLockActor.Props(kvm), VmChildren.MmuLock);
+        var mmuLock = Child(MmuLockActor.Props(gate), VmChildren.MmuLock);
         var notifier = Child(MmuNotifierActor.Props(gate, mmuLock, Self), VmChildren.MmuNotifier);
         var memslots = Child(MemslotManagerActor.Props(gate, mmuLock, Self), VmChildren.Memslots);
         var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Child(VcpuActor.Props(gate, mmuLock, Self, i), VmChildren.Vcpu(i))).ToArray();
@@ -40,6 +40,15 @@ public sealed class VmActor : ReceiveActor
         {
             if (gate.Epoch > p.SeenEpoch) Sender.Tell(new ProgressMade());
             else if (_isWaiting.Add(Sender)) _waiting.Add(Sender);
+        });
+        Receive<VmReattached>(r =>
+        {
+            if (r.Kvm.Vcpus.Length != vcpus.Length)
+                throw new InvalidOperationException($"a VM actor with {vcpus.Length} vCPUs cannot run a model with {r.Kvm.Vcpus.Length}");
+            gate.Attach(r.Kvm, r.Trace, r.Timer);
+            _waiting.Clear();
+            _isWaiting.Clear();
+            foreach (var child in new[] { mmuLock, notifier, memslots }.Concat(vcpus)) child.Tell(ActivitiesAbandoned.Instance);
         });
         Receive<ProgressMade>(_ =>
         {

@@ -20,13 +20,25 @@ public sealed class VmGate
     }
 
     /// <summary>Where fault latencies go, if anywhere.</summary>
-    public FaultTimer? Timer { get; }
+    public FaultTimer? Timer { get; private set; }
 
     /// <summary>The model.</summary>
-    public Kvm Kvm { get; }
+    public Kvm Kvm { get; private set; }
 
     /// <summary>Where phase slices go (<c>--trace</c>), if anywhere.</summary>
-    public TraceRecorder? Trace { get; }
+    public TraceRecorder? Trace { get; private set; }
+
+    /// <summary>
+    /// Points the gate at a fresh model (a new run on the same actors). Only at quiescence: no phase may be running
+    /// and no activity of the old model may still be in flight.
+    /// </summary>
+    public void Attach(Kvm kvm, TraceRecorder? trace, FaultTimer? timer)
+    {
+        Kvm = kvm;
+        Trace = trace;
+        Timer = timer;
+        ProgressEpoch = 0;
+    }
 
     /// <summary>Finished activities so far (read and written inside the gate).</summary>
     public long ProgressEpoch { get; private set; }
