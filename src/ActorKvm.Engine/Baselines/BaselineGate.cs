@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Locking;
 using ActorKvm.Model.Notifier;
@@ -175,6 +176,16 @@ public sealed class BaselineGate : IDisposable
 
     /// <summary>Releases the RWLS.</summary>
     public void Dispose() => MmuLock.Dispose();
+
+    /// <summary>After the run: the final full oracle check and the result, as the actor engine reports it.</summary>
+    public StressResult Result(WorkloadStats stats, TimeSpan elapsed)
+    {
+        lock (Kvm)
+        {
+            Kvm.Oracle.CheckAll();
+            return new StressResult(stats, Kvm.Oracle.Violations.ToList(), elapsed, Kvm.OutstandingFaultRefs);
+        }
+    }
 
     private void Enter(LockMode mode)
     {

@@ -82,12 +82,7 @@ public sealed class ChannelsEngine
         if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
         Task.WaitAll(workers);
         _gate.Dispose();
-        var kvm = _gate.Kvm;
-        lock (kvm)
-        {
-            kvm.Oracle.CheckAll();
-            return new StressResult(_driver.Stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs);
-        }
+        return _gate.Result(_driver.Stats, sw.Elapsed);
     }
 
     /// <summary>The driver's issue callback (called under the driver lock).</summary>

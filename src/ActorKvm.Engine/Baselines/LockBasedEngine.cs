@@ -75,12 +75,7 @@ public sealed class LockBasedEngine
         if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
         foreach (var t in threads) t.Join();
         _gate.Dispose();
-        var kvm = _gate.Kvm;
-        lock (kvm)
-        {
-            kvm.Oracle.CheckAll();
-            return new StressResult(_driver.Stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs);
-        }
+        return _gate.Result(_driver.Stats, sw.Elapsed);
     }
 
     /// <summary>The driver's issue callback (called under the driver lock): a vCPU's next access, or work for a service thread.</summary>
