@@ -20,6 +20,8 @@ internal static class CommandLine
         root.Add(ScenariosVerb.Create(common, io, context));
         root.Add(BugsVerb.Create(common, io));
         root.Add(RunVerb.Create(common, io));
+        root.Add(HuntVerb.Create(common, io));
+        root.Add(ReplayVerb.Create(common, io));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -48,11 +48,7 @@ internal static class RunVerb
             var backings = (r.GetValue(backing) ?? []).Select(b => BackingKindExtensions.Parse(b) ?? throw new CliUserError(
                 $"--backing: unknown backing '{b}' (expected one of {string.Join(", ", BackingKindExtensions.Names.Select(x => x.Name))})")).ToList();
             var bugs = r.GetValue(bug) ?? [];
-            foreach (var b in bugs)
-            {
-                if (!BugCatalog.IsKnown(b)) throw new CliUserError($"--bug: unknown bug '{b}' (see 'actorkvm bugs')");
-                if (BugCatalog.Find(b) is { NotModelled: { } why }) throw new CliUserError($"--bug: bug '{b}' is not modelled ({why})");
-            }
+            var bugSet = BugNames.Check(bugs);
             var maxFaults = r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue);
             if (maxFaults < 1) throw new CliUserError($"--faults: expected a positive count, got {maxFaults}");
             var tracePath = r.GetValue(trace);
@@ -81,7 +77,6 @@ internal static class RunVerb
             try
             {
                 var akka = EngineConfig.Load(config);
-                var bugSet = new BugSet(bugs);
                 var display = new RunProgressDisplay(human, quiet, isDeterministic ? null : time);
                 result = display.Show(progress => isDeterministic
                     ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null, progress)

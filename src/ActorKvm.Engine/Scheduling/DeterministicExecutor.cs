@@ -72,7 +72,7 @@ public sealed class DeterministicExecutor : ExecutorService
                     var i = 0;
                     if (n > 1)
                     {
-                        i = strategy.Choose(n);
+                        i = strategy.Choose(_runnable);
                         if ((uint)i >= (uint)n) throw new InvalidOperationException($"strategy chose {i} of {n} runnable mailboxes");
                         log?.Add(i);
                         Choices++;

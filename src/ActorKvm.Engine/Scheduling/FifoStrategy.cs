@@ -1,3 +1,5 @@
+using Akka.Dispatch;
+
 namespace ActorKvm.Engine.Scheduling;
 
 /// <summary>Always the oldest runnable mailbox: the schedule with no preemption (used to wind a system down).</summary>
@@ -7,5 +9,5 @@ public sealed class FifoStrategy : ISchedulingStrategy
     public static FifoStrategy Instance { get; } = new();
 
     /// <inheritdoc/>
-    public int Choose(int runnable) => 0;
+    public int Choose(IReadOnlyList<IRunnable> runnable) => 0;
 }

@@ -1,3 +1,5 @@
+using Akka.Dispatch;
+
 namespace ActorKvm.Engine.Scheduling;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace ActorKvm.Engine.Scheduling;
 /// </summary>
 public interface ISchedulingStrategy
 {
-    /// <summary>Returns an index in [0, <paramref name="runnable"/>); only called with <paramref name="runnable"/> ≥ 2.</summary>
-    int Choose(int runnable);
+    /// <summary>
+    /// Returns an index into <paramref name="runnable"/> (the runnable mailboxes, oldest first; only called with two
+    /// or more). A mailbox object stands for its actor for the whole run, so a strategy may give actors priorities.
+    /// </summary>
+    int Choose(IReadOnlyList<IRunnable> runnable);
 }

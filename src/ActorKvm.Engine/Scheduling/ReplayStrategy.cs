@@ -1,3 +1,5 @@
+using Akka.Dispatch;
+
 namespace ActorKvm.Engine.Scheduling;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class ReplayStrategy : ISchedulingStrategy
     public int Consumed => _next;
 
     /// <inheritdoc/>
-    public int Choose(int runnable)
+    public int Choose(IReadOnlyList<IRunnable> runnable)
     {
         if (_next >= _choices.Count)
         {
@@ -28,7 +30,7 @@ public sealed class ReplayStrategy : ISchedulingStrategy
             return 0;
         }
         var c = _choices[_next++];
-        if (c < runnable) return c;
+        if (c < runnable.Count) return c;
         Diverged = true;
         return 0;
     }

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Workload;
+using Akka.Dispatch;
 
 namespace ActorKvm.Engine.Scheduling;
 
@@ -11,5 +12,5 @@ public sealed class SeededStrategy : ISchedulingStrategy
     public SeededStrategy(ulong seed) => _rng = new SplitMix64(seed);
 
     /// <inheritdoc/>
-    public int Choose(int runnable) => _rng.Below(runnable);
+    public int Choose(IReadOnlyList<IRunnable> runnable) => _rng.Below(runnable.Count);
 }

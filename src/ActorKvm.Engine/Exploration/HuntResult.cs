@@ -1,0 +1,12 @@
+using ActorKvm.Model.Oracle;
+
+namespace ActorKvm.Engine.Exploration;
+
+/// <summary>The outcome of a hunt.</summary>
+/// <param name="Found">The first violation found, or null when the budget ran out.</param>
+/// <param name="Seed">The seed of the schedule that found it.</param>
+/// <param name="SchedulesTried">Schedules run, including the one that found it.</param>
+/// <param name="Elapsed">Wall-clock time.</param>
+/// <param name="ScheduleLength">Choice points of the failing schedule.</param>
+/// <param name="Minimized">The shrunk choice sequence that still gives the same violation kind (replay with <see cref="Scheduling.ReplayStrategy"/>).</param>
+public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTried, TimeSpan Elapsed, int ScheduleLength, int[]? Minimized);

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using ActorKvm.Engine.Scheduling;
+using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Bugs;
+using ActorKvm.Model.Oracle;
+
+namespace ActorKvm.Engine.Exploration;
+
+/// <summary>
+/// Explores interleavings of the generic race workload on the deterministic dispatcher — random or PCT — until
+/// the oracle reports a violation or the budget is spent; then shrinks the failing choice sequence. Nothing is
+/// scripted: a hit proves the buggy interleaving arises from an ordinary workload.
+/// </summary>
+public static class Hunter
+{
+    /// <summary>Hunts with <paramref name="bugs"/> on.</summary>
+    public static HuntResult Hunt(DeterministicSystem det, HuntOptions o, BugSet bugs, CancellationToken cancel = default)
+    {
+        var sw = Stopwatch.StartNew();
+        long tried = 0;
+        long expectedChoices = 4_000; // refined from the schedules seen
+        while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
+        {
+            var seed = o.Seed + (ulong)tried;
+            var workload = o.Workload with { Seed = seed };
+            ISchedulingStrategy strategy = o.Strategy == HuntStrategy.Pct ? new PctStrategy(seed, o.Depth, expectedChoices) : new SeededStrategy(seed);
+            var r = StressRun.RunDeterministic(det, workload, strategy, bugs);
+            tried++;
+            expectedChoices = Math.Max(16, r.Schedule!.Choices.Length);
+            if (FirstProblem(r) is { } found)
+            {
+                var minimized = Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind);
+                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized);
+            }
+        }
+        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null);
+    }
+
+    /// <summary>The first violation, or a leaked fault reference as one.</summary>
+    public static Violation? FirstProblem(StressResult r) =>
+        r.Violations.Count > 0 ? r.Violations[0]
+        : r.OutstandingFaultRefs != 0 ? new Violation(ViolationKind.PageRefLeak, $"{r.OutstandingFaultRefs} fault page reference(s) outstanding at the end", null)
+        : null;
+
+    /// <summary>
+    /// Shrinks <paramref name="choices"/> while replaying it still gives a <paramref name="kind"/> violation: first the
+    /// shortest prefix (the rest runs oldest-first), then each remaining choice set to the oldest mailbox.
+    /// </summary>
+    public static int[] Shrink(DeterministicSystem det, WorkloadOptions workload, BugSet bugs, int[] choices, ViolationKind kind, int maxReplays = 200)
+    {
+        var replays = 0;
+        bool Fails(int[] c)
+        {
+            replays++;
+            var r = StressRun.RunDeterministic(det, workload, new ReplayStrategy(c), bugs);
+            return FirstProblem(r) is { } v && v.Kind == kind || r.Violations.Any(v => v.Kind == kind);
+        }
+
+        var best = choices;
+        int lo = 0, hi = best.Length; // the prefix of length hi fails
+        while (lo < hi && replays < maxReplays)
+        {
+            var mid = (lo + hi) / 2;
+            if (Fails(best[..mid])) hi = mid; else lo = mid + 1;
+        }
+        best = best[..hi];
+        for (var i = best.Length - 1; i >= 0 && replays < maxReplays; i--)
+        {
+            if (best[i] == 0) continue;
+            var candidate = (int[])best.Clone();
+            candidate[i] = 0;
+            if (Fails(candidate)) best = candidate;
+        }
+        // Trailing zeros are what a replay does past the end anyway.
+        var end = best.Length;
+        while (end > 0 && best[end - 1] == 0) end--;
+        return best[..end];
+    }
+}

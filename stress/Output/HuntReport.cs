@@ -1,0 +1,61 @@
+using ActorKvm.Engine.Exploration;
+using ActorKvm.Model.Oracle;
+using Spectre.Console;
+
+namespace ActorKvm.Stress.Output;
+
+/// <summary>The <c>hunt --all-bugs</c> table and the JSON object of a hunt.</summary>
+internal static class HuntReport
+{
+    public static void WriteTable(TextWriter human, IReadOnlyList<(string Bug, HuntResult Result)> rows)
+    {
+        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time", "seed");
+        foreach (var (bug, r) in rows)
+            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+        console.Profile.Width = 160;
+        console.Write(t);
+        var found = rows.Where(x => x.Result.Found is not null).ToList();
+        human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.Elapsed.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
+    }
+
+    public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o) =>
+        JsonOut.Write(to, w =>
+        {
+            w.WriteString("strategy", o.Strategy.ToString().ToLowerInvariant());
+            w.WriteNumber("depth", o.Depth);
+            w.WriteNumber("seed", o.Seed);
+            w.WriteStartArray("hunts");
+            foreach (var (bug, r) in rows)
+            {
+                w.WriteStartObject();
+                w.WriteString("bug", bug);
+                w.WriteBoolean("found", r.Found is not null);
+                if (r.Found is { } v)
+                {
+                    w.WriteString("violation", v.Kind.Name());
+                    w.WriteString("detail", v.Detail);
+                    w.WriteNumber("seed", r.Seed);
+                    w.WriteNumber("schedule_length", r.ScheduleLength);
+                    JsonOutInts(w, "minimized", r.Minimized!);
+                }
+                w.WriteNumber("schedules", r.SchedulesTried);
+                w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+
+    private static void JsonOutInts(System.Text.Json.Utf8JsonWriter w, string name, int[] values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var a = xs.Order().ToArray();
+        return a.Length == 0 ? 0 : a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
+    }
+}

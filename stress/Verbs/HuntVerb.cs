@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using ActorKvm.Engine;
+using ActorKvm.Engine.Exploration;
+using ActorKvm.Engine.Scheduling;
+using ActorKvm.Model.Bugs;
+using ActorKvm.Stress.Cli;
+using ActorKvm.Stress.Output;
+
+namespace ActorKvm.Stress.Verbs;
+
+/// <summary>
+/// <c>hunt</c>: explores interleavings of the generic race workload on the deterministic dispatcher with bug
+/// switches on, until the oracle reports a violation or the budget is spent. Exit 0 found, 1 budget spent.
+/// </summary>
+internal static class HuntVerb
+{
+    public static Command Create(CommonOptions common, CliIo io)
+    {
+        var bug = new Option<string[]>("--bug") { Description = "Bug switch to hunt (repeatable; none: a no-bug hunt that must find nothing)", HelpName = "NAME" };
+        var allBugs = new Option<bool>("--all-bugs") { Description = "Hunt each modelled switch in turn and print a table" };
+        var strategy = new Option<string>("--strategy") { Description = "random or pct", DefaultValueFactory = _ => "random" };
+        var depth = new Option<int>("--depth") { Description = "PCT bug depth", DefaultValueFactory = _ => 3 };
+        var budget = new Option<string>("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
+        var seed = new Option<ulong?>("--seed") { Description = "First schedule's seed (default: random, always printed)" };
+        var faults = new Option<long>("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
+        var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
+        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir };
+        command.SetAction(r =>
+        {
+            var (json, quiet, config) = common.Read(r);
+            var names = r.GetValue(bug) ?? [];
+            var all = r.GetValue(allBugs);
+            if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
+            BugNames.Check(names);
+            var strat = r.GetValue(strategy) switch
+            {
+                "random" => HuntStrategy.Random,
+                "pct" => HuntStrategy.Pct,
+                var other => throw new CliUserError($"--strategy: expected random or pct, got '{other}'"),
+            };
+            var d = r.GetValue(depth);
+            if (d is < 1 or > 20) throw new CliUserError($"--depth: expected 1..20, got {d}");
+            var (maxSchedules, maxTime) = ParseBudget(r.GetValue(budget)!);
+            var scheduleDir = r.GetValue(dir)!;
+            if (!Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
+            var perSchedule = r.GetValue(faults);
+            if (perSchedule < 1) throw new CliUserError($"--faults: expected a positive count, got {perSchedule}");
+            var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
+            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule };
+            var options = new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime);
+            var human = io.Human(json);
+            if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {d}" : "")}, seed {firstSeed}, budget {r.GetValue(budget)} per bug, {perSchedule} faults per schedule");
+
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                using var det = new DeterministicSystem(EngineConfig.Load(config));
+                var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
+                var rows = new List<(string Bug, HuntResult Result)>();
+                foreach (var t in targets)
+                {
+                    if (cts.IsCancellationRequested) break;
+                    var result = Hunter.Hunt(det, options, new BugSet(t), cts.Token);
+                    var label = t.Length == 0 ? "(no bug)" : string.Join('+', t);
+                    rows.Add((label, result));
+                    if (!all) WriteOne(human, label, t, result, workload, scheduleDir);
+                }
+                if (all) HuntReport.WriteTable(human, rows);
+                if (json) HuntReport.WriteJson(io.Out, rows, options);
+                return rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
+    {
+        if (r.Found is null)
+        {
+            human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s)");
+            return;
+        }
+        var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
+        File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
+        human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F2}s)");
+        human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
+        human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, workload, file)}");
+    }
+
+    /// <summary>The command that re-runs a hunt's failing schedule.</summary>
+    public static string ReplayCommand(IEnumerable<string> bugs, ulong seed, Engine.Workload.WorkloadOptions w, string? scheduleFile) =>
+        string.Join(' ', new[] { "actorkvm replay", $"--seed {seed}" }
+            .Concat(bugs.Select(b => $"--bug {b}"))
+            .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
+            .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
+
+    private static (long Schedules, TimeSpan Time) ParseBudget(string text)
+    {
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return (n, TimeSpan.MaxValue);
+        try
+        {
+            return (long.MaxValue, DurationParser.Parse("--budget", text));
+        }
+        catch (CliUserError)
+        {
+            throw new CliUserError($"--budget: expected a duration such as 10s or a schedule count such as 5000, got '{text}'");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+namespace ActorKvm.Tests.Cli;
+
+/// <summary><c>hunt</c> and <c>replay</c>: byte-identical replays, the hunt's printed replay command, option errors.</summary>
+public class HuntReplayVerbTests
+{
+    [Fact]
+    public void Replay_SameInputsPrintTheSameBytes()
+    {
+        using var cli = new CliHarness();
+        var a = cli.Run("replay", "--seed", "17", "--faults", "60");
+        var b = cli.Run("replay", "--seed", "17", "--faults", "60");
+        Assert.Equal(0, a.Code);
+        Assert.Equal(a.Out, b.Out);
+        Assert.EndsWith("violations 0\n", a.Out);
+        Assert.NotEqual(a.Out, cli.Run("replay", "--seed", "18", "--faults", "60").Out);
+    }
+
+    [Fact]
+    public void Hunt_FindsTheBug_AndItsPrintedReplayReproducesIt()
+    {
+        using var cli = new CliHarness();
+        var (code, stdout, err) = cli.Run("hunt", "--bug", "retry-ignores-in-progress", "--seed", "1", "--budget", "500", "--schedule-dir", cli.Root, "--quiet");
+        Assert.True(code == 0, err + stdout);
+        var replay = CliHarness.Lines(stdout).Single(l => l.StartsWith("replay: actorkvm replay ", StringComparison.Ordinal))["replay: actorkvm ".Length..];
+        var (rcode, rout, _) = cli.Run(replay.Split(' '));
+        Assert.Equal(1, rcode);
+        Assert.Contains("violations ", rout);
+        Assert.DoesNotContain("violations 0\n", rout);
+    }
+
+    [Theory]
+    [InlineData("hunt", "--budget", "soon")]
+    [InlineData("hunt", "--strategy", "dfs")]
+    [InlineData("hunt", "--depth", "0")]
+    [InlineData("hunt", "--bug", "no-such-bug")]
+    [InlineData("hunt", "--all-bugs", "--bug", "retry-ignores-in-progress")]
+    [InlineData("replay", "--seed", "1", "--schedule", "/no/such.schedule")]
+    public void BadOptions_AreOneLineErrorsWithExit2(params string[] args)
+    {
+        using var cli = new CliHarness();
+        var (code, _, err) = cli.Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("actorkvm: error: --", Assert.Single(CliHarness.Lines(err)));
+    }
+}
