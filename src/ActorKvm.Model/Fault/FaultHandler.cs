@@ -84,40 +84,40 @@ public sealed class FaultHandler
                 return MemslotLookup();
 
             case FaultPhase.VmaSnapshot:
-            {
-                var ret = UserMemAbort.PrepareMemcache(State, _vcpu, _abort, _desc!, _kvm.Pgt.MinCachePages, _kvm.Bugs);
-                if (ret == Errno.Ok) ret = UserMemAbort.GetVmaInfo(State, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Bugs);
-                if (ret != Errno.Ok) return Fail(ret);
-                // Before 13ec9308a857 the sequence was read after mmap_read_unlock (next phase, before the pfn lookup).
-                _seqSnapshotPending = _kvm.Bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name);
-                return Reached(FaultPhase.VmaSnapshot, FaultPhase.PfnFaultin);
-            }
+                {
+                    var ret = UserMemAbort.PrepareMemcache(State, _vcpu, _abort, _desc!, _kvm.Pgt.MinCachePages, _kvm.Bugs);
+                    if (ret == Errno.Ok) ret = UserMemAbort.GetVmaInfo(State, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Bugs);
+                    if (ret != Errno.Ok) return Fail(ret);
+                    // Before 13ec9308a857 the sequence was read after mmap_read_unlock (next phase, before the pfn lookup).
+                    _seqSnapshotPending = _kvm.Bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name);
+                    return Reached(FaultPhase.VmaSnapshot, FaultPhase.PfnFaultin);
+                }
 
             case FaultPhase.PfnFaultin:
                 return PinPfn();
 
             case FaultPhase.ProtComputed:
-            {
-                // The rule of entry 24: the snapshot must precede the pfn lookup; the bug reads it only now.
-                if (_kvm.Bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) State.MmuSeq = _kvm.Notifier.MmuInvalidateSeq;
-                var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!, _kvm.Bugs, _kvm.Oracle);
-                if (injected == AccessExitKind.InjectExclAtomic)
                 {
-                    // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).
-                    if (!_kvm.Bugs.IsOn(PageLeakOnExclAtomicFault.Name)) ReleasePage(unused: true);
-                    Exit = new AccessExit(AccessExitKind.InjectExclAtomic);
-                    return Finish(srcu: true);
+                    // The rule of entry 24: the snapshot must precede the pfn lookup; the bug reads it only now.
+                    if (_kvm.Bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) State.MmuSeq = _kvm.Notifier.MmuInvalidateSeq;
+                    var injected = UserMemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!, _kvm.Bugs, _kvm.Oracle);
+                    if (injected == AccessExitKind.InjectExclAtomic)
+                    {
+                        // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).
+                        if (!_kvm.Bugs.IsOn(PageLeakOnExclAtomicFault.Name)) ReleasePage(unused: true);
+                        Exit = new AccessExit(AccessExitKind.InjectExclAtomic);
+                        return Finish(srcu: true);
+                    }
+                    if (State.Ret != Errno.Ok)
+                    {
+                        // 5f9466b50c1b: the PFNMAP attribute checks (-EFAULT cacheable without FWB+DIC, -ENOEXEC exec on
+                        // non-cacheable) go to out_put_page too; before it they returned holding the page.
+                        if (State.Ret is Errno.EFAULT or Errno.ENOEXEC && State.Vma.PfnMap && _kvm.Bugs.IsOn(PageLeakOnAttrMismatch.Name))
+                            State.Page = null;
+                        return Fail(State.Ret);
+                    }
+                    return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
                 }
-                if (State.Ret != Errno.Ok)
-                {
-                    // 5f9466b50c1b: the PFNMAP attribute checks (-EFAULT cacheable without FWB+DIC, -ENOEXEC exec on
-                    // non-cacheable) go to out_put_page too; before it they returned holding the page.
-                    if (State.Ret is Errno.EFAULT or Errno.ENOEXEC && State.Vma.PfnMap && _kvm.Bugs.IsOn(PageLeakOnAttrMismatch.Name))
-                        State.Page = null;
-                    return Fail(State.Ret);
-                }
-                return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
-            }
 
             case FaultPhase.MmuLock:
                 // kvm_fault_lock: the read side (handle_access_fault always takes read too).

@@ -24,10 +24,10 @@ public sealed partial class HostMm
                 return PageTable.TryGet(hva, out var pmd) && pmd.Shift == Sizes.PmdShift && !pmd.Folio!.Kind.IsHugetlb()
                     ? (pmd.Start, pmd.Start + pmd.Size) : null;
             case HostOp.ThpCollapse:
-            {
-                var start = hva.AlignDown(Sizes.PmdSize);
-                return (start, start + Sizes.PmdSize);
-            }
+                {
+                    var start = hva.AlignDown(Sizes.PmdSize);
+                    return (start, start + Sizes.PmdSize);
+                }
             case HostOp.Poison:
                 return PageTable.TryGet(hva, out var leaf) ? (leaf.Start, leaf.Start + leaf.Size) : (hva.AlignDown(Sizes.PageSize), hva.AlignDown(Sizes.PageSize) + Sizes.PageSize);
         }
@@ -45,10 +45,10 @@ public sealed partial class HostMm
             case HostOp.Migrate:
                 return PageTable.TryGet(hva, out var m) && m.Folio is { IsZeroPage: false } ? Errno.Ok : Errno.ENOENT;
             case HostOp.ThpSplitFolio:
-            {
-                if (!PageTable.TryGet(hva, out var p) || p.Folio is not { Order: > 0, IsZeroPage: false } f || f.Kind.IsHugetlb()) return Errno.EINVAL;
-                return f.HasExtraRefs ? Errno.EBUSY : Errno.Ok;
-            }
+                {
+                    if (!PageTable.TryGet(hva, out var p) || p.Folio is not { Order: > 0, IsZeroPage: false } f || f.Kind.IsHugetlb()) return Errno.EINVAL;
+                    return f.HasExtraRefs ? Errno.EBUSY : Errno.Ok;
+                }
             case HostOp.ThpCollapse:
                 return CollapseCheck(hva);
             default:

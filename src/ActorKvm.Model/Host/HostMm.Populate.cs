@@ -27,13 +27,13 @@ public sealed partial class HostMm
                 return Install(new HostPte(page, Sizes.PageShift, new Pfn(vma.PageIndexOf(page)), null, writableVma));
 
             case BackingKind.DeviceMixedmap:
-            {
-                // vmf_insert_pfn_pmd / vmf_insert_page: the device's struct pages are mapped (and referenced).
-                var start = hva.AlignDown(Sizes.PmdSize);
-                if (start >= vma.Start && start + Sizes.PmdSize <= vma.End && (vma.PageIndexOf(start) & (Sizes.PtrsPerPmd - 1)) == 0)
-                    return InstallFolio(start, Sizes.PmdShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(start)), 9), writableVma);
-                return InstallFolio(page, Sizes.PageShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(page)), 0), writableVma);
-            }
+                {
+                    // vmf_insert_pfn_pmd / vmf_insert_page: the device's struct pages are mapped (and referenced).
+                    var start = hva.AlignDown(Sizes.PmdSize);
+                    if (start >= vma.Start && start + Sizes.PmdSize <= vma.End && (vma.PageIndexOf(start) & (Sizes.PtrsPerPmd - 1)) == 0)
+                        return InstallFolio(start, Sizes.PmdShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(start)), 9), writableVma);
+                    return InstallFolio(page, Sizes.PageShift, Phys.DeviceFolio(new Pfn(vma.PageIndexOf(page)), 0), writableVma);
+                }
 
             case BackingKind.Anon:
             case BackingKind.Thp:
@@ -55,29 +55,29 @@ public sealed partial class HostMm
             case BackingKind.Shmem:
             case BackingKind.GuestMemfd:
             case BackingKind.File:
-            {
-                var key = PageIndex(vma, page);
-                if (!_pageCache.TryGetValue(key, out var f))
                 {
-                    f = Phys.Allocate(0, vma.Backing);
-                    f.CacheRefs = 1;
-                    if (_fileStore.TryGetValue(key, out var disk) && disk != 0) f.Write(0, disk);
-                    _pageCache[key] = f;
+                    var key = PageIndex(vma, page);
+                    if (!_pageCache.TryGetValue(key, out var f))
+                    {
+                        f = Phys.Allocate(0, vma.Backing);
+                        f.CacheRefs = 1;
+                        if (_fileStore.TryGetValue(key, out var disk) && disk != 0) f.Write(0, disk);
+                        _pageCache[key] = f;
+                    }
+                    if (write && !vma.Shared)
+                    {
+                        // do_cow_fault: a write to a private file mapping copies the page-cache page.
+                        var copy = Phys.Allocate(0, BackingKind.Anon);
+                        var content = f.Read(0);
+                        if (content != 0) copy.Write(0, content);
+                        return InstallFolio(page, Sizes.PageShift, copy, writableVma);
+                    }
+                    // shmem has no write-notify: a shared writable mapping maps writable on a read.
+                    // A regular file maps read-only until the first write (page_mkwrite); private mappings read-only.
+                    var writable = writableVma && vma.Shared && (vma.Backing != BackingKind.File || write);
+                    if (writable && vma.Backing == BackingKind.File) f.Dirty = true;
+                    return InstallFolio(page, Sizes.PageShift, f, writable);
                 }
-                if (write && !vma.Shared)
-                {
-                    // do_cow_fault: a write to a private file mapping copies the page-cache page.
-                    var copy = Phys.Allocate(0, BackingKind.Anon);
-                    var content = f.Read(0);
-                    if (content != 0) copy.Write(0, content);
-                    return InstallFolio(page, Sizes.PageShift, copy, writableVma);
-                }
-                // shmem has no write-notify: a shared writable mapping maps writable on a read.
-                // A regular file maps read-only until the first write (page_mkwrite); private mappings read-only.
-                var writable = writableVma && vma.Shared && (vma.Backing != BackingKind.File || write);
-                if (writable && vma.Backing == BackingKind.File) f.Dirty = true;
-                return InstallFolio(page, Sizes.PageShift, f, writable);
-            }
         }
         throw new InvalidOperationException($"unhandled backing {vma.Backing}");
     }

@@ -38,73 +38,73 @@ public sealed class MemslotUpdate : Activity
         switch (_stage)
         {
             case Stage.Validate:
-            {
-                var cfg = Kvm.Config;
-                (Result, _change) = MemslotValidation.Validate(_req, Kvm.Memslots, Kvm.Mm, cfg.PhysSize, cfg.Mte, cfg.SupportsCacheablePfnmap, Kvm.Bugs);
-                if (Result != Errno.Ok || _change == MemslotChange.None) return Finish(null);
-                _old = Kvm.Memslots.ById(_req.Id);
-                _new = BuildNew();
-                _stage = _change is MemslotChange.Delete or MemslotChange.Move ? Stage.Invalidate : Stage.Install;
-                return Step();
-            }
+                {
+                    var cfg = Kvm.Config;
+                    (Result, _change) = MemslotValidation.Validate(_req, Kvm.Memslots, Kvm.Mm, cfg.PhysSize, cfg.Mte, cfg.SupportsCacheablePfnmap, Kvm.Bugs);
+                    if (Result != Errno.Ok || _change == MemslotChange.None) return Finish(null);
+                    _old = Kvm.Memslots.ById(_req.Id);
+                    _new = BuildNew();
+                    _stage = _change is MemslotChange.Delete or MemslotChange.Move ? Stage.Invalidate : Stage.Install;
+                    return Step();
+                }
             case Stage.Invalidate:
-            {
-                // Leaves of the old slot may linger until the flush (invariant 7a), including ones installed by
-                // faults that looked the valid slot up before the swap.
-                Kvm.Oracle.FlushPending(_old!.Id, true);
-                var w = Swap(Kvm.Memslots.With(_old!.With(invalid: true), Kvm.NextGeneration));
-                if (w is not null) return w.Value;
-                _stage = Stage.Flush;
-                return StepResult.Progress(MemslotOpPhase.SlotInvalidated.Name());
-            }
+                {
+                    // Leaves of the old slot may linger until the flush (invariant 7a), including ones installed by
+                    // faults that looked the valid slot up before the swap.
+                    Kvm.Oracle.FlushPending(_old!.Id, true);
+                    var w = Swap(Kvm.Memslots.With(_old!.With(invalid: true), Kvm.NextGeneration));
+                    if (w is not null) return w.Value;
+                    _stage = Stage.Flush;
+                    return StepResult.Progress(MemslotOpPhase.SlotInvalidated.Name());
+                }
             case Stage.Flush:
-            {
-                // kvm_arch_flush_shadow_memslot: unmap the old range under the write lock.
-                if (Kvm.TakeMmuLock(Id, LockMode.Write, "flush_shadow_memslot") is { } wait) return wait;
-                Kvm.S2Unmap(Id, _old!.Gpa, _old.Size);
-                Kvm.MmuLock.Release(Id);
-                Kvm.Oracle.FlushPending(_old.Id, false);
-                _stage = Stage.Install;
-                return StepResult.Progress(MemslotOpPhase.Flushed.Name());
-            }
+                {
+                    // kvm_arch_flush_shadow_memslot: unmap the old range under the write lock.
+                    if (Kvm.TakeMmuLock(Id, LockMode.Write, "flush_shadow_memslot") is { } wait) return wait;
+                    Kvm.S2Unmap(Id, _old!.Gpa, _old.Size);
+                    Kvm.MmuLock.Release(Id);
+                    Kvm.Oracle.FlushPending(_old.Id, false);
+                    _stage = Stage.Install;
+                    return StepResult.Progress(MemslotOpPhase.Flushed.Name());
+                }
             case Stage.Install:
-            {
-                var set = _change == MemslotChange.Delete ? Kvm.Memslots.Without(_req.Id, Kvm.NextGeneration) : Kvm.Memslots.With(_new!, Kvm.NextGeneration);
-                var enablesLogging = _change == MemslotChange.FlagsOnly && _new!.IsLogging && !(_old?.IsLogging ?? false);
-                if (enablesLogging && !_published) Kvm.Oracle.LoggingEnableInFlight(_new!.Id, true);
-                var w = Swap(set);
-                if (w is not null) return w.Value;
-                var phase = _change == MemslotChange.FlagsOnly ? MemslotOpPhase.FlagsCommitted : MemslotOpPhase.Installed;
-                if (_new is { DirtyTrackEnabled: true } && _change != MemslotChange.Delete && !Kvm.Config.ManualProtectAndInitSet)
                 {
-                    _stage = Stage.WriteProtect;
-                    return StepResult.Progress(phase.Name());
+                    var set = _change == MemslotChange.Delete ? Kvm.Memslots.Without(_req.Id, Kvm.NextGeneration) : Kvm.Memslots.With(_new!, Kvm.NextGeneration);
+                    var enablesLogging = _change == MemslotChange.FlagsOnly && _new!.IsLogging && !(_old?.IsLogging ?? false);
+                    if (enablesLogging && !_published) Kvm.Oracle.LoggingEnableInFlight(_new!.Id, true);
+                    var w = Swap(set);
+                    if (w is not null) return w.Value;
+                    var phase = _change == MemslotChange.FlagsOnly ? MemslotOpPhase.FlagsCommitted : MemslotOpPhase.Installed;
+                    if (_new is { DirtyTrackEnabled: true } && _change != MemslotChange.Delete && !Kvm.Config.ManualProtectAndInitSet)
+                    {
+                        _stage = Stage.WriteProtect;
+                        return StepResult.Progress(phase.Name());
+                    }
+                    if (enablesLogging) Kvm.Oracle.LoggingEnableInFlight(_new!.Id, false);
+                    return Finish(phase.Name());
                 }
-                if (enablesLogging) Kvm.Oracle.LoggingEnableInFlight(_new!.Id, false);
-                return Finish(phase.Name());
-            }
             case Stage.WriteProtect:
-            {
-                // kvm_mmu_wp_memory_region, then kvm_mmu_split_huge_pages when eager split is on.
-                if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_wp_memory_region") is { } wait) return wait;
-                Kvm.S2WrProtect(Id, _new!.Gpa, _new.Size);
-                Kvm.MmuLock.Release(Id);
-                if (Kvm.Config.EagerSplitChunk == 0)
                 {
-                    Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
-                    return Finish(MemslotOpPhase.WriteProtected.Name());
+                    // kvm_mmu_wp_memory_region, then kvm_mmu_split_huge_pages when eager split is on.
+                    if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_wp_memory_region") is { } wait) return wait;
+                    Kvm.S2WrProtect(Id, _new!.Gpa, _new.Size);
+                    Kvm.MmuLock.Release(Id);
+                    if (Kvm.Config.EagerSplitChunk == 0)
+                    {
+                        Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
+                        return Finish(MemslotOpPhase.WriteProtected.Name());
+                    }
+                    _stage = Stage.Split;
+                    return StepResult.Progress(MemslotOpPhase.WriteProtected.Name());
                 }
-                _stage = Stage.Split;
-                return StepResult.Progress(MemslotOpPhase.WriteProtected.Name());
-            }
             case Stage.Split:
-            {
-                if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_split_huge_pages") is { } wait) return wait;
-                EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size);
-                Kvm.MmuLock.Release(Id);
-                Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
-                return Finish(MemslotOpPhase.Split.Name());
-            }
+                {
+                    if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_split_huge_pages") is { } wait) return wait;
+                    EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size);
+                    Kvm.MmuLock.Release(Id);
+                    Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
+                    return Finish(MemslotOpPhase.Split.Name());
+                }
         }
         throw new InvalidOperationException("memslot update already finished");
     }

@@ -44,23 +44,23 @@ public sealed class HostOperation : Activity
         switch (_done)
         {
             case null:
-            {
-                Result = Kvm.Mm.Precheck(Op, Hva);
-                var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size) : null;
-                if (range is null)
                 {
-                    if (Result == Errno.Ok) Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
-                    IsDone = true;
-                    return StepResult.Finished(null);
+                    Result = Kvm.Mm.Precheck(Op, Hva);
+                    var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size) : null;
+                    if (range is null)
+                    {
+                        if (Result == Errno.Ok) Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
+                        IsDone = true;
+                        return StepResult.Finished(null);
+                    }
+                    if (Kvm.TakeMmuLock(Id, LockMode.Write, "invalidate_range_start") is { } wait) return wait;
+                    _range = range.Value;
+                    Kvm.Notifier.ActiveInvalidateStart();
+                    Kvm.InvalidateRangeStart(Id, _range.Start, _range.End);
+                    Kvm.MmuLock.Release(Id);
+                    _done = HostOpPhase.RangeStart;
+                    return StepResult.Progress(HostOpPhase.RangeStart.Name());
                 }
-                if (Kvm.TakeMmuLock(Id, LockMode.Write, "invalidate_range_start") is { } wait) return wait;
-                _range = range.Value;
-                Kvm.Notifier.ActiveInvalidateStart();
-                Kvm.InvalidateRangeStart(Id, _range.Start, _range.End);
-                Kvm.MmuLock.Release(Id);
-                _done = HostOpPhase.RangeStart;
-                return StepResult.Progress(HostOpPhase.RangeStart.Name());
-            }
             case HostOpPhase.RangeStart:
                 Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
                 Kvm.Oracle.TouchHva(_range.Start, _range.End);

@@ -108,17 +108,17 @@ public sealed class ScriptedRun
             switch (step)
             {
                 case ResumeStep r:
-                {
-                    if (!_byId.TryGetValue(r.TargetId, out var target) || !target.Paused)
                     {
-                        _failure = new ScenarioFailure(step.KeyPath("id"), null, null, $"step '{r.TargetId}' is not paused");
-                        return;
+                        if (!_byId.TryGetValue(r.TargetId, out var target) || !target.Paused)
+                        {
+                            _failure = new ScenarioFailure(step.KeyPath("id"), null, null, $"step '{r.TargetId}' is not paused");
+                            return;
+                        }
+                        target.Paused = false;
+                        if (r.PauseAt is not null) { target.PauseAt = r.PauseAt; target.PauseUsed = false; }
+                        Advance(target);
+                        break;
                     }
-                    target.Paused = false;
-                    if (r.PauseAt is not null) { target.PauseAt = r.PauseAt; target.PauseUsed = false; }
-                    Advance(target);
-                    break;
-                }
                 case JoinStep:
                     break; // steps already run as far as they can; waiting ones are drained below
                 case CheckStep:
@@ -131,24 +131,24 @@ public sealed class ScriptedRun
                         : ExpectationChecker.CheckLeaf(kvm, step.Expect, s.Gpa);
                     break;
                 default:
-                {
-                    Activity? act;
-                    try
                     {
-                        act = StepActivities.Create(kvm, _nextId++, step);
+                        Activity? act;
+                        try
+                        {
+                            act = StepActivities.Create(kvm, _nextId++, step);
+                        }
+                        catch (NotSupportedException e)
+                        {
+                            _failure = new ScenarioFailure(step.Path, null, null, e.Message);
+                            return;
+                        }
+                        if (act is null) break;
+                        var running = new Running(step, act);
+                        if (step.Id is not null) _byId[step.Id] = running;
+                        _active.Add(running);
+                        Advance(running);
+                        break;
                     }
-                    catch (NotSupportedException e)
-                    {
-                        _failure = new ScenarioFailure(step.Path, null, null, e.Message);
-                        return;
-                    }
-                    if (act is null) break;
-                    var running = new Running(step, act);
-                    if (step.Id is not null) _byId[step.Id] = running;
-                    _active.Add(running);
-                    Advance(running);
-                    break;
-                }
             }
             DrainWaiting();
             kvm.Oracle.Context = step.Path;

@@ -25,7 +25,8 @@ internal static class HoconTreeReader
         {
             try { root = ConfigurationFactory.ParseString(text).Root; }
             catch (Exception e) { failure = e; }
-        }, maxStackSize: 16 * 1024 * 1024) { IsBackground = true, Name = "hocon-parse" };
+        }, maxStackSize: 16 * 1024 * 1024)
+        { IsBackground = true, Name = "hocon-parse" };
         worker.Start();
         if (!worker.Join(ParseTimeout))
             throw new ScenarioParseException("", $"parse timed out after {ParseTimeout.TotalSeconds:0.#} s (malformed HOCON?)");
