@@ -34,24 +34,24 @@ public sealed class WorkloadActor : ReceiveActor
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
             _driver.Start();
-            if (options.InvalidateRate > 0)
-            {
-                // A clock-driven rate exists only free-running; the deterministic dispatcher rejects it (no clock there).
-                var every = TimeSpan.FromSeconds(Math.Max(1 / options.InvalidateRate, 0.001));
-                _rateTimer = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(every, every, self, HostOpDue.Instance, self);
-            }
+            if (options.InvalidateRate > 0) _rateClock = System.Diagnostics.Stopwatch.StartNew();
             MaybeFinish();
         });
-        Receive<HostOpDue>(_ => _driver.HostOpDue());
         Receive<StopRequested>(_ =>
         {
-            _rateTimer?.Cancel();
             _driver.Stop();
             MaybeFinish();
         });
         Receive<ActivityFinished>(f =>
         {
             _driver.Finished(f.Activity);
+            // --invalidate-rate: host operations fall due on the wall clock, checked as work finishes (no timer:
+            // a scheduler tick is coarser than the rates asked for, and work finishing is what the rate competes with).
+            if (_rateClock is not null && _rateClock.Elapsed.TotalSeconds * options.InvalidateRate >= _hostOpsDue + 1)
+            {
+                _hostOpsDue = (long)(_rateClock.Elapsed.TotalSeconds * options.InvalidateRate);
+                _driver.HostOpDue();
+            }
             MaybeFinish();
         });
     }
@@ -59,17 +59,8 @@ public sealed class WorkloadActor : ReceiveActor
     /// <summary>The counters.</summary>
     public WorkloadStats Stats => _driver.Stats;
 
-    /// <summary>The <c>--invalidate-rate</c> clock ticked.</summary>
-    public sealed record HostOpDue
-    {
-        /// <summary>The one instance.</summary>
-        public static HostOpDue Instance { get; } = new();
-    }
-
-    private ICancelable? _rateTimer;
-
-    /// <inheritdoc/>
-    protected override void PostStop() => _rateTimer?.Cancel();
+    private System.Diagnostics.Stopwatch? _rateClock;
+    private long _hostOpsDue;
 
     /// <summary>Props.</summary>
     public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null) =>
