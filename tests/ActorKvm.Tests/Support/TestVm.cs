@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
@@ -15,7 +16,8 @@ public sealed class TestVm
     public const ulong SlotHva = 0x7f00_0000_0000;
     private int _nextId = 1;
 
-    public TestVm(KvmConfig? config = null) => Kvm = new Kvm(config ?? new KvmConfig());
+    /// <summary>A VM with <paramref name="bugs"/> switched on (none by default).</summary>
+    public TestVm(KvmConfig? config = null, BugSet? bugs = null) => Kvm = new Kvm(config ?? new KvmConfig(), bugs);
 
     public Kvm Kvm { get; }
 
@@ -35,8 +37,8 @@ public sealed class TestVm
     }
 
     /// <summary>One slot of <paramref name="size"/> at the standard addresses over one VMA of that backing.</summary>
-    public static TestVm WithSlot(BackingKind backing, ulong size, KvmConfig? config = null, MemslotFlags flags = MemslotFlags.None) =>
-        new TestVm(config).Vma(SlotHva, size, backing).Slot(0, SlotGpa, size, SlotHva, flags);
+    public static TestVm WithSlot(BackingKind backing, ulong size, KvmConfig? config = null, MemslotFlags flags = MemslotFlags.None, BugSet? bugs = null) =>
+        new TestVm(config, bugs).Vma(SlotHva, size, backing).Slot(0, SlotGpa, size, SlotHva, flags);
 
     public GuestAccess Access(ulong gpa, AccessKind kind, ulong value = 0, int vcpu = 0)
     {
