@@ -4,6 +4,7 @@ using ActorKvm.Engine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Bugs;
+using ActorKvm.Model.Host;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
 
@@ -24,8 +25,9 @@ internal static class HuntVerb
         var budget = new Option<string>("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
         var seed = new Option<ulong?>("--seed") { Description = "First schedule's seed (default: random, always printed)" };
         var faults = new Option<long>("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
+        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
-        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir };
+        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing };
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
@@ -47,7 +49,8 @@ internal static class HuntVerb
             var perSchedule = r.GetValue(faults);
             if (perSchedule < 1) throw new CliUserError($"--faults: expected a positive count, got {perSchedule}");
             var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
-            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule };
+            var backings = Backings.Parse(r.GetValue(backing));
+            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings };
             var options = new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime);
             var human = io.Human(json);
             if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {d}" : "")}, seed {firstSeed}, budget {r.GetValue(budget)} per bug, {perSchedule} faults per schedule");
@@ -99,6 +102,7 @@ internal static class HuntVerb
         string.Join(' ', new[] { "actorkvm replay", $"--seed {seed}" }
             .Concat(bugs.Select(b => $"--bug {b}"))
             .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
+            .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
 
     private static (long Schedules, TimeSpan Time) ParseBudget(string text)

@@ -29,8 +29,9 @@ internal static class ReplayVerb
         var memory = new Option<string>("--memory") { DefaultValueFactory = _ => $"{w.Memory >> 20}M", Description = "Guest memory" };
         var every = new Option<int>("--invalidate-every") { DefaultValueFactory = _ => w.InvalidateEvery, Description = "A host MM operation after every N accesses" };
         var faults = new Option<long>("--faults") { DefaultValueFactory = _ => w.MaxFaults, Description = "Faults in the schedule" };
+        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable)", AllowMultipleArgumentsPerToken = false };
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace };
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing };
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -52,7 +53,7 @@ internal static class ReplayVerb
                 if (!ScheduleLog.TryParse(File.ReadAllText(file), out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
                 strategy = new ReplayStrategy(choices);
             }
-            var options = w with { Vcpus = n, Memory = bytes, InvalidateEvery = r.GetValue(every), MaxFaults = r.GetValue(faults), Seed = r.GetValue(seed) };
+            var options = w with { Backings = Backings.Parse(r.GetValue(backing)), Vcpus = n, Memory = bytes, InvalidateEvery = r.GetValue(every), MaxFaults = r.GetValue(faults), Seed = r.GetValue(seed) };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
 
             var text = new StringBuilder();

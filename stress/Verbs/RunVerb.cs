@@ -45,8 +45,7 @@ internal static class RunVerb
             var memText = r.GetValue(memory)!;
             if (!ScenarioValues.TryParseSize(memText, out var bytes) || bytes < 2UL << 20)
                 throw new CliUserError($"--memory: expected a size of at least 2M such as 1G, got '{memText}'");
-            var backings = (r.GetValue(backing) ?? []).Select(b => BackingKindExtensions.Parse(b) ?? throw new CliUserError(
-                $"--backing: unknown backing '{b}' (expected one of {string.Join(", ", BackingKindExtensions.Names.Select(x => x.Name))})")).ToList();
+            var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
             var maxFaults = r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue);
@@ -65,7 +64,7 @@ internal static class RunVerb
                 every = 0;
             }
 
-            var options = new WorkloadOptions(n, bytes, backings.Count == 0 ? null : backings, InvalidateEvery: every,
+            var options = new WorkloadOptions(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: r.GetValue(o.DirtyLog), MemslotChurn: r.GetValue(o.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";

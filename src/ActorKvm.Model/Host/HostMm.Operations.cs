@@ -155,7 +155,8 @@ public sealed partial class HostMm
         foreach (var pte in PageTable.LeavesIn(start, end))
         {
             var f = pte.Folio;
-            if (f is null || f.Kind.IsHugetlb()) continue; // PFNMAP and hugetlb are not reclaimable
+            // PFNMAP / MIXEDMAP device pages (special PTEs, vm_normal_page() == NULL) and hugetlb are not reclaimable.
+            if (f is null || f.Kind.IsHugetlb() || f.Kind.IsDeviceAperture()) continue;
             if (f.IsZeroPage) { RemoveLeaf(pte); continue; }
             var vma = FindVma(pte.Start)!;
             for (var a = pte.Start; a < pte.Start + pte.Size; a += Sizes.PageSize)
@@ -178,6 +179,8 @@ public sealed partial class HostMm
     private Errno Migrate(Hva hva)
     {
         if (!PageTable.TryGet(hva, out var pte) || pte.Folio is not { IsZeroPage: false } old) return Errno.ENOENT;
+        // Device memory behind a special PTE is never isolated for migration (vm_normal_page() returns NULL).
+        if (old.Kind.IsDeviceAperture()) return Errno.EINVAL;
         // migrate_pages: the refcount freeze fails with extra references; remove_migration_ptes restores the mapping.
         if (old.HasExtraRefs) return Errno.EBUSY;
         var (start, end) = FolioRange(hva)!.Value;
