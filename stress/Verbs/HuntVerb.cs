@@ -87,14 +87,14 @@ internal static class HuntVerb
     {
         if (r.Found is null)
         {
-            human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s)");
+            human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
             return;
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
         File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
         human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F2}s)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
-        human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, workload, file)}");
+        human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
     }
 
     /// <summary>The command that re-runs a hunt's failing schedule.</summary>

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Host;
 
 namespace ActorKvm.Engine.Exploration;
 
@@ -20,6 +21,22 @@ public enum HuntStrategy
 /// <param name="MaxTime">Wall-clock budget (or <see cref="TimeSpan.MaxValue"/>).</param>
 public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy, int Depth, ulong Seed, long MaxSchedules, TimeSpan MaxTime)
 {
+    /// <summary>
+    /// The slot layouts a hunt rotates through when no backing was chosen (schedule i uses layout i mod 3): the
+    /// default mix; hugetlb first, so dirty logging flips on a hugetlb slot; device memory with and without page
+    /// structures next to THP.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<BackingKind>> Layouts { get; } =
+    [
+        WorkloadOptions.DefaultBackings,
+        [BackingKind.Hugetlb2M, BackingKind.Thp, BackingKind.Anon],
+        [BackingKind.Thp, BackingKind.DeviceMixedmap, BackingKind.Device],
+    ];
+
+    /// <summary>The workload of schedule <paramref name="index"/> with seed <paramref name="seed"/>.</summary>
+    public WorkloadOptions ScheduleWorkload(long index, ulong seed) =>
+        Workload with { Seed = seed, Backings = Workload.Backings ?? Layouts[(int)(index % Layouts.Count)] };
+
     /// <summary>
     /// The generic race workload: three vCPUs over small THP, anonymous and hugetlb-2M slots, a host MM operation
     /// after every second access, dirty logging flipping and a slot moving — many races in a few hundred faults.

@@ -9,4 +9,7 @@ namespace ActorKvm.Engine.Exploration;
 /// <param name="Elapsed">Wall-clock time.</param>
 /// <param name="ScheduleLength">Choice points of the failing schedule.</param>
 /// <param name="Minimized">The shrunk choice sequence that still gives the same violation kind (replay with <see cref="Scheduling.ReplayStrategy"/>).</param>
-public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTried, TimeSpan Elapsed, int ScheduleLength, int[]? Minimized);
+/// <param name="Workload">The failing schedule's workload (its seed and slot layout), or null.</param>
+/// <param name="Abandoned">Schedules stopped at their delivery bound (an unfair PCT schedule that would not end).</param>
+public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTried, TimeSpan Elapsed, int ScheduleLength, int[]? Minimized,
+    Workload.WorkloadOptions? Workload = null, long Abandoned = 0);

@@ -17,24 +17,34 @@ public static class Hunter
     public static HuntResult Hunt(DeterministicSystem det, HuntOptions o, BugSet bugs, CancellationToken cancel = default)
     {
         var sw = Stopwatch.StartNew();
-        long tried = 0;
+        long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
         {
             var seed = o.Seed + (ulong)tried;
-            var workload = o.Workload with { Seed = seed };
+            var workload = o.ScheduleWorkload(tried, seed);
             ISchedulingStrategy strategy = o.Strategy == HuntStrategy.Pct ? new PctStrategy(seed, o.Depth, expectedChoices) : new SeededStrategy(seed);
-            var r = StressRun.RunDeterministic(det, workload, strategy, bugs);
+            // PCT is deliberately unfair: an actor that polls for progress can keep a starved one from ever running. A
+            // schedule that outlives its bound is abandoned (its mid-flight state is no verdict), not reported.
+            var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
             tried++;
+            if (r.Schedule!.Truncated)
+            {
+                abandoned++;
+                continue;
+            }
             expectedChoices = Math.Max(16, r.Schedule!.Choices.Length);
             if (FirstProblem(r) is { } found)
             {
                 var minimized = Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind);
-                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized);
+                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned);
             }
         }
-        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null);
+        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned);
     }
+
+    /// <summary>A schedule's delivery bound: far above a fair schedule's (about 12 deliveries per fault).</summary>
+    public static long DeliveryBound(WorkloadOptions w) => Math.Max(20_000, w.MaxFaults * 200);
 
     /// <summary>The first violation, or a leaked fault reference as one.</summary>
     public static Violation? FirstProblem(StressResult r) =>
@@ -52,7 +62,8 @@ public static class Hunter
         bool Fails(int[] c)
         {
             replays++;
-            var r = StressRun.RunDeterministic(det, workload, new ReplayStrategy(c), bugs);
+            var r = StressRun.RunDeterministic(det, workload, new ReplayStrategy(c), bugs, maxDeliveries: DeliveryBound(workload));
+            if (r.Schedule!.Truncated) return false;
             return FirstProblem(r) is { } v && v.Kind == kind || r.Violations.Any(v => v.Kind == kind);
         }
 

@@ -28,7 +28,8 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
 /// <param name="Deliveries">Messages delivered (actor turns).</param>
 /// <param name="Choices">The choice sequence: one entry per delivery made while two or more mailboxes were runnable.</param>
 /// <param name="ForeignArrivals">Messages that reached the dispatcher from outside during the run (0 for a reproducible run).</param>
-public sealed record ScheduleSummary(long Deliveries, int[] Choices, long ForeignArrivals);
+/// <param name="Truncated">The delivery bound stopped the run before quiescence (its end state is not a verdict).</param>
+public sealed record ScheduleSummary(long Deliveries, int[] Choices, long ForeignArrivals, bool Truncated = false);
 
 /// <summary>
 /// Runs the built-in workload on the actor engine: free-running (real threads, so races are real; stops when
@@ -125,7 +126,7 @@ public static class StressRun
 
     /// <summary>As above, on an existing deterministic system (many runs share one).</summary>
     public static StressResult RunDeterministic(DeterministicSystem det, WorkloadOptions options, ISchedulingStrategy schedule, BugSet? bugs = null,
-        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
+        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null, long maxDeliveries = long.MaxValue)
     {
         if (options.MaxFaults == long.MaxValue) throw new ArgumentException("a deterministic run is bounded by a fault count", nameof(options));
         var kvm = WorkloadVm.Build(options, bugs);
@@ -152,7 +153,8 @@ public static class StressRun
             }
             return cancel.IsCancellationRequested;
         }
-        det.Drive(schedule, log, stop: Stop);
+        det.Drive(schedule, log, maxDeliveries, stop: Stop);
+        var truncated = det.Executor.Runnable > 0 && !cancel.IsCancellationRequested;
         if (cancel.IsCancellationRequested)
         {
             // Ctrl-C: let what is in flight finish (still on the schedule), then report.
@@ -163,7 +165,7 @@ public static class StressRun
         var deliveries = executor.Steps - origin;
         kvm.Oracle.CheckAll();
         var result = new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign), timer);
+            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), timer);
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
         return result;

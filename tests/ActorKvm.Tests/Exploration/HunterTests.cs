@@ -24,10 +24,10 @@ public class HunterTests
 
         Assert.NotNull(hit.Found);
         Assert.True(hit.Minimized!.Length <= hit.ScheduleLength);
-        var replay = StressRun.RunDeterministic(det, HuntOptions.RaceMix with { Seed = hit.Seed }, new ReplayStrategy(hit.Minimized), bugs);
+        var replay = StressRun.RunDeterministic(det, hit.Workload!, new ReplayStrategy(hit.Minimized), bugs);
         Assert.Contains(replay.Violations, v => v.Kind == hit.Found!.Kind);
         // The fixed kernel, on the very same schedule: no violation.
-        var fixedRun = StressRun.RunDeterministic(det, HuntOptions.RaceMix with { Seed = hit.Seed }, new ReplayStrategy(hit.Minimized), BugSet.None);
+        var fixedRun = StressRun.RunDeterministic(det, hit.Workload!, new ReplayStrategy(hit.Minimized), BugSet.None);
         Assert.Empty(fixedRun.Violations);
     }
 
