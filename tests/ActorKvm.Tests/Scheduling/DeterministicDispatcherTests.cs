@@ -80,6 +80,19 @@ public class DeterministicDispatcherTests
     }
 
     [Fact]
+    public void DeliveryBound_StopsTheRunAndMarksItTruncated_TheSystemStaysUsable()
+    {
+        using var det = new DeterministicSystem(EngineConfig.Load());
+        var cut = StressRun.RunDeterministic(det, Small, new SeededStrategy(5), maxDeliveries: 200);
+        Assert.True(cut.Schedule!.Truncated);
+
+        var whole = StressRun.RunDeterministic(det, Small, new SeededStrategy(5));
+        Assert.False(whole.Schedule!.Truncated);
+        Assert.True(cut.Schedule.Deliveries < whole.Schedule.Deliveries);
+        Assert.Empty(whole.Violations);
+    }
+
+    [Fact]
     public void ScheduleLogText_RoundTrips()
     {
         var log = new ScheduleLog();
