@@ -60,7 +60,7 @@ internal static class ReplayVerb
             foreach (var e in result.Trace!.Events) text.Append($"{e.Start} {e.Track} #{e.Activity} {e.Kind} {e.Phase}\n");
             var problem = Hunter.FirstProblem(result);
             text.Append(problem is null ? "violations 0\n" : $"violations {result.Violations.Count}; first: {problem}\n");
-            if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace.Events);
+            if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace);
             if (json)
                 JsonOut.Write(io.Out, j =>
                 {

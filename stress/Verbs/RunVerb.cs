@@ -85,7 +85,7 @@ internal static class RunVerb
             {
                 Console.CancelKeyPress -= onCancel;
             }
-            if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded.Events);
+            if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded);
             RunReport.Write(result, theSeed, io, json, ReplayCommand(r, isDeterministic, theSeed));
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });

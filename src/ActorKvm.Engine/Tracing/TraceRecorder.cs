@@ -1,4 +1,5 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
+using ActorKvm.Model.Fault;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Tracing;
@@ -12,6 +13,9 @@ public sealed class TraceRecorder
 {
     private readonly Func<long> _clock;
     private readonly List<PhaseEvent> _events = [];
+    private readonly List<(int From, int To)> _flows = [];
+    private readonly Dictionary<int, int> _snapshotAt = [];
+    private int _lastInvalidation = -1;
 
     /// <summary>Creates a recorder over <paramref name="clock"/>; at most <paramref name="limit"/> events are kept.</summary>
     public TraceRecorder(Func<long> clock, int limit = 4_000_000)
@@ -36,6 +40,9 @@ public sealed class TraceRecorder
     /// <summary>The recorded events, in the order they ran.</summary>
     public IReadOnlyList<PhaseEvent> Events => _events;
 
+    /// <summary>Flow arrows: from an invalidation's phase to a fault's retry it caused (indices into <see cref="Events"/>).</summary>
+    public IReadOnlyList<(int From, int To)> Flows => _flows;
+
     /// <summary>The clock now (read before a phase runs).</summary>
     public long Now() => _clock();
 
@@ -48,6 +55,27 @@ public sealed class TraceRecorder
             return;
         }
         var phase = result.Status == StepStatus.Blocked ? $"wait: {result.Wait?.Reason}" : result.Phase ?? "done";
+        var index = _events.Count;
         _events.Add(new PhaseEvent(start, Math.Max(1, _clock() - start), track, activity.Id, activity.GetType().Name, phase, result.Status));
+        LinkRetry(index, activity, phase);
+    }
+
+    private static readonly string VmaSnapshot = FaultPhase.VmaSnapshot.Name();
+    private static readonly string Complete = FaultPhase.Complete.Name();
+    private static readonly string RangeStart = HostOpPhase.RangeStart.Name();
+    private static readonly string RangeEnd = HostOpPhase.RangeEnd.Name();
+
+    /// <summary>
+    /// A fault that retries (<c>mmu_invalidate_retry</c> said so) is linked to the latest invalidation phase
+    /// (range-start or range-end) after its <c>mmu_seq</c> snapshot: the change that made it retry.
+    /// </summary>
+    private void LinkRetry(int index, Activity activity, string phase)
+    {
+        if (phase == RangeStart || phase == RangeEnd) _lastInvalidation = index;
+        if (activity is not GuestAccess g) return;
+        if (phase == VmaSnapshot) _snapshotAt[g.Id] = index;
+        else if (phase == Complete && g.Faults.Count > 0 && g.Faults[^1] == FaultResult.Retry
+                 && _snapshotAt.Remove(g.Id, out var snap) && _lastInvalidation > snap)
+            _flows.Add((_lastInvalidation, index));
     }
 }

@@ -62,6 +62,10 @@ public class RunVerbTests
             Assert.True(tracks.ContainsKey(s.GetProperty("tid").GetInt32()));
             Assert.True(s.GetProperty("dur").GetInt64() >= 1);
         });
+        // Flow arrows come in s/f pairs with the same id.
+        var starts = events.Where(e => e.GetProperty("ph").GetString() == "s").Select(e => e.GetProperty("id").GetInt32()).ToList();
+        var finishes = events.Where(e => e.GetProperty("ph").GetString() == "f").Select(e => e.GetProperty("id").GetInt32()).ToList();
+        Assert.Equal(starts, finishes);
         // Every fault phase of the kernel's user_mem_abort shows up as a slice name.
         var names = slices.Select(s => s.GetProperty("name").GetString()).ToHashSet();
         Assert.Contains("pfn-faultin", names);

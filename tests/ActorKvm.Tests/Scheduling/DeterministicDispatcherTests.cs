@@ -19,7 +19,7 @@ public class DeterministicDispatcherTests
     {
         var r = StressRun.RunDeterministic(det, options ?? Small, strategy, trace: true);
         using var buffer = new MemoryStream();
-        ChromeTrace.Write(buffer, r.Trace!.Events);
+        ChromeTrace.Write(buffer, r.Trace!);
         return (Convert.ToHexString(SHA256.HashData(buffer.ToArray())), r);
     }
 
@@ -90,6 +90,25 @@ public class DeterministicDispatcherTests
         Assert.False(whole.Schedule!.Truncated);
         Assert.True(cut.Schedule.Deliveries < whole.Schedule.Deliveries);
         Assert.Empty(whole.Violations);
+    }
+
+    [Fact]
+    public void Trace_LinksEachRetryToTheInvalidationThatCausedIt()
+    {
+        using var det = new DeterministicSystem(EngineConfig.Load());
+        var r = StressRun.RunDeterministic(det, Small with { InvalidateEvery = 1 }, new SeededStrategy(8), trace: true);
+        var t = r.Trace!;
+
+        Assert.NotEmpty(t.Flows);
+        Assert.All(t.Flows, f =>
+        {
+            var (from, to) = (t.Events[f.From], t.Events[f.To]);
+            Assert.Contains(from.Phase, new[] { "range-start", "range-end" });
+            Assert.Equal(("GuestAccess", "complete"), (to.Kind, to.Phase));
+            Assert.True(f.From < f.To);
+        });
+        // Every retry after a real invalidation is linked (retries with no invalidation since the snapshot are not).
+        Assert.True(t.Flows.Count <= r.Stats.ByResult.GetValueOrDefault(ActorKvm.Model.Fault.FaultResult.Retry));
     }
 
     [Fact]
