@@ -28,11 +28,7 @@ internal sealed class CheckOptions
     public (ScenarioRunOptions Run, Func<IScenarioExecutor> Executor) Read(ParseResult r, CliContext context)
     {
         var bugs = r.GetValue(Bug) ?? [];
-        foreach (var bug in bugs)
-            if (!BugCatalog.IsKnown(bug))
-                throw new CliUserError($"--bug: unknown bug '{bug}' (see 'actorkvm bugs')");
-            else if (BugCatalog.Find(bug) is { NotModelled: { } why })
-                throw new CliUserError($"--bug: bug '{bug}' is not modelled ({why})");
+        BugNames.Check(bugs);
         var engine = r.GetValue(Engine) ?? ScenarioExecutors.ModelEngine;
         if (!ScenarioExecutors.EngineNames.Contains(engine))
             throw new CliUserError($"--engine: unknown engine '{engine}' (expected {string.Join(" or ", ScenarioExecutors.EngineNames)})");
@@ -40,9 +36,7 @@ internal sealed class CheckOptions
             ?? throw new CliUserError(engine == ScenarioExecutors.ActorsEngine
                 ? $"engine '{engine}' is not available yet"
                 : $"engine '{engine}' is not available");
-        var trace = r.GetValue(Trace);
-        if (trace is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(trace))))
-            throw new CliUserError($"--trace: no such directory for {trace}");
+        var trace = OptionChecks.TracePath(r.GetValue(Trace));
         return (new ScenarioRunOptions(bugs.Distinct().ToList(), trace), factory);
     }
 }

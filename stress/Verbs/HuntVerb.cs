@@ -46,8 +46,7 @@ internal static class HuntVerb
             var (maxSchedules, maxTime) = ParseBudget(r.GetValue(budget)!);
             var scheduleDir = r.GetValue(dir)!;
             if (!Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
-            var perSchedule = r.GetValue(faults);
-            if (perSchedule < 1) throw new CliUserError($"--faults: expected a positive count, got {perSchedule}");
+            var perSchedule = OptionChecks.Faults(r.GetValue(faults));
             var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
             var backings = Backings.Parse(r.GetValue(backing));
             var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings };

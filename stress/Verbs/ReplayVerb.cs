@@ -36,16 +36,11 @@ internal static class ReplayVerb
         {
             var (json, _, config) = common.Read(r);
             var bugs = BugNames.Check(r.GetValue(bug) ?? []);
-            var n = r.GetValue(vcpus);
-            if (n is < 1 or > 4096) throw new CliUserError($"--vcpus: expected 1..4096, got {n}");
-            var memText = r.GetValue(memory)!;
-            if (!ScenarioValues.TryParseSize(memText, out var bytes) || bytes < 2UL << 20)
-                throw new CliUserError($"--memory: expected a size of at least 2M such as 1G, got '{memText}'");
-            if (r.GetValue(every) < 0) throw new CliUserError($"--invalidate-every: expected 0 or more accesses, got {r.GetValue(every)}");
-            if (r.GetValue(faults) < 1) throw new CliUserError($"--faults: expected a positive count, got {r.GetValue(faults)}");
-            var tracePath = r.GetValue(trace);
-            if (tracePath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(tracePath))))
-                throw new CliUserError($"--trace: no such directory for {tracePath}");
+            var n = OptionChecks.Vcpus(r.GetValue(vcpus));
+            var bytes = OptionChecks.Memory(r.GetValue(memory)!);
+            var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
+            var maxFaults = OptionChecks.Faults(r.GetValue(faults));
+            var tracePath = OptionChecks.TracePath(r.GetValue(trace));
             ISchedulingStrategy strategy = new SeededStrategy(r.GetValue(seed));
             if (r.GetValue(schedule) is { } file)
             {
@@ -53,7 +48,7 @@ internal static class ReplayVerb
                 if (!ScheduleLog.TryParse(File.ReadAllText(file), out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
                 strategy = new ReplayStrategy(choices);
             }
-            var options = w with { Backings = Backings.Parse(r.GetValue(backing)), Vcpus = n, Memory = bytes, InvalidateEvery = r.GetValue(every), MaxFaults = r.GetValue(faults), Seed = r.GetValue(seed) };
+            var options = w with { Backings = Backings.Parse(r.GetValue(backing)), Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = r.GetValue(seed) };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
 
             var text = new StringBuilder();

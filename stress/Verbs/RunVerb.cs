@@ -37,25 +37,19 @@ internal static class RunVerb
         {
             var (json, quiet, config) = common.Read(r);
             var isDeterministic = r.GetValue(deterministic);
-            var n = r.GetValue(vcpus);
-            if (n is < 1 or > 4096) throw new CliUserError($"--vcpus: expected 1..4096, got {n}");
+            var n = OptionChecks.Vcpus(r.GetValue(vcpus));
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
             var time = DurationParser.Parse("--duration", r.GetValue(duration)!);
             var memText = r.GetValue(memory)!;
-            if (!ScenarioValues.TryParseSize(memText, out var bytes) || bytes < 2UL << 20)
-                throw new CliUserError($"--memory: expected a size of at least 2M such as 1G, got '{memText}'");
+            var bytes = OptionChecks.Memory(memText);
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
-            var maxFaults = r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue);
-            if (maxFaults < 1) throw new CliUserError($"--faults: expected a positive count, got {maxFaults}");
-            var tracePath = r.GetValue(trace);
-            if (tracePath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(tracePath))))
-                throw new CliUserError($"--trace: no such directory for {tracePath}");
+            var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
+            var tracePath = OptionChecks.TracePath(r.GetValue(trace));
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-            var every = r.GetValue(o.InvalidateEvery);
-            if (every < 0) throw new CliUserError($"--invalidate-every: expected 0 or more accesses, got {every}");
+            var every = OptionChecks.InvalidateEvery(r.GetValue(o.InvalidateEvery));
             double rate = 0;
             if (r.GetValue(o.InvalidateRate) is { } rateText)
             {

@@ -178,14 +178,7 @@ public sealed class BaselineGate : IDisposable
     public void Dispose() => MmuLock.Dispose();
 
     /// <summary>After the run: the final full oracle check and the result, as the actor engine reports it.</summary>
-    public StressResult Result(WorkloadStats stats, TimeSpan elapsed)
-    {
-        lock (Kvm)
-        {
-            Kvm.Oracle.CheckAll();
-            return new StressResult(stats, Kvm.Oracle.Violations.ToList(), elapsed, Kvm.OutstandingFaultRefs);
-        }
-    }
+    public StressResult Result(WorkloadStats stats, TimeSpan elapsed) => StressResult.AfterFinalCheck(Kvm, stats, elapsed);
 
     private void Enter(LockMode mode)
     {

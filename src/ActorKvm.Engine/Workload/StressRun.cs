@@ -20,6 +20,20 @@ namespace ActorKvm.Engine.Workload;
 public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> Violations, TimeSpan Elapsed, int OutstandingFaultRefs,
     TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultTimer? Latency = null)
 {
+    /// <summary>
+    /// The end of every run, whichever engine ran it: the oracle's full check over <paramref name="kvm"/> (inside its
+    /// gate), then the verdict with the counters.
+    /// </summary>
+    public static StressResult AfterFinalCheck(Model.Vm.Kvm kvm, WorkloadStats stats, TimeSpan elapsed,
+        TraceRecorder? trace = null, ScheduleSummary? schedule = null, FaultTimer? latency = null)
+    {
+        lock (kvm)
+        {
+            kvm.Oracle.CheckAll();
+            return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency);
+        }
+    }
+
     /// <summary>Faults per second.</summary>
     public double FaultsPerSecond => Elapsed.TotalSeconds == 0 ? 0 : Stats.Faults / Elapsed.TotalSeconds;
 }
@@ -93,11 +107,7 @@ public static class StressRun
             system.Stop(workload);
             system.Stop(vm);
         }
-        lock (kvm)
-        {
-            kvm.Oracle.CheckAll();
-            return new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder, Latency: timer);
-        }
+        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: timer);
     }
 
     /// <summary>The counters now. Workload counters are read racily (display only); model state under the gate.</summary>
@@ -163,8 +173,7 @@ public static class StressRun
         }
         sw.Stop();
         var deliveries = executor.Steps - origin;
-        kvm.Oracle.CheckAll();
-        var result = new StressResult(stats, kvm.Oracle.Violations.ToList(), sw.Elapsed, kvm.OutstandingFaultRefs, recorder,
+        var result = StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder,
             new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), timer);
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
