@@ -34,7 +34,12 @@ public sealed class WorkloadActor : ReceiveActor
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
             _driver.Start();
-            if (options.InvalidateRate > 0) _rateClock = System.Diagnostics.Stopwatch.StartNew();
+            if (options.InvalidateRate > 0)
+            {
+                // Host operation 0 falls due at t = 0, so even a run stopped at once has run the rate's host side.
+                _rateClock = System.Diagnostics.Stopwatch.StartNew();
+                _driver.HostOpDue();
+            }
             MaybeFinish();
         });
         Receive<StopRequested>(_ =>
