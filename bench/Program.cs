@@ -22,6 +22,11 @@ public static class Program
             QuickContention.Run();
             return 0;
         }
+        if (args is ["--quick-faults"] or ["--quick-faults", "--profile"])
+        {
+            QuickThroughput.Run(profile: args.Length == 2);
+            return 0;
+        }
         if (args is ["--quick-exploration"])
         {
             QuickExploration.Run();

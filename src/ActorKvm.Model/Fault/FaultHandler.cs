@@ -18,7 +18,7 @@ public sealed class FaultHandler
     private readonly Vcpu _vcpu;
     private readonly int _holder;
     private GuestAbort _abort;
-    private S2FaultDesc? _desc;
+    private S2FaultDesc _desc; // default (no memslot) until the lookup
     private FaultPhase _next;
     private bool _accessFlagPath;
     private bool _locked;
@@ -39,7 +39,7 @@ public sealed class FaultHandler
     /// <summary>The current abort.</summary>
     public GuestAbort Abort => _abort;
     /// <summary>The hypervisor context once the memslot was looked up.</summary>
-    public S2FaultDesc? Desc => _desc;
+    public S2FaultDesc? Desc => _desc.Memslot is null ? null : _desc;
     /// <summary>True when the handler has finished the abort.</summary>
     public bool Finished { get; private set; } = true;
     /// <summary>What the handler did to stage 2.</summary>
@@ -55,7 +55,7 @@ public sealed class FaultHandler
     public void Begin(in GuestAbort abort)
     {
         _abort = abort;
-        _desc = null;
+        _desc = default;
         _next = FaultPhase.Classify;
         _accessFlagPath = false;
         _locked = false;

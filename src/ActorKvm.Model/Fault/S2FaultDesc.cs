@@ -6,14 +6,15 @@ namespace ActorKvm.Model.Fault;
 /// <summary>
 /// The hypervisor context of one abort (<c>struct kvm_s2_fault_desc</c>): which vCPU, where the leaf goes,
 /// the memslot looked up under SRCU and its HVA. Logging and slot permissions are derived from the slot
-/// where they are used rather than copied into flags.
+/// where they are used rather than copied into flags. A value: one is made per abort, and a class made it the
+/// fault path's only allocation besides the host page.
 /// </summary>
 /// <param name="Vcpu">The faulting vCPU.</param>
 /// <param name="FaultIpa">Where the leaf is installed (the L2 IPA when nested).</param>
 /// <param name="Memslot">The slot covering the canonical IPA, from the memslot set the fault looked up.</param>
 /// <param name="Hva">The HVA of the faulting page (<c>gfn_to_hva_memslot_prot</c>).</param>
 /// <param name="FaultIsPerm">The FSC is a permission fault (passed by <c>kvm_handle_guest_abort</c>).</param>
-public sealed record S2FaultDesc(int Vcpu, Ipa FaultIpa, Memslot Memslot, Hva Hva, bool FaultIsPerm)
+public readonly record struct S2FaultDesc(int Vcpu, Ipa FaultIpa, Memslot Memslot, Hva Hva, bool FaultIsPerm)
 {
     /// <summary><c>memslot_is_logging</c>.</summary>
     public bool LoggingActive => Memslot.IsLogging;

@@ -109,7 +109,7 @@ public sealed partial class HostMm
     {
         var start = hva.AlignDown(Sizes.PmdSize);
         if (start < vma.Start || start + Sizes.PmdSize > vma.End) return false;
-        if (PageTable.LeavesIn(start, start + Sizes.PmdSize).Count != 0) return false;
+        if (PageTable.AnyLeafIn(start, start + Sizes.PmdSize)) return false;
         foreach (var k in _swap.Keys) if (k >= start.Value && k < start.Value + Sizes.PmdSize) return false;
         return true;
     }

@@ -17,6 +17,7 @@ public sealed class HostPageTable
     private readonly HashSet<ulong> _poisonEntries = [];
     // Leaves of table pages freed by FreeTables: the freed pages still hold their old descriptors until reused.
     private readonly List<HostPte> _freed = [];
+    private readonly List<HostPte> _anyScratch = [];
 
     /// <summary>Raised when a walk read a descriptor out of a freed table page (a use-after-free).</summary>
     public event Action<Hva>? FreedTableRead;
@@ -124,6 +125,18 @@ public sealed class HostPageTable
         CollectPtes(start, end, result);
         result.Sort((a, b) => a.Start.CompareTo(b.Start));
         return result;
+    }
+
+    /// <summary>True when any leaf intersects [start, end) (<see cref="LeavesIn"/> without building the sorted list: the THP fault path asks this on every fault).</summary>
+    public bool AnyLeafIn(Hva start, Hva end)
+    {
+        _anyScratch.Clear();
+        Collect(_pud, Sizes.PudSize, start, end, _anyScratch);
+        Collect(_pmd, Sizes.PmdSize, start, end, _anyScratch);
+        CollectPtes(start, end, _anyScratch);
+        var any = _anyScratch.Count != 0;
+        _anyScratch.Clear();
+        return any;
     }
 
     private static void Collect(Dictionary<ulong, HostPte> map, ulong size, Hva start, Hva end, List<HostPte> into)

@@ -32,7 +32,7 @@ public sealed class MmuLock
     {
         var held = ModeOf(holder);
         if (held == LockMode.Write || held == mode) return true;
-        var pos = _queue.FindIndex(q => q.Holder == holder);
+        var pos = QueuePosition(holder);
         if (!Compatible(mode) || !Eligible(pos, mode))
         {
             if (pos < 0) _queue.Add((holder, mode));
@@ -78,6 +78,13 @@ public sealed class MmuLock
             if (h == holder) yield break;
             yield return h;
         }
+    }
+
+    // A loop rather than FindIndex with a lambda: the lambda's closure over holder was an allocation per lock attempt.
+    private int QueuePosition(int holder)
+    {
+        for (var i = 0; i < _queue.Count; i++) if (_queue[i].Holder == holder) return i;
+        return -1;
     }
 
     private bool Compatible(LockMode mode) => mode == LockMode.Write ? IsFree : Writer < 0;

@@ -34,7 +34,7 @@ public class DirtyLogEnableDuringPausedWriteFaultTests : Akka.TestKit.Xunit2.Tes
         var flags = h.SetFlags(0, MemslotFlags.LogDirtyPages);
         h.StepBlocked(flags, "synchronize_srcu", f);
         Assert.True(h.Kvm.Memslots.ById(0)!.IsLogging);
-        Assert.False(f.Handler.Desc!.LoggingActive); // the fault keeps the slot it looked up
+        Assert.False(f.Handler.Desc!.Value.LoggingActive); // the fault keeps the slot it looked up
         h.StepBlocked(flags, "synchronize_srcu", f); // still waiting: nothing moves it but the fault
 
         // The fault maps its 2 MiB writable block (the window the SRCU wait allows) and marks nothing: the old slot

@@ -30,7 +30,7 @@ public class MemslotDeleteWhileFaultInFlightTests : Akka.TestKit.Xunit2.TestKit
         var delete = h.DeleteSlot(0);
         h.StepBlocked(delete, "synchronize_srcu", f);
         Assert.True(h.Kvm.Memslots.ById(0)!.Invalid); // new faults already miss the slot...
-        Assert.False(f.Handler.Desc!.Memslot.Invalid); // ...but the paused one keeps the valid slot it looked up
+        Assert.False(f.Handler.Desc!.Value.Memslot.Invalid); // ...but the paused one keeps the valid slot it looked up
 
         // The fault goes all the way to its map while the delete still waits.
         h.StepUntil(f, "map");
