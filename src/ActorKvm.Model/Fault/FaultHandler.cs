@@ -25,6 +25,7 @@ public sealed class FaultHandler
     private bool _seqSnapshotPending;
     private Pfn? _touchAfterUnlock;
     private bool _unownedSplit;
+    private bool _ownsSrcu = true;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -62,11 +63,26 @@ public sealed class FaultHandler
         _seqSnapshotPending = false;
         _touchAfterUnlock = null;
         _unownedSplit = false;
+        _ownsSrcu = true;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
         Result = FaultResult.None;
         Exit = null;
+    }
+
+    /// <summary>
+    /// Starts the abort handler directly with a context its caller already looked up, as
+    /// <c>kvm_arch_vcpu_pre_fault_memory</c> calls <c>user_mem_abort</c>: no classification, no memslot lookup, and
+    /// SRCU belongs to the caller (it is not left at the complete boundary).
+    /// </summary>
+    public void BeginAt(in GuestAbort abort, S2FaultDesc desc)
+    {
+        Begin(abort);
+        _desc = desc;
+        _ownsSrcu = false;
+        _kvm.Oracle.FaultLookedUp(_holder, this);
+        _next = FaultPhase.VmaSnapshot;
     }
 
     /// <summary>Runs the next phase; returns the boundary reached, or a wait.</summary>
@@ -287,7 +303,7 @@ public sealed class FaultHandler
 
     private StepResult Finish(bool srcu)
     {
-        if (srcu) _kvm.Srcu.ReadUnlock(_holder);
+        if (srcu && _ownsSrcu) _kvm.Srcu.ReadUnlock(_holder);
         Finished = true;
         _kvm.Oracle.FaultCompleted(_holder, this);
         return StepResult.Progress(FaultPhase.Complete.Name());
