@@ -26,6 +26,7 @@ public sealed class FaultHandler
     private Pfn? _touchAfterUnlock;
     private bool _unownedSplit;
     private bool _ownsSrcu = true;
+    private bool _gmem;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -64,6 +65,7 @@ public sealed class FaultHandler
         _touchAfterUnlock = null;
         _unownedSplit = false;
         _ownsSrcu = true;
+        _gmem = false;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
@@ -82,7 +84,8 @@ public sealed class FaultHandler
         _desc = desc;
         _ownsSrcu = false;
         _kvm.Oracle.FaultLookedUp(_holder, this);
-        _next = FaultPhase.VmaSnapshot;
+        _gmem = desc.Memslot.HasGmem;
+        _next = _gmem ? FaultPhase.PfnFaultin : FaultPhase.VmaSnapshot;
     }
 
     /// <summary>Runs the next phase; returns the boundary reached, or a wait.</summary>
@@ -110,7 +113,11 @@ public sealed class FaultHandler
                 }
 
             case FaultPhase.PfnFaultin:
-                return PinPfn();
+                return _gmem ? GmemPinPfn() : PinPfn();
+
+            case FaultPhase.ProtComputed when _gmem:
+                GmemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!);
+                return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
 
             case FaultPhase.ProtComputed:
                 {
@@ -149,7 +156,8 @@ public sealed class FaultHandler
                     Result = FaultResult.Retry;
                     return Complete();
                 }
-                return Reached(FaultPhase.RetryCheck, FaultPhase.ThpAdjust);
+                // gmem_abort has no size decision: always PAGE_SIZE.
+                return Reached(FaultPhase.RetryCheck, _gmem ? FaultPhase.Map : FaultPhase.ThpAdjust);
 
             case FaultPhase.ThpAdjust:
                 UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!, _kvm.Bugs);
@@ -186,7 +194,8 @@ public sealed class FaultHandler
                 {
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
-                    Result = _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
+                    Result = _gmem ? GmemAbort.Map(State, _kvm, _holder)
+                        : _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
                 return Reached(FaultPhase.Map, FaultPhase.Complete);
@@ -219,7 +228,9 @@ public sealed class FaultHandler
             _accessFlagPath = true;
             return Reached(FaultPhase.MemslotLookup, FaultPhase.MmuLock);
         }
-        return Reached(FaultPhase.MemslotLookup, FaultPhase.VmaSnapshot);
+        // kvm_handle_guest_abort's dispatch: kvm_slot_has_gmem -> gmem_abort, else user_mem_abort.
+        _gmem = slot!.HasGmem;
+        return Reached(FaultPhase.MemslotLookup, _gmem ? FaultPhase.PfnFaultin : FaultPhase.VmaSnapshot);
     }
 
     private StepResult PinPfn()
@@ -245,6 +256,21 @@ public sealed class FaultHandler
         }
         if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
         if (r.Status != HostFaultStatus.Ok) return Fail(State.Ret);
+        return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
+    }
+
+    /// <summary><c>gmem_abort</c> up to <c>kvm_gmem_get_pfn</c>; an error is a <c>KVM_EXIT_MEMORY_FAULT</c> (or -ENOMEM from the top-up).</summary>
+    private StepResult GmemPinPfn()
+    {
+        var r = GmemAbort.PinPfn(State, _vcpu, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Pgt.MinCachePages);
+        if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
+        if (State.Ret == Errno.ENOMEM) return Fail(State.Ret);
+        if (r.Status != HostFaultStatus.Ok)
+        {
+            // kvm_prepare_memory_fault_exit: KVM_RUN fails with the error and exit reason KVM_EXIT_MEMORY_FAULT.
+            Exit = new AccessExit(AccessExitKind.MemoryFault, State.Ret);
+            return Fail(State.Ret);
+        }
         return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
     }
 

@@ -144,7 +144,7 @@ public sealed class PreFaultMemory : Activity
         _hva = slot.GfnToHva(Gfn.Of(gpa));
         _pageSize = Sizes.PageSize;
         var desc = new S2FaultDesc(Vcpu.Index, gpa, slot, _hva, FaultIsPerm: false, Prefault: true);
-        // Straight to the abort handler (user_mem_abort), skipping kvm_handle_guest_abort: the slot is already known.
+        // Straight to the abort handler, skipping kvm_handle_guest_abort: gmem_abort for a guest_memfd slot, else user_mem_abort.
         _handler.BeginAt(abort, desc);
         _stage = Stage.Handler;
         return StepResult.Progress(FaultPhase.MmuLock.Name());
