@@ -22,7 +22,12 @@ public static class VmChildren
     public static string Vcpu(int index) => index < CachedVcpuNames.Length ? CachedVcpuNames[index] : $"vcpu-{index}";
 
     /// <summary>The vCPU that runs <paramref name="activity"/>, or -1 when a non-vCPU child runs it (see <see cref="NonVcpuOwner"/>).</summary>
-    public static int VcpuOf(Activity activity) => activity is GuestAccess g ? g.Vcpu.Index : -1;
+    public static int VcpuOf(Activity activity) => activity switch
+    {
+        GuestAccess g => g.Vcpu.Index,
+        PreFaultMemory p => p.Vcpu.Index, // a vCPU ioctl: it runs on the vCPU's thread
+        _ => -1,
+    };
 
     /// <summary>The non-vCPU child that runs <paramref name="activity"/>.</summary>
     public static string NonVcpuOwner(Activity activity) => activity is MemslotUpdate or DirtyLogIoctl ? Memslots : MmuNotifier;

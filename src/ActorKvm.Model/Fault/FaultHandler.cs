@@ -25,6 +25,8 @@ public sealed class FaultHandler
     private bool _seqSnapshotPending;
     private Pfn? _touchAfterUnlock;
     private bool _unownedSplit;
+    private bool _ownsSrcu = true;
+    private bool _gmem;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -62,11 +64,28 @@ public sealed class FaultHandler
         _seqSnapshotPending = false;
         _touchAfterUnlock = null;
         _unownedSplit = false;
+        _ownsSrcu = true;
+        _gmem = false;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
         Result = FaultResult.None;
         Exit = null;
+    }
+
+    /// <summary>
+    /// Starts the abort handler directly with a context its caller already looked up, as
+    /// <c>kvm_arch_vcpu_pre_fault_memory</c> calls <c>user_mem_abort</c>: no classification, no memslot lookup, and
+    /// SRCU belongs to the caller (it is not left at the complete boundary).
+    /// </summary>
+    public void BeginAt(in GuestAbort abort, S2FaultDesc desc)
+    {
+        Begin(abort);
+        _desc = desc;
+        _ownsSrcu = false;
+        _kvm.Oracle.FaultLookedUp(_holder, this);
+        _gmem = desc.Memslot.HasGmem;
+        _next = _gmem ? FaultPhase.PfnFaultin : FaultPhase.VmaSnapshot;
     }
 
     /// <summary>Runs the next phase; returns the boundary reached, or a wait.</summary>
@@ -94,7 +113,11 @@ public sealed class FaultHandler
                 }
 
             case FaultPhase.PfnFaultin:
-                return PinPfn();
+                return _gmem ? GmemPinPfn() : PinPfn();
+
+            case FaultPhase.ProtComputed when _gmem:
+                GmemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!);
+                return Reached(FaultPhase.ProtComputed, FaultPhase.MmuLock);
 
             case FaultPhase.ProtComputed:
                 {
@@ -133,7 +156,8 @@ public sealed class FaultHandler
                     Result = FaultResult.Retry;
                     return Complete();
                 }
-                return Reached(FaultPhase.RetryCheck, FaultPhase.ThpAdjust);
+                // gmem_abort has no size decision: always PAGE_SIZE.
+                return Reached(FaultPhase.RetryCheck, _gmem ? FaultPhase.Map : FaultPhase.ThpAdjust);
 
             case FaultPhase.ThpAdjust:
                 UserMemAbort.AdjustSize(State, _kvm.Mm.PageTable, _abort, _desc!, _kvm.Bugs);
@@ -170,7 +194,8 @@ public sealed class FaultHandler
                 {
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
-                    Result = _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
+                    Result = _gmem ? GmemAbort.Map(State, _kvm, _holder)
+                        : _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
                 return Reached(FaultPhase.Map, FaultPhase.Complete);
@@ -203,7 +228,9 @@ public sealed class FaultHandler
             _accessFlagPath = true;
             return Reached(FaultPhase.MemslotLookup, FaultPhase.MmuLock);
         }
-        return Reached(FaultPhase.MemslotLookup, FaultPhase.VmaSnapshot);
+        // kvm_handle_guest_abort's dispatch: kvm_slot_has_gmem -> gmem_abort, else user_mem_abort.
+        _gmem = slot!.HasGmem;
+        return Reached(FaultPhase.MemslotLookup, _gmem ? FaultPhase.PfnFaultin : FaultPhase.VmaSnapshot);
     }
 
     private StepResult PinPfn()
@@ -229,6 +256,21 @@ public sealed class FaultHandler
         }
         if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
         if (r.Status != HostFaultStatus.Ok) return Fail(State.Ret);
+        return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
+    }
+
+    /// <summary><c>gmem_abort</c> up to <c>kvm_gmem_get_pfn</c>; an error is a <c>KVM_EXIT_MEMORY_FAULT</c> (or -ENOMEM from the top-up).</summary>
+    private StepResult GmemPinPfn()
+    {
+        var r = GmemAbort.PinPfn(State, _vcpu, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Pgt.MinCachePages);
+        if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
+        if (State.Ret == Errno.ENOMEM) return Fail(State.Ret);
+        if (r.Status != HostFaultStatus.Ok)
+        {
+            // kvm_prepare_memory_fault_exit: KVM_RUN fails with the error and exit reason KVM_EXIT_MEMORY_FAULT.
+            Exit = new AccessExit(AccessExitKind.MemoryFault, State.Ret);
+            return Fail(State.Ret);
+        }
         return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
     }
 
@@ -287,7 +329,7 @@ public sealed class FaultHandler
 
     private StepResult Finish(bool srcu)
     {
-        if (srcu) _kvm.Srcu.ReadUnlock(_holder);
+        if (srcu && _ownsSrcu) _kvm.Srcu.ReadUnlock(_holder);
         Finished = true;
         _kvm.Oracle.FaultCompleted(_holder, this);
         return StepResult.Progress(FaultPhase.Complete.Name());

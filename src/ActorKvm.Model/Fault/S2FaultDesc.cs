@@ -14,7 +14,8 @@ namespace ActorKvm.Model.Fault;
 /// <param name="Memslot">The slot covering the canonical IPA, from the memslot set the fault looked up.</param>
 /// <param name="Hva">The HVA of the faulting page (<c>gfn_to_hva_memslot_prot</c>).</param>
 /// <param name="FaultIsPerm">The FSC is a permission fault (passed by <c>kvm_handle_guest_abort</c>).</param>
-public readonly record struct S2FaultDesc(int Vcpu, Ipa FaultIpa, Memslot Memslot, Hva Hva, bool FaultIsPerm)
+/// <param name="Prefault">Raised by <c>KVM_PRE_FAULT_MEMORY</c> (<c>kvm_s2_fault_desc.prefault</c>): hwpoison is -EHWPOISON, no SIGBUS.</param>
+public readonly record struct S2FaultDesc(int Vcpu, Ipa FaultIpa, Memslot Memslot, Hva Hva, bool FaultIsPerm, bool Prefault = false)
 {
     /// <summary><c>memslot_is_logging</c>.</summary>
     public bool LoggingActive => Memslot.IsLogging;

@@ -74,7 +74,8 @@ public static class UserMemAbort
             case HostFaultStatus.HwPoison:
                 // kvm_send_hwpoison_signal(hva, vma_shift); the handler then returns 0. 7b75cd512842: vma_shift
                 // follows the size actually attempted, not the VMA's own page size.
-                f.SigbusLsb = bugs.IsOn(HwpoisonStaleVmaShift.Name) ? f.Vma.HostShift : f.Vma.VmaShift;
+                // kvm_arch_vcpu_pre_fault_memory: a pre-fault reports -EHWPOISON to the ioctl and sends no signal.
+                if (!desc.Prefault) f.SigbusLsb = bugs.IsOn(HwpoisonStaleVmaShift.Name) ? f.Vma.HostShift : f.Vma.VmaShift;
                 f.Ret = Errno.EHWPOISON;
                 break;
             case HostFaultStatus.Fault:

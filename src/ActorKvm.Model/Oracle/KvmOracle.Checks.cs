@@ -61,6 +61,11 @@ public sealed partial class KvmOracle
                 Report(ViolationKind.MisalignedBlock, $"block {Describe(leaf)} at {hva} is not aligned to its size", leaf.Ipa.Value, leaf.Pfn.Value);
         }
 
+        if (slot.HasGmem)
+        {
+            CheckGmemPfns(leaf, hva);
+            return;
+        }
         var vma = _kvm.Mm.FindVma(hva);
         CheckHostPfns(leaf, slot, hva);
         if (vma is null) return;
@@ -68,6 +73,18 @@ public sealed partial class KvmOracle
         if (leaf.IsBlock && leaf.Size > MaxBlock(vma, slot, hva))
             Report(ViolationKind.OversizedBlock, $"block {Describe(leaf)} exceeds what {vma} allows", leaf.Ipa.Value, leaf.Pfn.Value);
         CheckLogging(leaf, slot);
+    }
+
+    /// <summary>Invariant 1 for guest_memfd slots: the leaf maps the file's page (the host page table is not involved).</summary>
+    private void CheckGmemPfns(in S2Leaf leaf, Hva hva)
+    {
+        for (ulong off = 0; off < leaf.Size; off += Sizes.PageSize)
+        {
+            var have = leaf.Pfn + (off >> Sizes.PageShift);
+            if (_kvm.Mm.GmemPfn(hva + off) is { } want && want == have) continue;
+            Report(ViolationKind.StaleMapping, $"leaf {Describe(leaf)} maps {have} at {hva + off}, not the guest_memfd page", leaf.Ipa.Value, have.Value);
+            return;
+        }
     }
 
     /// <summary>Invariant 1: every page of the leaf maps the pfn the host maps at its HVA, unless an invalidation covering it is in progress.</summary>

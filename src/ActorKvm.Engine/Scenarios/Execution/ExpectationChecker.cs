@@ -22,6 +22,11 @@ public static class ExpectationChecker
                     ?? Compare(e, StepExpect.FaultsKey, e.Faults is null ? null : List(e.Faults), List(a.Faults.Select(f => f.Name())))
                     ?? Compare(e, StepExpect.ValueKey, e.Value?.ToString(), a.ReadValue.ToString())
                     ?? CheckLeaf(kvm, e, a.Gpa);
+            case PreFaultMemory p:
+                // result: the ioctl's return; mapped: the bytes it advanced over; size/perms/memtype: the leaf at gpa.
+                return Compare(e, StepExpect.ResultKey, e.Result, p.Result.ToScenarioName())
+                    ?? Compare(e, StepExpect.MappedKey, e.MappedBytes is { } bytes ? Sizes.Format(bytes) : null, Sizes.Format(p.Processed))
+                    ?? CheckLeaf(kvm, e with { Mapped = null }, p.Gpa);
             case HostOperation h:
                 return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName());
             case HostFreePageTables t:

@@ -86,7 +86,6 @@ public sealed class ScriptedRun
         foreach (var v in _sc.Host.Vmas) Kvm.Mm.Mmap(v.Hva, v.Size, v.Backing, v.Prot, v.Shared);
         foreach (var s in _sc.Memslots)
         {
-            if (s.GuestMemfd) return Unsupported(s.Path + ".guest-memfd", "guest_memfd slots (gmem_abort)");
             var u = new Model.Memslots.MemslotUpdate(Kvm, _nextId++, StepActivities.ToRequest(s));
             u.RunToEnd();
             if (u.Result != Model.Arch.Errno.Ok)

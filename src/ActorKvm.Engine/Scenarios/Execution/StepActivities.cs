@@ -28,7 +28,7 @@ public static class StepActivities
         MemslotSetFlagsStep f => new MemslotUpdate(kvm, id, WithFlags(Existing(kvm, f.SlotId), f.LogDirty, f.ReadOnly)),
         DirtyLogGetStep g => new DirtyLogIoctl(kvm, id, g.SlotId, clear: false),
         DirtyLogClearStep c => new DirtyLogIoctl(kvm, id, c.SlotId, clear: true, c.First, c.Count),
-        PreFaultStep => throw new NotSupportedException("pre-fault (KVM_PRE_FAULT_MEMORY) is not modelled yet"),
+        PreFaultStep p => new Model.Fault.PreFaultMemory(kvm, id, kvm.Vcpus[p.Vcpu], p.Gpa, p.Size),
         NestedEnterStep or NestedExitStep => throw new NotSupportedException("nested virtualisation is not modelled yet"),
         _ => null,
     };

@@ -1,0 +1,72 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
+
+namespace ActorKvm.Model.Fault;
+
+/// <summary>
+/// The phases of <c>gmem_abort</c> (arch/arm64/kvm/mmu.c, "Handle guest_memfd-backed guest page faults") for slots
+/// backed by guest_memfd: no VMA and no <c>mmap_lock</c>, so no size ladder, no THP, no relax and no logging; always a
+/// PAGE_SIZE map. <see cref="FaultHandler"/> sequences them with the same lock, retry and exit steps as
+/// <see cref="UserMemAbort"/>; the phases reported are <c>pfn-faultin</c>, <c>prot-computed</c>, <c>mmu-lock</c>,
+/// <c>retry-check</c>, <c>map</c> and <c>complete</c>.
+/// </summary>
+public static class GmemAbort
+{
+    /// <summary>
+    /// <c>prepare_mmu_memcache(vcpu, true, ...)</c> (always topped up, even for a permission fault, which re-maps),
+    /// then <c>mmu_seq = kvm->mmu_invalidate_seq; smp_rmb()</c> and <c>kvm_gmem_get_pfn</c> for the canonical gfn. On
+    /// error the handler prepares a <c>KVM_EXIT_MEMORY_FAULT</c> and returns it (no hwpoison signal on this path).
+    /// </summary>
+    public static HostFaultIn PinPfn(KvmS2Fault f, Vcpu vcpu, HostMm mm, MmuNotifierState notifier, S2FaultDesc desc, int minPages)
+    {
+        f.Memcache = vcpu.MmuPageCache;
+        f.Ret = vcpu.MmuPageCache.TopUp(minPages);
+        if (f.Ret != Errno.Ok) return HostFaultIn.Failed(HostFaultStatus.Fault);
+        // gfn = fault_ipa >> PAGE_SHIFT (the L1 output when nested); always PAGE_SIZE.
+        f.FaultIpa = desc.FaultIpa.AlignDown(Sizes.PageSize);
+        f.Ipa = f.FaultIpa;
+        f.Gfn = Gfn.Of(f.Ipa);
+        f.MapSize = Sizes.PageSize;
+        f.Vma = new VmaInfo(Sizes.PageShift, ForcePte: true, PfnMap: false, MteAllowed: false, IsCacheable: true, VfioAllowAnyUc: false, Sizes.PageShift);
+        f.MmuSeq = notifier.MmuInvalidateSeq;
+        var r = mm.GmemGetPfn(desc.Memslot.GfnToHva(f.Gfn));
+        switch (r.Status)
+        {
+            case HostFaultStatus.Ok:
+                f.Pfn = r.Pfn;
+                f.Page = r.Folio;
+                break;
+            case HostFaultStatus.HwPoison:
+                f.Ret = Errno.EHWPOISON;
+                break;
+            default:
+                f.Ret = Errno.EFAULT;
+                break;
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// <c>writable = !(memslot->flags &amp; KVM_MEM_READONLY)</c> (not narrowed by the host mapping nor by the fault
+    /// kind); X on an exec fault, or everywhere with CACHE_DIC. Memory is always Normal.
+    /// </summary>
+    public static void ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc)
+    {
+        f.Writable = !desc.Memslot.ReadOnly;
+        var prot = S2Prot.R;
+        if (f.Writable) prot |= S2Prot.W;
+        if (abort.Esr.IsExecFault || config.CacheDic) prot |= S2Prot.X;
+        f.Prot = prot;
+    }
+
+    /// <summary><c>kvm_pgtable_stage2_map(pgt, fault_ipa, PAGE_SIZE, ...)</c>: a permission fault is re-mapped, never relaxed.</summary>
+    public static FaultResult Map(KvmS2Fault f, Kvm kvm, int holder)
+    {
+        var ret = kvm.S2Map(holder, f.FaultIpa, Sizes.PageSize, f.Pfn, f.Prot, f.Memcache);
+        f.Ret = ret;
+        if (ret == Errno.EAGAIN) return FaultResult.Spurious;
+        return ret == Errno.Ok ? FaultResult.Map : FaultResult.None;
+    }
+}
