@@ -71,7 +71,7 @@ public class ContentionBenchmarks
         _path = ContentionMetrics.PathFor(engine.ToString(), Vcpus, InvalidationRate);
         if (File.Exists(_path)) File.Delete(_path); // a failed case must not show an older run's figures
         _options = ContentionWorkload.Options(Vcpus, InvalidationRate);
-        _latency = new FaultLatencyRecorder(Vcpus);
+        _latency = FaultLatencyRecorder.WallClock(Vcpus);
         // One untimed run warms the JIT, the thread pool and the actor system; only later runs are recorded.
         ContentionWorkload.Run(engine, _options, _latency, _system);
         _latency.Clear();

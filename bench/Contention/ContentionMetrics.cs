@@ -49,8 +49,9 @@ public sealed class ContentionMetrics
     /// <summary>Takes the latency percentiles from <paramref name="latency"/>.</summary>
     public void SetLatency(FaultLatencyRecorder latency)
     {
-        P50Us = latency.PercentileMicroseconds(50);
-        P99Us = latency.PercentileMicroseconds(99);
+        if (latency.Unit != "us") throw new ArgumentException("the contention benchmarks time on the wall clock", nameof(latency));
+        P50Us = latency.Percentile(50);
+        P99Us = latency.Percentile(99);
     }
 
     /// <summary>Where the metrics of a case live (shared by the benchmark process and the host).</summary>

@@ -16,7 +16,7 @@ public static class QuickContention
         var engines = Enum.GetValues<ContentionEngine>();
         Console.WriteLine($"contention: {vcpus} vCPUs, {rate} invalidation, {options.MaxFaults} faults per run, seed {options.Seed}, " +
             $"median of {rounds} interleaved runs after a warm-up, {Environment.ProcessorCount} cores");
-        var latency = engines.ToDictionary(e => e, _ => new FaultLatencyRecorder(vcpus));
+        var latency = engines.ToDictionary(e => e, _ => FaultLatencyRecorder.WallClock(vcpus));
         var metrics = engines.ToDictionary(e => e, _ => new ContentionMetrics());
         var perRun = engines.ToDictionary(e => e, _ => new List<double>());
         var allocated = engines.ToDictionary(e => e, _ => 0L);

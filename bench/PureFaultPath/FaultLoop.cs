@@ -82,6 +82,14 @@ public sealed class FaultLoop
         _kvm.MmuLock.Release(SetupHolder);
     }
 
+    /// <summary>The loop for the next batch (untimed): a fresh slot for translation faults, since each takes a new page; this one, write-protected or aged again, otherwise.</summary>
+    public FaultLoop ForNextBatch()
+    {
+        if (Kind is FaultKind.Write4K or FaultKind.Thp2M) return new FaultLoop(Kind, _faults);
+        Arm();
+        return this;
+    }
+
     /// <summary>Handles one fault on the next page of the batch; false when the batch is used up (call <see cref="Arm"/>).</summary>
     public bool FaultNext()
     {

@@ -9,7 +9,7 @@ namespace ActorKvm.Bench.PureFaultPath;
 /// </summary>
 public static class QuickThroughput
 {
-    private const int Batch = 1 << 14;
+    private const int Batch = PureFaultPathBenchmarks.Batch;
 
     public static void Run(bool profile = false)
     {
@@ -39,22 +39,14 @@ public static class QuickThroughput
         long n = 0, bytes = 0, ticks = 0;
         for (var b = 0; b < batches; b++)
         {
-            if (b > 0) loop = Rearm(loop);
+            if (b > 0) loop = loop.ForNextBatch();
             var before = GC.GetAllocatedBytesForCurrentThread();
             var start = Stopwatch.GetTimestamp();
             while (loop.FaultNext()) n++;
             ticks += Stopwatch.GetTimestamp() - start;
             bytes += GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        loop = Rearm(loop);
+        loop = loop.ForNextBatch();
         return (n, Stopwatch.GetElapsedTime(0, ticks), bytes);
-    }
-
-    /// <summary>A fresh slot for translation faults (each takes a new page); write-protect or age again otherwise.</summary>
-    public static FaultLoop Rearm(FaultLoop loop)
-    {
-        if (loop.Kind is FaultKind.Write4K or FaultKind.Thp2M) return new FaultLoop(loop.Kind, Batch);
-        loop.Arm();
-        return loop;
     }
 }

@@ -1,6 +1,5 @@
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Tracing;
-using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Vm;
@@ -19,10 +18,10 @@ public sealed class VmActor : ReceiveActor
     private readonly List<IActorRef> _waiting = [];
     private readonly HashSet<IActorRef> _isWaiting = [];
 
-    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> and faults timed by <paramref name="timer"/> if given.</summary>
-    public VmActor(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null)
+    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> if given.</summary>
+    public VmActor(Kvm kvm, TraceRecorder? trace = null)
     {
-        var gate = new VmGate(kvm, trace, timer);
+        var gate = new VmGate(kvm, trace);
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
@@ -45,7 +44,7 @@ public sealed class VmActor : ReceiveActor
         {
             if (r.Kvm.Vcpus.Length != vcpus.Length)
                 throw new InvalidOperationException($"a VM actor with {vcpus.Length} vCPUs cannot run a model with {r.Kvm.Vcpus.Length}");
-            gate.Attach(r.Kvm, r.Trace, r.Timer);
+            gate.Attach(r.Kvm, r.Trace);
             _waiting.Clear();
             _isWaiting.Clear();
             foreach (var child in new[] { mmuLock, notifier, memslots }.Concat(vcpus)) child.Tell(ActivitiesAbandoned.Instance);
@@ -59,6 +58,6 @@ public sealed class VmActor : ReceiveActor
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null) =>
-        Akka.Actor.Props.Create(() => new VmActor(kvm, trace, timer));
+    public static Props Props(Kvm kvm, TraceRecorder? trace = null) =>
+        Akka.Actor.Props.Create(() => new VmActor(kvm, trace));
 }

@@ -1,5 +1,4 @@
 using ActorKvm.Engine.Tracing;
-using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
@@ -12,15 +11,11 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VmGate
 {
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public VmGate(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null)
+    public VmGate(Kvm kvm, TraceRecorder? trace = null)
     {
         Kvm = kvm;
         Trace = trace;
-        Timer = timer;
     }
-
-    /// <summary>Where fault latencies go, if anywhere.</summary>
-    public FaultTimer? Timer { get; private set; }
 
     /// <summary>The model.</summary>
     public Kvm Kvm { get; private set; }
@@ -32,11 +27,10 @@ public sealed class VmGate
     /// Points the gate at a fresh model (a new run on the same actors). Only at quiescence: no phase may be running
     /// and no activity of the old model may still be in flight.
     /// </summary>
-    public void Attach(Kvm kvm, TraceRecorder? trace, FaultTimer? timer)
+    public void Attach(Kvm kvm, TraceRecorder? trace)
     {
         Kvm = kvm;
         Trace = trace;
-        Timer = timer;
         ProgressEpoch = 0;
     }
 
@@ -58,7 +52,6 @@ public sealed class VmGate
             var start = Trace?.Now() ?? 0;
             var r = act.Step();
             Trace?.Record(start, track, act, r);
-            Timer?.Observe(act, r);
             Kvm.Oracle.Check();
             // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
             if (act.IsDone || r.Phase == "complete") ProgressEpoch++;

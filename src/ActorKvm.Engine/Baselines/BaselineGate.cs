@@ -178,7 +178,7 @@ public sealed class BaselineGate : IDisposable
     public void Dispose() => MmuLock.Dispose();
 
     /// <summary>After the run: the final full oracle check and the result, as the actor engine reports it.</summary>
-    public StressResult Result(WorkloadStats stats, TimeSpan elapsed) => StressResult.AfterFinalCheck(Kvm, stats, elapsed);
+    public StressResult Result(WorkloadStats stats, TimeSpan elapsed, FaultLatencyRecorder latency) => StressResult.AfterFinalCheck(Kvm, stats, elapsed, latency: latency);
 
     private void Enter(LockMode mode)
     {

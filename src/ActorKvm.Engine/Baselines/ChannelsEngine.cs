@@ -35,10 +35,13 @@ public sealed class ChannelsEngine
     private readonly Action<Activity> _resumeMemslots;
     private Exception? _error;
 
+    private readonly FaultLatencyRecorder _latency;
+
     private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
     {
         _gate = new BaselineGate(kvm);
-        _driver = new WorkloadDriver(options, kvm, Issue, latency: latency);
+        _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
+        _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
         _resumePreLock = a => _preLock.Writer.TryWrite((GuestAccess)a);
         _resumeMemslots = a => _memslots.Writer.TryWrite(a);
     }
@@ -46,7 +49,7 @@ public sealed class ChannelsEngine
     /// <summary>
     /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
     /// flight finishes), with <paramref name="preLockWorkers"/> pre-lock workers (default: one per core). Faulting
-    /// accesses are timed into <paramref name="latency"/> if given.
+    /// accesses are timed into <paramref name="latency"/> if given (else into a fresh recorder, returned with the result).
     /// </summary>
     public static StressResult Run(WorkloadOptions options, TimeSpan duration, BugSet? bugs = null, FaultLatencyRecorder? latency = null, int preLockWorkers = 0)
     {
@@ -82,7 +85,7 @@ public sealed class ChannelsEngine
         if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
         Task.WaitAll(workers);
         _gate.Dispose();
-        return _gate.Result(_driver.Stats, sw.Elapsed);
+        return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
     }
 
     /// <summary>The driver's issue callback (called under the driver lock).</summary>

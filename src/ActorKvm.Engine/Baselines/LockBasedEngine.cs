@@ -26,16 +26,19 @@ public sealed class LockBasedEngine
     private readonly ManualResetEventSlim _done = new();
     private Exception? _error;
 
+    private readonly FaultLatencyRecorder _latency;
+
     private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
     {
         _gate = new BaselineGate(kvm);
         _next = new GuestAccess?[options.Vcpus];
-        _driver = new WorkloadDriver(options, kvm, Issue, latency: latency);
+        _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
+        _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
     }
 
     /// <summary>
     /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
-    /// flight finishes). Faulting accesses are timed into <paramref name="latency"/> if given.
+    /// flight finishes). Faulting accesses are timed into <paramref name="latency"/> if given (else into a fresh recorder, returned with the result).
     /// </summary>
     public static StressResult Run(WorkloadOptions options, TimeSpan duration, BugSet? bugs = null, FaultLatencyRecorder? latency = null)
     {
@@ -75,7 +78,7 @@ public sealed class LockBasedEngine
         if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
         foreach (var t in threads) t.Join();
         _gate.Dispose();
-        return _gate.Result(_driver.Stats, sw.Elapsed);
+        return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
     }
 
     /// <summary>The driver's issue callback (called under the driver lock): a vCPU's next access, or work for a service thread.</summary>

@@ -25,6 +25,14 @@ public sealed class LatencyHistogram
         if (value > Max) Max = value;
     }
 
+    /// <summary>Forgets every sample.</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        Count = 0;
+        Max = 0;
+    }
+
     /// <summary>The value at or below which <paramref name="percent"/>% of the samples lie (the bucket's upper edge, capped at <see cref="Max"/>); 0 when empty.</summary>
     public long Percentile(double percent)
     {

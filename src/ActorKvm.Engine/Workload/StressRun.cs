@@ -16,16 +16,16 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="OutstandingFaultRefs">Page references still held by faults at the end (0 when balanced).</param>
 /// <param name="Trace">The phase slices, when a trace was asked for.</param>
 /// <param name="Schedule">On the deterministic dispatcher: deliveries, choices and the choice sequence.</param>
-/// <param name="Latency">Fault latencies (classify to complete), in <see cref="FaultTimer.Unit"/>.</param>
+/// <param name="Latency">Fault latencies (a faulting access from issue to finish, retries included), in <see cref="FaultLatencyRecorder.Unit"/>.</param>
 public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> Violations, TimeSpan Elapsed, int OutstandingFaultRefs,
-    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultTimer? Latency = null)
+    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultLatencyRecorder? Latency = null)
 {
     /// <summary>
     /// The end of every run, whichever engine ran it: the oracle's full check over <paramref name="kvm"/> (inside its
     /// gate), then the verdict with the counters.
     /// </summary>
     public static StressResult AfterFinalCheck(Model.Vm.Kvm kvm, WorkloadStats stats, TimeSpan elapsed,
-        TraceRecorder? trace = null, ScheduleSummary? schedule = null, FaultTimer? latency = null)
+        TraceRecorder? trace = null, ScheduleSummary? schedule = null, FaultLatencyRecorder? latency = null)
     {
         lock (kvm)
         {
@@ -84,9 +84,9 @@ public static class StressRun
         var kvm = WorkloadVm.Build(options, bugs);
         var sw = Stopwatch.StartNew();
         var recorder = trace ? TraceRecorder.WallClock() : null;
-        var timer = new FaultTimer(() => sw.Elapsed.Ticks / (TimeSpan.TicksPerMillisecond / 1000), "us");
+        latency ??= FaultLatencyRecorder.WallClock(options.Vcpus);
         var stats = new WorkloadStats();
-        var vm = system.ActorOf(VmActor.Props(kvm, recorder, timer), vmName);
+        var vm = system.ActorOf(VmActor.Props(kvm, recorder), vmName);
         var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats, latency), workloadName);
         var finished = workload.Ask<WorkloadActor.WorkloadFinished>(new WorkloadActor.StartRequested(), Timeout.InfiniteTimeSpan);
         try
@@ -107,7 +107,7 @@ public static class StressRun
             system.Stop(workload);
             system.Stop(vm);
         }
-        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: timer);
+        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: latency);
     }
 
     /// <summary>The counters now. Workload counters are read racily (display only); model state under the gate.</summary>
@@ -143,14 +143,14 @@ public static class StressRun
         var executor = det.Executor;
         var origin = executor.Steps;
         var recorder = trace ? new TraceRecorder(() => executor.Steps - origin) : null;
-        var timer = new FaultTimer(() => executor.Steps - origin, "deliveries");
+        var latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - origin, "deliveries");
         var stats = new WorkloadStats();
         var log = new ScheduleLog();
         var foreign = executor.ForeignArrivals;
         var sw = Stopwatch.StartNew();
 
-        var vm = det.Spawn(VmActor.Props(kvm, recorder, timer), "vm");
-        var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats), "workload");
+        var vm = det.Spawn(VmActor.Props(kvm, recorder), "vm");
+        var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats, latency), "workload");
         workload.Tell(new WorkloadActor.StartRequested(), ActorRefs.NoSender);
         var nextReport = ProgressInterval;
         bool Stop()
@@ -174,7 +174,7 @@ public static class StressRun
         sw.Stop();
         var deliveries = executor.Steps - origin;
         var result = StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), timer);
+            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency);
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
         return result;

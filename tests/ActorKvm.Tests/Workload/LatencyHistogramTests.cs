@@ -27,4 +27,17 @@ public class LatencyHistogramTests
         Assert.Equal(3, h.Percentile(50));
         Assert.Equal(7, h.Percentile(99));
     }
+
+    [Fact]
+    public void Clear_ForgetsEverySample()
+    {
+        var h = new LatencyHistogram();
+        foreach (var v in new[] { 5, 900, 70_000 }) h.Record(v);
+        h.Clear();
+        Assert.Equal(0, h.Count);
+        Assert.Equal(0, h.Max);
+        Assert.Equal(0, h.Percentile(99));
+        h.Record(4);
+        Assert.Equal(4, h.Percentile(100));
+    }
 }

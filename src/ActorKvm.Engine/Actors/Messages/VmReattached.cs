@@ -1,5 +1,4 @@
 using ActorKvm.Engine.Tracing;
-using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Actors.Messages;
@@ -9,4 +8,4 @@ namespace ActorKvm.Engine.Actors.Messages;
 /// runs; creating and stopping the actor tree each time would cost more than the run). The model must have as many
 /// vCPUs as the VM actor has; send it only at quiescence.
 /// </summary>
-public sealed record VmReattached(Kvm Kvm, TraceRecorder? Trace = null, FaultTimer? Timer = null);
+public sealed record VmReattached(Kvm Kvm, TraceRecorder? Trace = null);
