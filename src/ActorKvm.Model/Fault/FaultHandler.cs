@@ -27,6 +27,8 @@ public sealed class FaultHandler
     private bool _unownedSplit;
     private bool _ownsSrcu = true;
     private bool _gmem;
+    private bool _pkvm;
+    private bool _pkvmPrepared;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -66,6 +68,8 @@ public sealed class FaultHandler
         _unownedSplit = false;
         _ownsSrcu = true;
         _gmem = false;
+        _pkvm = false;
+        _pkvmPrepared = false;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
@@ -113,7 +117,7 @@ public sealed class FaultHandler
                 }
 
             case FaultPhase.PfnFaultin:
-                return _gmem ? GmemPinPfn() : PinPfn();
+                return _pkvm ? PkvmPinPage() : _gmem ? GmemPinPfn() : PinPfn();
 
             case FaultPhase.ProtComputed when _gmem:
                 GmemAbort.ComputeProt(State, _kvm.Config, _abort, _desc!);
@@ -143,10 +147,11 @@ public sealed class FaultHandler
                 }
 
             case FaultPhase.MmuLock:
-                // kvm_fault_lock: the read side (handle_access_fault always takes read too).
-                if (_kvm.TakeMmuLock(_holder, Locking.LockMode.Read, "kvm_fault_lock") is { } wait) return wait;
+                // kvm_fault_lock: the read side (handle_access_fault always takes read too); pkvm_mem_abort takes the write side.
+                if (_kvm.TakeMmuLock(_holder, _pkvm ? Locking.LockMode.Write : Locking.LockMode.Read, "kvm_fault_lock") is { } wait) return wait;
                 _locked = true;
-                return Reached(FaultPhase.MmuLock, _accessFlagPath ? FaultPhase.Map : FaultPhase.RetryCheck);
+                // pkvm_mem_abort has no retry check: protected memory is outside the MMU notifier, the pin keeps the page.
+                return Reached(FaultPhase.MmuLock, _accessFlagPath || _pkvm ? FaultPhase.Map : FaultPhase.RetryCheck);
 
             case FaultPhase.RetryCheck:
                 // mmu_invalidate_retry: an invalidation in progress or a moved sequence (entry 25's switch lives there).
@@ -194,7 +199,8 @@ public sealed class FaultHandler
                 {
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
-                    Result = _gmem ? GmemAbort.Map(State, _kvm, _holder)
+                    Result = _pkvm ? PkvmMemAbort.Map(State, _kvm, _holder)
+                        : _gmem ? GmemAbort.Map(State, _kvm, _holder)
                         : _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
@@ -228,7 +234,10 @@ public sealed class FaultHandler
             _accessFlagPath = true;
             return Reached(FaultPhase.MemslotLookup, FaultPhase.MmuLock);
         }
-        // kvm_handle_guest_abort's dispatch: kvm_slot_has_gmem -> gmem_abort, else user_mem_abort.
+        // kvm_handle_guest_abort's dispatch, after the access-flag path on purpose (protected guests must only take
+        // translation faults): kvm_vm_is_protected -> pkvm_mem_abort, kvm_slot_has_gmem -> gmem_abort, else user_mem_abort.
+        _pkvm = _kvm.Config.Protected;
+        if (_pkvm) return Reached(FaultPhase.MemslotLookup, FaultPhase.PfnFaultin);
         _gmem = slot!.HasGmem;
         return Reached(FaultPhase.MemslotLookup, _gmem ? FaultPhase.PfnFaultin : FaultPhase.VmaSnapshot);
     }
@@ -243,20 +252,49 @@ public sealed class FaultHandler
         var r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!, _kvm.Bugs);
         if (r.Status == HostFaultStatus.NeedsCowBreak)
         {
-            // The host's copy-on-write break changes a present PTE: it runs a full MMU-notifier
-            // invalidation (taking mmu_lock for write) inside __kvm_faultin_pfn.
-            if (_kvm.TakeMmuLock(_holder, Locking.LockMode.Write, "copy-on-write invalidation") is { } wait) return wait;
-            _kvm.Notifier.ActiveInvalidateStart();
-            _kvm.InvalidateRangeStart(_holder, r.CowStart, r.CowEnd);
-            _kvm.Mm.BreakCow(_desc!.Memslot.GfnToHva(State.Gfn));
-            _kvm.InvalidateRangeEnd(_holder, r.CowStart, r.CowEnd);
-            _kvm.Notifier.ActiveInvalidateEnd();
-            _kvm.MmuLock.Release(_holder);
+            if (BreakCow(r) is { } wait) return wait;
             r = UserMemAbort.PinPfn(State, _kvm.Mm, _abort, _desc!, _kvm.Bugs);
         }
         if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
         if (r.Status != HostFaultStatus.Ok) return Fail(State.Ret);
         return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
+    }
+
+    /// <summary>
+    /// The host's copy-on-write break changes a present PTE: it runs a full MMU-notifier invalidation (taking
+    /// mmu_lock for write) inside <c>__kvm_faultin_pfn</c> / <c>pin_user_pages</c>. Null when done, else the wait.
+    /// </summary>
+    private StepResult? BreakCow(in HostFaultIn r)
+    {
+        if (_kvm.TakeMmuLock(_holder, Locking.LockMode.Write, "copy-on-write invalidation") is { } wait) return wait;
+        _kvm.Notifier.ActiveInvalidateStart();
+        _kvm.InvalidateRangeStart(_holder, r.CowStart, r.CowEnd);
+        _kvm.Mm.BreakCow(_desc!.Memslot.GfnToHva(State.Gfn));
+        _kvm.InvalidateRangeEnd(_holder, r.CowStart, r.CowEnd);
+        _kvm.Notifier.ActiveInvalidateEnd();
+        _kvm.MmuLock.Release(_holder);
+        return null;
+    }
+
+    /// <summary><c>pkvm_mem_abort</c> up to <c>pin_user_pages</c>: memcache, locked-page accounting (once), the long-term pin.</summary>
+    private StepResult PkvmPinPage()
+    {
+        if (!_pkvmPrepared)
+        {
+            var ret = PkvmMemAbort.Prepare(State, _vcpu, _kvm.Mm, _desc!, _kvm.Pgt.MinCachePages);
+            if (ret != Errno.Ok) return Fail(ret);
+            _pkvmPrepared = true;
+        }
+        var hva = _desc!.Memslot.GfnToHva(State.Gfn);
+        var r = _kvm.Mm.PinUserPage(hva);
+        if (r.Status == HostFaultStatus.NeedsCowBreak)
+        {
+            if (BreakCow(r) is { } wait) return wait;
+            r = _kvm.Mm.PinUserPage(hva);
+        }
+        PkvmMemAbort.Pinned(State, _kvm.Mm, r);
+        if (State.Ret != Errno.Ok) return Fail(State.Ret);
+        return Reached(FaultPhase.PfnFaultin, FaultPhase.MmuLock);
     }
 
     /// <summary><c>gmem_abort</c> up to <c>kvm_gmem_get_pfn</c>; an error is a <c>KVM_EXIT_MEMORY_FAULT</c> (or -ENOMEM from the top-up).</summary>

@@ -33,6 +33,8 @@ public sealed class KvmS2Fault
     public Pfn Pfn { get; internal set; }
     /// <summary>The referenced page from <c>__kvm_faultin_pfn</c>, held until released; null for PFNMAP.</summary>
     public Folio? Page { get; internal set; }
+    /// <summary>The folio pinned long-term by <c>pkvm_mem_abort</c> (kept by a mapped protected page, never released here).</summary>
+    public Folio? Pinned { get; internal set; }
     /// <summary><c>writable</c>: the host mapping may be written (narrowed by logging / nesting).</summary>
     public bool Writable { get; internal set; }
     /// <summary><c>s2_force_noncacheable</c>.</summary>
@@ -58,6 +60,7 @@ public sealed class KvmS2Fault
         MmuSeq = 0;
         Pfn = default;
         Page = null;
+        Pinned = null;
         Writable = false;
         ForceNoncacheable = false;
         Prot = S2Prot.None;

@@ -61,6 +61,11 @@ public sealed partial class KvmOracle
                 Report(ViolationKind.MisalignedBlock, $"block {Describe(leaf)} at {hva} is not aligned to its size", leaf.Ipa.Value, leaf.Pfn.Value);
         }
 
+        if (_kvm.Config.Protected)
+        {
+            CheckPinned(leaf);
+            return;
+        }
         if (slot.HasGmem)
         {
             CheckGmemPfns(leaf, hva);
@@ -73,6 +78,14 @@ public sealed partial class KvmOracle
         if (leaf.IsBlock && leaf.Size > MaxBlock(vma, slot, hva))
             Report(ViolationKind.OversizedBlock, $"block {Describe(leaf)} exceeds what {vma} allows", leaf.Ipa.Value, leaf.Pfn.Value);
         CheckLogging(leaf, slot);
+    }
+
+    /// <summary>Invariant 17 for protected VMs: every page a leaf maps is held by the long-term pin of <c>pkvm_mem_abort</c>.</summary>
+    private void CheckPinned(in S2Leaf leaf)
+    {
+        var folio = _kvm.Phys.FolioOf(leaf.Pfn);
+        if (folio is { PinCount: > 0, Freed: false }) return;
+        Report(ViolationKind.StaleMapping, $"protected leaf {Describe(leaf)} maps a page no pin holds", leaf.Ipa.Value, leaf.Pfn.Value);
     }
 
     /// <summary>Invariant 1 for guest_memfd slots: the leaf maps the file's page (the host page table is not involved).</summary>

@@ -185,7 +185,8 @@ public sealed partial class KvmOracle : IStage2Observer
     /// </summary>
     private ulong OptimalSize(S2FaultDesc desc)
     {
-        if (desc.LoggingActive) return Sizes.PageSize;
+        // Logging, protected VMs (pkvm_mem_abort) and guest_memfd (gmem_abort) map PAGE_SIZE only.
+        if (desc.LoggingActive || _kvm.Config.Protected || desc.Memslot.HasGmem) return Sizes.PageSize;
         var vma = _kvm.Mm.FindVma(desc.Hva);
         return vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
     }

@@ -179,8 +179,9 @@ public sealed class Kvm
             if (first) Notifier.InvalidateBegin();
             first = false;
             Notifier.InvalidateRangeAdd(gs, ge);
-            // kvm_unmap_gfn_range -> __unmap_stage2_range
-            Pgt.Unmap(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
+            // kvm_unmap_gfn_range -> __unmap_stage2_range. Not for a protected VM: its memory is outside the MMU notifier
+            // (the host must not change a protected stage 2); the long-term pin of pkvm_mem_abort keeps each page.
+            if (!Config.Protected) Pgt.Unmap(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
             _ = slot;
         }
         Oracle.TouchHva(start, end);

@@ -66,7 +66,6 @@ public sealed class ScriptedRun
     private ScenarioFailure? Setup()
     {
         var vm = _sc.Vm;
-        if (vm.Protected) return Unsupported("vm.protected", "protected VMs (pkvm_mem_abort)");
         if (vm.Features.Nested) return Unsupported("vm.features.nested", "nested virtualisation");
         BugSet bugs;
         try
