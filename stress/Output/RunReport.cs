@@ -29,7 +29,7 @@ internal static class RunReport
         if (r.Trace is { Dropped: > 0 } tr) t.AddRow("trace", $"{tr.Dropped} events past the {tr.Limit}-event limit not written");
         t.AddRow("violations", $"{r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
         foreach (var g in r.Violations.GroupBy(v => v.Kind))
-            t.AddRow($"  {g.Key.Name()}", $"{g.Count()}x, first: {g.First()}");
+            t.AddRow($"  {g.Key.Name()}", Markup.Escape($"{g.Count()}x, first: {g.First()}"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(human),

@@ -102,6 +102,7 @@ internal static class HuntVerb
             .Concat(bugs.Select(b => $"--bug {b}"))
             .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
+            .Concat(w.Mte ? ["--mte"] : [])
             .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
 
     private static (long Schedules, TimeSpan Time) ParseBudget(string text)

@@ -7,6 +7,7 @@ using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Host;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
 
@@ -30,8 +31,9 @@ internal static class ReplayVerb
         var every = new Option<int>("--invalidate-every") { DefaultValueFactory = _ => w.InvalidateEvery, Description = "A host MM operation after every N accesses" };
         var faults = new Option<long>("--faults") { DefaultValueFactory = _ => w.MaxFaults, Description = "Faults in the schedule" };
         var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var mte = new Option<bool>("--mte") { Description = "An MTE VM (hunt's MTE layout)" };
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing };
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte };
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -48,7 +50,10 @@ internal static class ReplayVerb
                 if (!ScheduleLog.TryParse(File.ReadAllText(file), out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
                 strategy = new ReplayStrategy(choices);
             }
-            var options = w with { Backings = Backings.Parse(r.GetValue(backing)), Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = r.GetValue(seed) };
+            var backings = Backings.Parse(r.GetValue(backing));
+            if (r.GetValue(mte) && backings?.Where(b => !b.MteAllowed()).Select(b => b.ToScenarioName()).FirstOrDefault() is { } noMte)
+                throw new CliUserError($"--mte: backing {noMte} does not allow MTE (an MTE VM refuses its slot)");
+            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = r.GetValue(seed), Mte = r.GetValue(mte) };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
 
             var text = new StringBuilder();

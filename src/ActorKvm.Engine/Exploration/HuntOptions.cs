@@ -22,24 +22,31 @@ public enum HuntStrategy
 public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy, int Depth, ulong Seed, long MaxSchedules, TimeSpan MaxTime)
 {
     /// <summary>
-    /// The slot layouts a hunt rotates through when no backing was chosen (schedule i uses layout i mod 3): the
-    /// default mix; hugetlb first, so dirty logging flips on a hugetlb slot; device memory with and without page
-    /// structures next to THP.
+    /// The VM layouts a hunt rotates through when no backing was chosen (schedule i uses layout i mod 4), each with
+    /// the odd-shaped slots next to its main ones: the default mix; hugetlb first; device memory with and without
+    /// page structures next to THP; an MTE VM (whose device slots are refused).
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<BackingKind>> Layouts { get; } =
+    public static IReadOnlyList<(IReadOnlyList<BackingKind> Backings, bool Mte)> Layouts { get; } =
     [
-        WorkloadOptions.DefaultBackings,
-        [BackingKind.Hugetlb2M, BackingKind.Thp, BackingKind.Anon],
-        [BackingKind.Thp, BackingKind.DeviceMixedmap, BackingKind.Device],
+        (WorkloadOptions.DefaultBackings, false),
+        ([BackingKind.Hugetlb2M, BackingKind.Thp, BackingKind.Anon], false),
+        ([BackingKind.Thp, BackingKind.DeviceMixedmap, BackingKind.Device], false),
+        ([BackingKind.Hugetlb2M, BackingKind.Anon, BackingKind.Thp], true),
     ];
 
     /// <summary>The workload of schedule <paramref name="index"/> with seed <paramref name="seed"/>.</summary>
-    public WorkloadOptions ScheduleWorkload(long index, ulong seed) =>
-        Workload with { Seed = seed, Backings = Workload.Backings ?? Layouts[(int)(index % Layouts.Count)] };
+    public WorkloadOptions ScheduleWorkload(long index, ulong seed)
+    {
+        if (Workload.Backings is not null) return Workload with { Seed = seed };
+        var (backings, mte) = Layouts[(int)(index % Layouts.Count)];
+        return Workload with { Seed = seed, Backings = backings, Mte = Workload.Mte || mte };
+    }
 
     /// <summary>
-    /// The generic race workload: three vCPUs over small THP, anonymous and hugetlb-2M slots, a host MM operation
-    /// after every second access, dirty logging flipping and a slot moving — many races in a few hundred faults.
+    /// The generic race workload: three vCPUs over small THP, anonymous and hugetlb-2M slots and the odd-shaped
+    /// slots, a host MM operation after every second access, dirty logging flipping and a slot moving — many races
+    /// in a few hundred faults. The odd slots are named explicitly so a replay with <c>--backing</c> lays them out too.
     /// </summary>
-    public static WorkloadOptions RaceMix { get; } = new(Vcpus: 3, Memory: 6UL << 20, InvalidateEvery: 2, DirtyLog: true, MemslotChurn: true, MaxFaults: 200);
+    public static WorkloadOptions RaceMix { get; } = new(Vcpus: 3, Memory: 6UL << 20, InvalidateEvery: 2, DirtyLog: true, MemslotChurn: true, MaxFaults: 200,
+        OddSlots: OddSlot.Defaults);
 }

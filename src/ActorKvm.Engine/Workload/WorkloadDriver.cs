@@ -9,9 +9,11 @@ namespace ActorKvm.Engine.Workload;
 
 /// <summary>
 /// The choices of the stress workload, independent of the engine that runs them: every vCPU runs a closed loop
-/// of random guest accesses; after every <c>InvalidateEvery</c> finished accesses the host runs a random MM
-/// operation (migrate, THP split/collapse, MADV_DONTNEED, swap-out, aging); dirty logging is toggled and
-/// harvested and a slot is moved back and forth. All choices come from one seed, drawn in the order activities
+/// of random guest accesses (loads, stores, instruction fetches, exclusive/atomic accesses; half of them near the
+/// vCPU's previous page); after every <c>InvalidateEvery</c> finished accesses the host runs a random MM
+/// operation (migrate, THP split/collapse, MADV_DONTNEED, swap-out, aging, munmap and re-mmap of a slot's VMA,
+/// memory_failure), half the time on the page a vCPU touched last; dirty logging is toggled and harvested on a
+/// random slot and a slot is moved back and forth. All choices come from one seed, drawn in the order activities
 /// finish. The actor engine's <see cref="WorkloadActor"/> and the baselines drive the same instance type, so
 /// they run the same workload. Not thread-safe: its owner serialises the calls.
 /// </summary>
@@ -22,8 +24,15 @@ public sealed class WorkloadDriver
     private readonly Action<Activity> _issue;
     private readonly FaultLatencyRecorder? _latency;
     private readonly SplitMix64 _rng;
-    private readonly IReadOnlyList<(int Id, ulong Gpa, ulong Size, ulong Hva, BackingKind Backing)> _slots;
+    private readonly IReadOnlyList<WorkloadSlot> _slots;
+    private readonly int _main;          // _slots[.._main] are the main slots; the rest the odd ones
+    private readonly int _churn;         // the slot that moves (the last main slot), or -1
+    private readonly BackingKind[] _backing; // what backs each slot's VMA now (a remap may change it)
+    private (int Slot, BackingKind Backing)? _remap; // the mmap that follows a munmap, due when it finishes
+    private int _logSlot;
+    private (int Slot, ulong Offset) _lastPage; // the page of the latest access: the host often works where the guest does
     private readonly bool[] _vcpuBusy;
+    private readonly (int Slot, ulong Offset)[] _vcpuPage; // each vCPU's latest page (guests revisit their working set)
     private int _busyVcpus;
     private int _nextId = 1_000;
     private bool _hostBusy;
@@ -45,8 +54,12 @@ public sealed class WorkloadDriver
         _issue = issue;
         _latency = latency;
         _rng = new SplitMix64(options.Seed);
-        _slots = WorkloadVm.Layout(options);
+        _slots = WorkloadVm.LiveSlots(options, kvm);
+        _main = _slots.Count(s => s.Id < options.EffectiveBackings.Count);
+        _churn = options.MemslotChurn && _main > 1 ? _main - 1 : -1;
+        _backing = _slots.Select(s => s.Backing).ToArray();
         _vcpuBusy = new bool[options.Vcpus];
+        _vcpuPage = new (int, ulong)[options.Vcpus];
     }
 
     /// <summary>The counters.</summary>
@@ -94,9 +107,9 @@ public sealed class WorkloadDriver
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
                 IssueAccess(a.Vcpu.Index);
                 break;
-            case HostOperation or AgeOperation:
+            case HostOperation or AgeOperation or HostMmap:
                 Stats.HostOps++;
-                _hostBusy = false;
+                if (!IssueRemap()) _hostBusy = false;
                 break;
             case DirtyLogIoctl d:
                 Stats.DirtyPagesHarvested += d.Pages.Count;
@@ -113,31 +126,72 @@ public sealed class WorkloadDriver
     private void IssueAccess(int vcpu)
     {
         if (_stopping || Stats.Faults >= _o.MaxFaults || _vcpuBusy[vcpu]) return;
-        var (gpa, _) = RandomPage();
-        var kind = _rng.Below(10) switch { < 5 => AccessKind.Write, < 9 => AccessKind.Read, _ => AccessKind.Exec };
+        // Half the time the vCPU stays on its latest page or a neighbour (a read then a write, an aged page touched
+        // again), else a random page.
+        var (slot, off) = _vcpuPage[vcpu] = _lastPage = _rng.Below(2) == 0 && _slots.Count > 0 ? Near(_vcpuPage[vcpu]) : RandomPage();
+        // Mostly loads and stores; some instruction fetches and exclusive/atomic accesses (FSC 0x35 on memory
+        // that cannot take them: the data abort injected by user_mem_abort).
+        var kind = _rng.Below(20) switch { < 9 => AccessKind.Write, < 16 => AccessKind.Read, < 18 => AccessKind.Exec, _ => AccessKind.Atomic };
         _vcpuBusy[vcpu] = true;
         _busyVcpus++;
         _latency?.Issued(vcpu);
-        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(gpa)), kind, _rng.Next() | 1));
+        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, _rng.Next() | 1));
     }
 
     private void IssueHostOp()
     {
         if (_stopping || _hostBusy) return;
-        var (_, hva) = RandomPage();
-        var h = new Hva(hva);
-        Activity op = _rng.Below(7) switch
+        // Half the time the page a vCPU touched last (reclaim, migration and zaps hit the guest's working set), else
+        // any page.
+        var (slot, off) = _rng.Below(2) == 0 ? _lastPage : RandomPage();
+        var s = _slots[slot];
+        var h = new Hva(s.Hva + off);
+        Activity op;
+        switch (_rng.Below(9))
         {
-            0 => new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None),
-            1 => new HostOperation(_kvm, _nextId++, HostOp.ThpSplit, h, Sizes.PageSize, HostProt.None),
-            2 => new HostOperation(_kvm, _nextId++, HostOp.ThpCollapse, h, Sizes.PageSize, HostProt.None),
-            3 => new HostOperation(_kvm, _nextId++, HostOp.MadviseDontneed, h.AlignDown(Sizes.PageSize), Sizes.PageSize, HostProt.None),
-            4 => new HostOperation(_kvm, _nextId++, HostOp.SwapOut, h.AlignDown(Sizes.PageSize), Sizes.PageSize, HostProt.None),
-            5 => new HostOperation(_kvm, _nextId++, HostOp.ThpSplitFolio, h, Sizes.PageSize, HostProt.None),
-            _ => new AgeOperation(_kvm, _nextId++, new Ipa(_slots[0].Gpa), _slots[0].Size),
-        };
+            case 0: op = new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None); break;
+            case 1: op = new HostOperation(_kvm, _nextId++, HostOp.ThpSplit, h, Sizes.PageSize, HostProt.None); break;
+            case 2: op = new HostOperation(_kvm, _nextId++, HostOp.ThpCollapse, h, Sizes.PageSize, HostProt.None); break;
+            case 3: op = new HostOperation(_kvm, _nextId++, HostOp.MadviseDontneed, h, Sizes.PageSize, HostProt.None); break;
+            case 4: op = new HostOperation(_kvm, _nextId++, HostOp.SwapOut, h, Sizes.PageSize, HostProt.None); break;
+            case 5: op = new HostOperation(_kvm, _nextId++, HostOp.ThpSplitFolio, h, Sizes.PageSize, HostProt.None); break;
+            case 6:
+                {
+                    // kvm_age_gfn over the 2M window around the page (clear_young of a PMD's worth of PTEs).
+                    var start = Math.Min(off & ~(Sizes.PmdSize - 1), s.Size - Math.Min(s.Size, Sizes.PmdSize));
+                    op = new AgeOperation(_kvm, _nextId++, new Ipa(CurrentGpa(slot) + start), Math.Min(s.Size, Sizes.PmdSize));
+                    break;
+                }
+            case 7:
+                // The VMM replaces a slot's memory: munmap of the whole VMA, then (when that finished) an mmap of the
+                // same range. A hugetlb VMA is sometimes replaced by anonymous memory (the hugetlb pool ran dry) and
+                // restored by the next replacement.
+                var original = s.Backing;
+                var next = _backing[slot] != original ? original
+                    : original.IsHugetlb() && _rng.Below(2) == 0 ? BackingKind.Anon : original;
+                _remap = (slot, next);
+                op = new HostOperation(_kvm, _nextId++, HostOp.Munmap, new Hva(s.VmaHva), s.VmaSize, HostProt.None);
+                break;
+            default:
+                // memory_failure on one page (rare: a poisoned page stays poisoned until its VMA is replaced).
+                op = _rng.Below(4) == 0
+                    ? new HostOperation(_kvm, _nextId++, HostOp.Poison, h, Sizes.PageSize, HostProt.None)
+                    : new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None);
+                break;
+        }
         _hostBusy = true;
         _issue(op);
+    }
+
+    /// <summary>The munmap of a replacement finished: map the range again (the host stays busy until then).</summary>
+    private bool IssueRemap()
+    {
+        if (_remap is not { } r) return false;
+        _remap = null;
+        var s = _slots[r.Slot];
+        _backing[r.Slot] = r.Backing;
+        _issue(new HostMmap(_kvm, _nextId++, new Hva(s.VmaHva), s.VmaSize, r.Backing, HostProt.Read | HostProt.Write, shared: false));
+        return true;
     }
 
     private void IssueMemslotOp()
@@ -145,17 +199,20 @@ public sealed class WorkloadDriver
         if (_stopping || _memslotBusy) return;
         _memslotBusy = true;
         var step = _memslotStep++ % 4;
-        var first = _slots[0];
-        var last = _slots[^1];
         Activity op;
         if (_o.DirtyLog && step == 0)
-            op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(first.Id, new Ipa(first.Gpa), first.Size, new Hva(first.Hva), MemslotFlags.LogDirtyPages));
-        else if (_o.DirtyLog && step == 1)
-            op = new DirtyLogIoctl(_kvm, _nextId++, first.Id, clear: false);
-        else if (_o.DirtyLog && step == 2)
-            op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(first.Id, new Ipa(first.Gpa), first.Size, new Hva(first.Hva), MemslotFlags.None));
-        else if (_o.MemslotChurn && _slots.Count > 1)
         {
+            // Logging flips on a random slot that may log (not PFNMAP, not the one that moves).
+            _logSlot = PickLogSlot();
+            op = LogUpdate(_slots[_logSlot], MemslotFlags.LogDirtyPages);
+        }
+        else if (_o.DirtyLog && step == 1)
+            op = new DirtyLogIoctl(_kvm, _nextId++, _slots[_logSlot].Id, clear: false);
+        else if (_o.DirtyLog && step == 2)
+            op = LogUpdate(_slots[_logSlot], MemslotFlags.None);
+        else if (_churn >= 0)
+        {
+            var last = _slots[_churn];
             _moved = !_moved;
             var gpa = _moved ? last.Gpa + WorkloadVm.MoveOffset : last.Gpa;
             op = new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(last.Id, new Ipa(gpa), last.Size, new Hva(last.Hva), MemslotFlags.None));
@@ -168,15 +225,39 @@ public sealed class WorkloadDriver
         _issue(op);
     }
 
-    /// <summary>A random page of a random slot: its canonical GPA and its HVA.</summary>
-    private (ulong Gpa, ulong Hva) RandomPage()
+    private MemslotUpdate LogUpdate(WorkloadSlot s, MemslotFlags flags) =>
+        new(_kvm, _nextId++, new MemslotRequest(s.Id, new Ipa(s.Gpa), s.Size, new Hva(s.Hva), flags));
+
+    /// <summary>A slot that may log: like <see cref="RandomPage"/>'s choice (mostly a main slot), never PFNMAP nor the moving slot.</summary>
+    private int PickLogSlot()
     {
-        var s = _slots[_rng.Below(_slots.Count)];
-        var off = _rng.Below(s.Size / Sizes.PageSize) * Sizes.PageSize;
-        return (s.Gpa + off, s.Hva + off);
+        for (var tries = 0; tries < 8; tries++)
+        {
+            var (i, _) = RandomPage();
+            if (i != _churn && !_slots[i].Backing.IsPfnMap()) return i;
+        }
+        return 0;
     }
 
-    /// <summary>Where the guest finds that page now (the churned slot may have moved).</summary>
-    private ulong CurrentGpa(ulong gpa) =>
-        _moved && _slots.Count > 1 && gpa >= _slots[^1].Gpa && gpa < _slots[^1].Gpa + _slots[^1].Size ? gpa + WorkloadVm.MoveOffset : gpa;
+    /// <summary>
+    /// A random page: a main slot three times in four, else one of the odd-shaped slots. Returns the slot's index
+    /// and the page's offset into the slot.
+    /// </summary>
+    private (int Slot, ulong Offset) RandomPage()
+    {
+        var odd = _slots.Count - _main;
+        var i = odd > 0 && _rng.Below(4) == 0 ? _main + (int)_rng.Below(odd) : (int)_rng.Below(_main);
+        return (i, _rng.Below(_slots[i].Size / Sizes.PageSize) * Sizes.PageSize);
+    }
+
+    /// <summary>The same page or one of its 4K neighbours inside the slot.</summary>
+    private (int Slot, ulong Offset) Near((int Slot, ulong Offset) p)
+    {
+        var delta = (long)_rng.Below(3) - 1;
+        var off = (long)p.Offset + delta * (long)Sizes.PageSize;
+        return off < 0 || (ulong)off >= _slots[p.Slot].Size ? p : (p.Slot, (ulong)off);
+    }
+
+    /// <summary>Where the guest finds slot <paramref name="slot"/> now (the churned slot may have moved).</summary>
+    private ulong CurrentGpa(int slot) => _moved && slot == _churn ? _slots[slot].Gpa + WorkloadVm.MoveOffset : _slots[slot].Gpa;
 }

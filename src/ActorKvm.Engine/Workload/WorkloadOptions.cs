@@ -12,6 +12,8 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="Seed">Seed of every random choice the workload makes.</param>
 /// <param name="MaxFaults">Stop issuing accesses once this many faults were handled (<c>--faults</c>).</param>
 /// <param name="InvalidateRate">Host operations per second on a clock (<c>--invalidate-rate</c>; free-running only, 0: none).</param>
+/// <param name="OddSlots">Small extra slots of unusual shapes next to the main ones (null: <see cref="OddSlot.Defaults"/> when no backing was chosen, none otherwise).</param>
+/// <param name="Mte">The VM has MTE enabled (<c>KVM_CAP_ARM_MTE</c>): slots over VMAs without <c>VM_MTE_ALLOWED</c> (device memory) are refused.</param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -21,11 +23,16 @@ public sealed record WorkloadOptions(
     bool MemslotChurn = true,
     ulong Seed = 1,
     long MaxFaults = long.MaxValue,
-    double InvalidateRate = 0)
+    double InvalidateRate = 0,
+    IReadOnlyList<OddSlot>? OddSlots = null,
+    bool Mte = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];
 
     /// <summary>The backings actually used.</summary>
     public IReadOnlyList<BackingKind> EffectiveBackings => Backings ?? DefaultBackings;
+
+    /// <summary>The extra slots actually laid out: the defaults with the default backings, none when <c>--backing</c> chose the slots.</summary>
+    public IReadOnlyList<OddSlot> EffectiveOddSlots => OddSlots ?? (Backings is null ? OddSlot.Defaults : []);
 }

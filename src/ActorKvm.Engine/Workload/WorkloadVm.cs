@@ -6,7 +6,10 @@ using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Workload;
 
-/// <summary>Builds the VM of the stress workload: one VMA and one memslot per backing, 1 GiB-aligned and sparse.</summary>
+/// <summary>
+/// Builds the VM of the stress workload: one VMA and one memslot per backing, 1 GiB-aligned and sparse, then the
+/// small odd-shaped slots (<see cref="OddSlot"/>), each in its own 1 GiB-aligned window.
+/// </summary>
 public static class WorkloadVm
 {
     /// <summary>First guest physical address of the first slot.</summary>
@@ -16,27 +19,46 @@ public static class WorkloadVm
     /// <summary>Where a churned slot moves to and back from (IPA offset beyond all slots).</summary>
     public const ulong MoveOffset = 1UL << 38;
 
-    /// <summary>The slot layout: (slot id, gpa, size, hva, backing).</summary>
-    public static IReadOnlyList<(int Id, ulong Gpa, ulong Size, ulong Hva, BackingKind Backing)> Layout(WorkloadOptions o)
+    /// <summary>The slot layout: the main slots (one per backing, in order), then the odd ones.</summary>
+    public static IReadOnlyList<WorkloadSlot> Layout(WorkloadOptions o)
     {
         var backings = o.EffectiveBackings;
         var per = Math.Max(Sizes.PmdSize, o.Memory / (ulong)backings.Count & ~(Sizes.PmdSize - 1));
-        var stride = (per + Sizes.PudSize - 1) & ~(Sizes.PudSize - 1);
-        return backings.Select((b, i) => (i, GpaBase + (ulong)i * stride, per, HvaBase + (ulong)i * stride, b)).ToList();
+        var stride = RoundUp(per, Sizes.PudSize);
+        var slots = backings.Select((b, i) => new WorkloadSlot(i, GpaBase + (ulong)i * stride, per, HvaBase + (ulong)i * stride,
+            HvaBase + (ulong)i * stride, per, b)).ToList();
+        var offset = (ulong)backings.Count * stride;
+        foreach (var odd in o.EffectiveOddSlots)
+        {
+            slots.Add(new WorkloadSlot(slots.Count, GpaBase + offset, odd.SlotSize, HvaBase + offset + odd.HvaSkew, HvaBase + offset, odd.VmaSize, odd.Backing));
+            offset += RoundUp(odd.VmaSize, Sizes.PudSize);
+        }
+        return slots;
     }
 
-    /// <summary>Creates the VM with its VMAs and memslots.</summary>
+    /// <summary>
+    /// Creates the VM with its VMAs and memslots. A slot <c>kvm_arch_prepare_memory_region</c> refuses (cacheable
+    /// device memory without FWB, device memory in an MTE VM) is left out, as a VMM carries on without it; the
+    /// main slots must be accepted.
+    /// </summary>
     public static Kvm Build(WorkloadOptions o, BugSet? bugs = null)
     {
-        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus), bugs);
+        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte), bugs);
         var id = 1;
-        foreach (var (slot, gpa, size, hva, backing) in Layout(o))
+        var main = o.EffectiveBackings.Count;
+        foreach (var s in Layout(o))
         {
-            kvm.Mm.Mmap(new Hva(hva), size, backing, HostProt.Read | HostProt.Write, shared: false);
-            var u = new MemslotUpdate(kvm, id++, new MemslotRequest(slot, new Ipa(gpa), size, new Hva(hva), MemslotFlags.None));
+            kvm.Mm.Mmap(new Hva(s.VmaHva), s.VmaSize, s.Backing, HostProt.Read | HostProt.Write, shared: false);
+            var u = new MemslotUpdate(kvm, id++, new MemslotRequest(s.Id, new Ipa(s.Gpa), s.Size, new Hva(s.Hva), MemslotFlags.None));
             u.RunToEnd();
-            if (u.Result != Errno.Ok) throw new InvalidOperationException($"workload slot {slot} refused: {u.Result}");
+            if (u.Result != Errno.Ok && s.Id < main) throw new InvalidOperationException($"workload slot {s.Id} refused: {u.Result}");
         }
         return kvm;
     }
+
+    /// <summary>The slots of <paramref name="o"/>'s layout that <paramref name="kvm"/> accepted.</summary>
+    public static IReadOnlyList<WorkloadSlot> LiveSlots(WorkloadOptions o, Kvm kvm) =>
+        Layout(o).Where(s => kvm.Memslots.ById(s.Id) is not null).ToList();
+
+    private static ulong RoundUp(ulong v, ulong align) => (v + align - 1) & ~(align - 1);
 }

@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
 
@@ -136,6 +137,13 @@ public sealed class GuestAccess : Activity
         switch (Kind)
         {
             case AccessKind.Write:
+                if (Kvm.Phys.FolioOf(pfn) is { IsZeroPage: true })
+                {
+                    // Only a broken leaf (a bug switch's misaligned or stale block) lets a guest store reach the shared
+                    // zero page, which the host only ever maps read-only: report it, and keep the zero page zero.
+                    Kvm.Oracle.Report(ViolationKind.WritableHostReadonly, $"guest write at {Gpa} reached the shared zero page {pfn}", Gpa.Value, pfn.Value);
+                    break;
+                }
                 Kvm.Phys.Write(pfn, Value);
                 Kvm.Oracle.GuestWrote(Gpa, pfn, Value);
                 break;

@@ -29,7 +29,10 @@ public sealed partial class HostMm
                     return (start, start + Sizes.PmdSize);
                 }
             case HostOp.Poison:
-                return PageTable.TryGet(hva, out var leaf) ? (leaf.Start, leaf.Start + leaf.Size) : (hva.AlignDown(Sizes.PageSize), hva.AlignDown(Sizes.PageSize) + Sizes.PageSize);
+                // try_to_unmap_one: a hugetlb folio is unmapped whole, so the notifier range is the folio's (a CONT_PTE
+                // or CONT_PMD page spans several leaves); any other page, its leaf.
+                if (!PageTable.TryGet(hva, out var leaf)) return (hva.AlignDown(Sizes.PageSize), hva.AlignDown(Sizes.PageSize) + Sizes.PageSize);
+                return leaf.Folio is { IsZeroPage: false } hf && hf.Kind.IsHugetlb() ? FolioRange(hva) : (leaf.Start, leaf.Start + leaf.Size);
         }
         throw new ArgumentOutOfRangeException(nameof(op));
     }
@@ -63,7 +66,13 @@ public sealed partial class HostMm
         {
             case HostOp.Munmap: Munmap(hva, hva + size); return Errno.Ok;
             case HostOp.Mprotect: Mprotect(hva, hva + size, prot); return Errno.Ok;
-            case HostOp.MadviseDontneed: Zap(hva, hva + size, discardAnon: true); return Errno.Ok;
+            case HostOp.MadviseDontneed:
+                {
+                    // MADV_DONTNEED on hugetlb drops whole huge pages (madvise_dontneed_free_valid_vma's alignment).
+                    var (s, e) = CoverHugetlb(hva, hva + size);
+                    Zap(s, e, discardAnon: true);
+                    return Errno.Ok;
+                }
             case HostOp.SwapOut: SwapOut(hva, hva + size); return Errno.Ok;
             case HostOp.Migrate: return Migrate(hva);
             case HostOp.ThpSplit: return SplitPmd(hva);
@@ -83,9 +92,28 @@ public sealed partial class HostMm
     {
         foreach (var leaf in PageTable.LeavesIn(start, end))
         {
+            // A hugetlb page goes whole (madvise and munmap work in huge-page units on hugetlb VMAs), even a CONT_PTE
+            // or CONT_PMD page built of several leaves.
+            if (leaf.Folio is { IsZeroPage: false } f && f.Kind.IsHugetlb() && FolioRange(leaf.Start) is var (fs, fe))
+            {
+                if (fs < start) start = fs;
+                if (fe > end) end = fe;
+                continue;
+            }
             if (leaf.Shift == Sizes.PageShift) continue;
             if (leaf.Start < start) start = leaf.Start;
             if (leaf.Start + leaf.Size > end) end = leaf.Start + leaf.Size;
+        }
+        return (start, end);
+    }
+
+    private (Hva, Hva) CoverHugetlb(Hva start, Hva end)
+    {
+        foreach (var leaf in PageTable.LeavesIn(start, end))
+        {
+            if (leaf.Folio is not { IsZeroPage: false } f || !f.Kind.IsHugetlb() || FolioRange(leaf.Start) is not var (fs, fe)) continue;
+            if (fs < start) start = fs;
+            if (fe > end) end = fe;
         }
         return (start, end);
     }
