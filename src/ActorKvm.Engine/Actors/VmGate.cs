@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Locking;
@@ -12,12 +13,16 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VmGate
 {
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public VmGate(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null)
+    public VmGate(Kvm kvm, TraceRecorder? trace = null, FaultTimer? timer = null, DeliveryRecorder? recorder = null)
     {
         Kvm = kvm;
         Trace = trace;
         Timer = timer;
+        Recorder = recorder;
     }
+
+    /// <summary>Where the VM's actors record their turns (a recorded free-running run), if anywhere.</summary>
+    public DeliveryRecorder? Recorder { get; }
 
     /// <summary>Where fault latencies go, if anywhere.</summary>
     public FaultTimer? Timer { get; private set; }
