@@ -9,7 +9,11 @@ namespace ActorKvm.Stress.Output;
 /// <summary>The summary of a stress run, as text or as one JSON object.</summary>
 internal static class RunReport
 {
-    public static void Write(StressResult r, ulong seed, CliIo io, bool json, string replay)
+    private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F0} MiB";
+
+    private static int LostWrites(StressResult r) => r.Violations.Count(v => v.Kind == ViolationKind.LostWrite);
+
+    public static void Write(StressResult r, ulong seed, CliIo io, bool json, RunReproduction replay)
     {
         var s = r.Stats;
         var human = io.Human(json);
@@ -27,6 +31,12 @@ internal static class RunReport
         if (r.Schedule is { } sched)
             t.AddRow("schedule", $"{sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
         if (r.Trace is { Dropped: > 0 } tr) t.AddRow("trace", $"{tr.Dropped} events past the {tr.Limit}-event limit not written");
+        if (r.Recording is { } rec)
+            t.AddRow("recorded", $"{rec.Deliveries} deliveries ({rec.Bytes >> 20} MiB){(rec.Overflowed ? $"; stopped at the {rec.Limit}-entry limit" : "")}");
+        if (r.Memory is { } m)
+            t.AddRow("memory", $"RSS {Mib(m.RssStart)} at start, {Mib(m.RssEnd)} at end, peak {Mib(m.RssPeak)}; managed heap {Mib(m.HeapStart)} -> {Mib(m.HeapEnd)}");
+        t.AddRow("final check", $"{(LostWrites(r) == 0 ? "no lost write" : $"{LostWrites(r)} lost write(s)")} ({r.PagesReadBack} written pages read back), "
+            + $"{r.OutstandingFaultRefs} fault page reference(s) outstanding, stage 2 checked against the host");
         t.AddRow("violations", $"{r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
         foreach (var g in r.Violations.GroupBy(v => v.Kind))
             t.AddRow($"  {g.Key.Name()}", Markup.Escape($"{g.Count()}x, first: {g.First()}"));
@@ -40,9 +50,13 @@ internal static class RunReport
         if (!RunProgressDisplay.IsTerminal(human)) console.Profile.Width = 160;
         console.Write(t);
         if (r.Violations.Count > 0 || r.OutstandingFaultRefs != 0)
-            human.WriteLine(r.Schedule is null
-                ? $"seed {seed}; a free-running interleaving is not recorded yet — try the seeded dispatcher: {replay}"
-                : $"seed {seed}; replay: {replay}");
+        {
+            if (replay.Where is not null) human.WriteLine(replay.Where);
+            if (replay.ScheduleFile is not null) human.WriteLine($"schedule saved: {replay.ScheduleFile}");
+            human.WriteLine(r.Schedule is null && replay.ScheduleFile is null
+                ? $"seed {seed}; this free-running interleaving was not recorded — try the seeded dispatcher: {replay.Command}"
+                : $"seed {seed}; replay: {replay.Command}");
+        }
         if (!json) return;
         JsonOut.Write(io.Out, w =>
         {
@@ -71,6 +85,23 @@ internal static class RunReport
             w.WriteNumber("memslot_ops", s.MemslotOps);
             w.WriteNumber("dirty_pages_harvested", s.DirtyPagesHarvested);
             w.WriteNumber("outstanding_fault_refs", r.OutstandingFaultRefs);
+            w.WriteNumber("lost_writes", LostWrites(r));
+            w.WriteNumber("pages_read_back", r.PagesReadBack);
+            if (r.Memory is { } mem)
+            {
+                w.WriteNumber("rss_start_bytes", mem.RssStart);
+                w.WriteNumber("rss_end_bytes", mem.RssEnd);
+                w.WriteNumber("rss_peak_bytes", mem.RssPeak);
+                w.WriteNumber("heap_start_bytes", mem.HeapStart);
+                w.WriteNumber("heap_end_bytes", mem.HeapEnd);
+            }
+            if (r.Recording is { } recording)
+            {
+                w.WriteNumber("recorded_deliveries", recording.Deliveries);
+                w.WriteBoolean("recording_overflowed", recording.Overflowed);
+            }
+            if (replay.ScheduleFile is not null) w.WriteString("schedule_file", replay.ScheduleFile);
+            if (r.Violations.Count > 0 || r.OutstandingFaultRefs != 0) w.WriteString("replay", replay.Command);
             w.WriteBoolean("deterministic", r.Schedule is not null);
             if (r.Schedule is { } sched)
             {

@@ -14,17 +14,18 @@ using ActorKvm.Stress.Output;
 namespace ActorKvm.Stress.Verbs;
 
 /// <summary>
-/// <c>replay</c>: re-runs one schedule of the race workload on the deterministic dispatcher — from <c>--seed</c>
-/// alone, or a recorded choice sequence (<c>--schedule FILE</c>, as <c>hunt</c> writes) — and prints its trace, one
-/// line per phase. The same inputs print the same bytes. Exit 0 clean, 1 violation, 2 bad input.
+/// <c>replay</c>: re-runs one schedule on the deterministic dispatcher and prints its trace, one line per phase: a
+/// schedule of the race workload from <c>--seed</c> alone or a hunt's choice sequence (<c>--schedule FILE</c>), or a
+/// free-running <c>run</c>'s recorded delivery order (<c>--schedule FILE</c> as <c>run</c> saved it, which carries its
+/// own workload options). The same inputs print the same bytes. Exit 0 clean, 1 violation, 2 bad input.
 /// </summary>
 internal static class ReplayVerb
 {
     public static Command Create(CommonOptions common, CliIo io)
     {
         var w = HuntOptions.RaceMix;
-        var seed = new Option<ulong>("--seed") { Description = "The schedule's seed (workload and, without --schedule, dispatcher)", Required = true };
-        var schedule = new Option<string?>("--schedule") { Description = "A recorded choice sequence (comma-separated indices)", HelpName = "FILE" };
+        var seed = new Option<ulong?>("--seed") { Description = "The schedule's seed (workload and, without --schedule, dispatcher); not with a recorded run" };
+        var schedule = new Option<string?>("--schedule") { Description = "A hunt's choice sequence, or a schedule run saved (it carries its own options)", HelpName = "FILE" };
         var bug = new Option<string[]>("--bug") { Description = "Bug switch on (repeatable)", HelpName = "NAME" };
         var vcpus = new Option<int>("--vcpus") { DefaultValueFactory = _ => w.Vcpus, Description = "vCPUs" };
         var memory = new Option<string>("--memory") { DefaultValueFactory = _ => $"{w.Memory >> 20}M", Description = "Guest memory" };
@@ -37,13 +38,20 @@ internal static class ReplayVerb
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
+            var tracePath = OptionChecks.TracePath(r.GetValue(trace));
+            if (r.GetValue(schedule) is { } recorded && File.Exists(recorded) && RecordedSchedule.LooksLikeOne(recorded))
+            {
+                var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+                if (given is not null) throw new CliUserError($"{given.Name}: a schedule recorded by run carries its own workload options ({recorded})");
+                return ReplayRecorded(recorded, EngineConfig.Load(config), tracePath, json, io);
+            }
             var bugs = BugNames.Check(r.GetValue(bug) ?? []);
             var n = OptionChecks.Vcpus(r.GetValue(vcpus));
             var bytes = OptionChecks.Memory(r.GetValue(memory)!);
             var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
             var maxFaults = OptionChecks.Faults(r.GetValue(faults));
-            var tracePath = OptionChecks.TracePath(r.GetValue(trace));
-            ISchedulingStrategy strategy = new SeededStrategy(r.GetValue(seed));
+            var theSeed = r.GetValue(seed) ?? throw new CliUserError("--seed: required (unless --schedule names a schedule recorded by run)");
+            ISchedulingStrategy strategy = new SeededStrategy(theSeed);
             if (r.GetValue(schedule) is { } file)
             {
                 if (!File.Exists(file)) throw new CliUserError($"--schedule: no such file: {file}");
@@ -53,26 +61,58 @@ internal static class ReplayVerb
             var backings = Backings.Parse(r.GetValue(backing));
             if (r.GetValue(mte) && backings?.Where(b => !b.MteAllowed()).Select(b => b.ToScenarioName()).FirstOrDefault() is { } noMte)
                 throw new CliUserError($"--mte: backing {noMte} does not allow MTE (an MTE VM refuses its slot)");
-            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = r.GetValue(seed), Mte = r.GetValue(mte) };
+            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte) };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
-
-            var text = new StringBuilder();
-            foreach (var e in result.Trace!.Events) text.Append($"{e.Start} {e.Track} #{e.Activity} {e.Kind} {e.Phase}\n");
-            var problem = Hunter.FirstProblem(result);
-            text.Append(problem is null ? "violations 0\n" : $"violations {result.Violations.Count}; first: {problem}\n");
-            if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace);
-            if (json)
-                JsonOut.Write(io.Out, j =>
-                {
-                    j.WriteNumber("faults", result.Stats.Faults);
-                    j.WriteNumber("phases", result.Trace.Events.Count);
-                    j.WriteString("trace_sha256", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
-                    j.WriteNumber("violations", result.Violations.Count);
-                    if (problem is not null) j.WriteString("first_violation", problem.ToString());
-                });
-            else io.Out.Write(text.ToString());
-            return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
+            if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace!);
+            return Print(result, result.Trace!.Events, json, io);
         });
         return command;
+    }
+
+    /// <summary>Replays a free-running run's recorded delivery order (<c>run</c> saved it on a violation).</summary>
+    private static int ReplayRecorded(string file, Akka.Configuration.Config config, string? tracePath, bool json, CliIo io)
+    {
+        RecordedSchedule schedule;
+        try
+        {
+            schedule = RecordedSchedule.Load(file);
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            throw new CliUserError($"--schedule: {file}: {e.Message}");
+        }
+        var unknown = schedule.Bugs.FirstOrDefault(b => Model.Bugs.BugCatalog.Find(b) is null);
+        if (unknown is not null) throw new CliUserError($"--schedule: {file}: unknown bug switch '{unknown}'");
+        var outcome = StressReplay.Replay(schedule, config, trace: true);
+        if (outcome.Divergence is not null)
+            throw new CliUserError($"--schedule: {file}: the replay left the recording at {outcome.Divergence} (recorded by another version of the model?)");
+        var events = outcome.Result.Trace!.Events.Take(outcome.TraceEvents).ToList();
+        if (tracePath is not null)
+        {
+            using var stream = File.Create(tracePath);
+            ChromeTrace.Write(stream, events);
+        }
+        return Print(outcome.Result, events, json, io);
+    }
+
+    /// <summary>The trace, one line per phase, and the verdict; or the JSON summary with the trace's hash.</summary>
+    private static int Print(StressResult result, IReadOnlyList<PhaseEvent> events, bool json, CliIo io)
+    {
+        var text = new StringBuilder();
+        foreach (var e in events) text.Append($"{e.Start} {e.Track} #{e.Activity} {e.Kind} {e.Phase}\n");
+        var problem = Hunter.FirstProblem(result);
+        text.Append(problem is null ? "violations 0\n" : $"violations {result.Violations.Count}; first: {problem}\n");
+        if (json)
+            JsonOut.Write(io.Out, j =>
+            {
+                j.WriteNumber("faults", result.Stats.Faults);
+                j.WriteNumber("phases", events.Count);
+                if (result.Schedule is { } s) j.WriteNumber("deliveries", s.Deliveries);
+                j.WriteString("trace_sha256", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
+                j.WriteNumber("violations", result.Violations.Count);
+                if (problem is not null) j.WriteString("first_violation", problem.ToString());
+            });
+        else io.Out.Write(text.ToString());
+        return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -17,10 +17,12 @@ internal sealed class RunOptions
     public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => 16 };
     public Option<bool> DirtyLog { get; } = new("--dirty-log") { Description = "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)", DefaultValueFactory = _ => true };
     public Option<bool> MemslotChurn { get; } = new("--memslot-churn") { Description = "Move the last slot back and forth (default on; --memslot-churn false to turn off)", DefaultValueFactory = _ => true };
+    public Option<bool> Record { get; } = new("--record") { Description = "Record the free-running delivery order; on a violation save it for replay --schedule (default on; --record false to turn off)", DefaultValueFactory = _ => true };
+    public Option<string> ScheduleDir { get; } = new("--schedule-dir") { Description = "Where a recorded schedule is saved on a violation", DefaultValueFactory = _ => ".", HelpName = "DIR" };
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn }) command.Add(o);
+        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
     }
 }

@@ -58,6 +58,9 @@ internal static class RunVerb
                 every = 0;
             }
 
+            var record = r.GetValue(o.Record) && !isDeterministic;
+            var scheduleDir = r.GetValue(o.ScheduleDir)!;
+            if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
             var options = new WorkloadOptions(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: r.GetValue(o.DirtyLog), MemslotChurn: r.GetValue(o.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
             var human = io.Human(json);
@@ -73,14 +76,17 @@ internal static class RunVerb
                 var display = new RunProgressDisplay(human, quiet, isDeterministic ? null : time);
                 result = display.Show(progress => isDeterministic
                     ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null, progress)
-                    : StressRun.Run(options, time, akka, bugSet, cts.Token, trace: tracePath is not null, progress));
+                    : StressRun.Run(options, time, akka, bugSet, cts.Token, trace: tracePath is not null, progress, record));
             }
             finally
             {
                 Console.CancelKeyPress -= onCancel;
             }
             if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded);
-            RunReport.Write(result, theSeed, io, json, ReplayCommand(r, isDeterministic, theSeed));
+            // A recorded free-running run replays from its saved schedule; otherwise the seeded command re-runs the workload.
+            var saved = RunRecording.Save(result, options, bugs, scheduleDir);
+            var reproduction = saved is { ScheduleFile: not null } ? saved : new RunReproduction(ReplayCommand(r, isDeterministic, theSeed), Where: saved?.Where);
+            RunReport.Write(result, theSeed, io, json, reproduction);
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
@@ -13,7 +14,7 @@ namespace ActorKvm.Engine.Actors;
 /// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>.
 /// Actors stay thin: every rule is in the model.
 /// </summary>
-public abstract class ActivityWorker : ReceiveActor
+public abstract class ActivityWorker : RecordedActor
 {
     private readonly Dictionary<int, IActorRef> _replyTo = [];
     private readonly Dictionary<int, Activity> _lockWaiters = [];
@@ -27,6 +28,7 @@ public abstract class ActivityWorker : ReceiveActor
         MmuLock = mmuLock;
         Vm = vm;
         _track = Self.Path.Name;
+        if (gate.Recorder is { } recorder) RecordTurns(recorder, RecordedActors.OfVmChild(_track));
         Receive<StepRequested>(r =>
         {
             var result = RunPhase(r.Activity, selfDriven: false);

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -9,7 +10,7 @@ namespace ActorKvm.Engine.Actors;
 /// the actor tells the next eligible waiter, in the FIFO order the model's queued rwlock keeps (so a writer is
 /// not starved). The lock state itself stays in the model; this actor only turns it into messages.
 /// </summary>
-public sealed class MmuLockActor : ReceiveActor
+public sealed class MmuLockActor : RecordedActor
 {
     private readonly VmGate _gate;
     private readonly Dictionary<int, IActorRef> _waiters = [];
@@ -18,6 +19,7 @@ public sealed class MmuLockActor : ReceiveActor
     public MmuLockActor(VmGate gate)
     {
         _gate = gate;
+        RecordTurns(gate.Recorder, RecordedActors.MmuLock);
         Receive<ActivitiesAbandoned>(_ => _waiters.Clear());
         Receive<LockRequested>(r =>
         {

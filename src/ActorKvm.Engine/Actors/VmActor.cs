@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Memslots;
@@ -12,16 +13,20 @@ namespace ActorKvm.Engine.Actors;
 /// order with fixed names so paths and traces are reproducible: <c>mmu-lock</c>, <c>mmu-notifier</c>,
 /// <c>memslots</c>, <c>vcpu-0</c>... Routes work to the actor that runs it, and wakes waiters when progress is made.
 /// </summary>
-public sealed class VmActor : ReceiveActor
+public sealed class VmActor : RecordedActor
 {
     // Waiters in the order they asked (a hash set would wake them in actor-uid order, which is random per run).
     private readonly List<IActorRef> _waiting = [];
     private readonly HashSet<IActorRef> _isWaiting = [];
 
-    /// <summary>Creates the VM and its children; phases are traced to <paramref name="trace"/> if given.</summary>
-    public VmActor(Kvm kvm, TraceRecorder? trace = null)
+    /// <summary>
+    /// Creates the VM and its children; phases are traced to <paramref name="trace"/> and every actor's turns
+    /// recorded into <paramref name="recorder"/>, if given.
+    /// </summary>
+    public VmActor(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null)
     {
-        var gate = new VmGate(kvm, trace);
+        var gate = new VmGate(kvm, trace, recorder);
+        RecordTurns(recorder, RecordedActors.Vm);
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
@@ -58,6 +63,6 @@ public sealed class VmActor : ReceiveActor
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, TraceRecorder? trace = null) =>
-        Akka.Actor.Props.Create(() => new VmActor(kvm, trace));
+    public static Props Props(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null) =>
+        Akka.Actor.Props.Create(() => new VmActor(kvm, trace, recorder));
 }

@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
@@ -11,11 +12,15 @@ namespace ActorKvm.Engine.Actors;
 public sealed class VmGate
 {
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public VmGate(Kvm kvm, TraceRecorder? trace = null)
+    public VmGate(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null)
     {
         Kvm = kvm;
         Trace = trace;
+        Recorder = recorder;
     }
+
+    /// <summary>Where the VM's actors record their turns (a recorded free-running run), if anywhere.</summary>
+    public DeliveryRecorder? Recorder { get; }
 
     /// <summary>The model.</summary>
     public Kvm Kvm { get; private set; }

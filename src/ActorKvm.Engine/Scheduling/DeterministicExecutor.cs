@@ -77,12 +77,17 @@ public sealed class DeterministicExecutor : ExecutorService
                         log?.Add(i);
                         Choices++;
                     }
+                    else
+                    {
+                        strategy.Forced(_runnable[0]);
+                    }
                     next = _runnable[i];
                     _runnable.RemoveAt(i);
                 }
                 Steps++;
                 made++;
-                next.Run();
+                if (strategy.OneDeliveryPerRun && OwnedMessageQueue.QueueOf(next) is { } queue) queue.RunOne(next);
+                else next.Run();
             }
         }
         finally

@@ -14,4 +14,16 @@ public interface ISchedulingStrategy
     /// or more). A mailbox object stands for its actor for the whole run, so a strategy may give actors priorities.
     /// </summary>
     int Choose(IReadOnlyList<IRunnable> runnable);
+
+    /// <summary>
+    /// <paramref name="run"/> is the only runnable mailbox and runs next (no choice, nothing logged). A strategy that
+    /// follows a recorded order of every delivery (<see cref="RecordedOrderStrategy"/>) checks and counts it here.
+    /// </summary>
+    void Forced(IRunnable run) { }
+
+    /// <summary>
+    /// Every mailbox run must deliver exactly one message (a replay of a recorded delivery order). Otherwise Akka's
+    /// mailbox may deliver two per run.
+    /// </summary>
+    bool OneDeliveryPerRun => false;
 }

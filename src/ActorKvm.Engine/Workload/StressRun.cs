@@ -17,12 +17,20 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="Trace">The phase slices, when a trace was asked for.</param>
 /// <param name="Schedule">On the deterministic dispatcher: deliveries, choices and the choice sequence.</param>
 /// <param name="Latency">Fault latencies (a faulting access from issue to finish, retries included), in <see cref="FaultLatencyRecorder.Unit"/>.</param>
+/// <param name="PagesReadBack">Guest- or host-written pages the final check read back for lost writes.</param>
 public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> Violations, TimeSpan Elapsed, int OutstandingFaultRefs,
-    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultLatencyRecorder? Latency = null)
+    TraceRecorder? Trace = null, ScheduleSummary? Schedule = null, FaultLatencyRecorder? Latency = null, int PagesReadBack = 0)
 {
+    /// <summary>A recorded free-running run's delivery order (<c>--record</c>), or null.</summary>
+    public DeliveryRecorder? Recording { get; init; }
+
+    /// <summary>The run's memory (CLI runs), or null.</summary>
+    public RunMemory? Memory { get; init; }
+
     /// <summary>
     /// The end of every run, whichever engine ran it: the oracle's full check over <paramref name="kvm"/> (inside its
-    /// gate), then the verdict with the counters.
+    /// gate) — every stage-2 leaf against the host, every written page read back for a lost write — then the verdict
+    /// with the counters (<see cref="OutstandingFaultRefs"/> is the leaked-reference check).
     /// </summary>
     public static StressResult AfterFinalCheck(Model.Vm.Kvm kvm, WorkloadStats stats, TimeSpan elapsed,
         TraceRecorder? trace = null, ScheduleSummary? schedule = null, FaultLatencyRecorder? latency = null)
@@ -30,7 +38,8 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
         lock (kvm)
         {
             kvm.Oracle.CheckAll();
-            return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency);
+            var pages = kvm.Oracle.CheckContent();
+            return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency, pages);
         }
     }
 
@@ -56,12 +65,19 @@ public static class StressRun
     /// <summary>How often <c>progress</c> callbacks come.</summary>
     public static TimeSpan ProgressInterval { get; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Runs the workload on the free-running dispatcher; <paramref name="progress"/> hears the counters every <see cref="ProgressInterval"/>.</summary>
+    /// <summary>
+    /// Runs the workload on the free-running dispatcher; <paramref name="progress"/> hears the counters every
+    /// <see cref="ProgressInterval"/>. With <paramref name="record"/> every delivery is recorded (up to
+    /// <paramref name="recordLimit"/> entries) so that a violation can be replayed (<see cref="StressReplay"/>). The
+    /// result carries the run's memory figures.
+    /// </summary>
     public static StressResult Run(WorkloadOptions options, TimeSpan duration, Config config, BugSet? bugs = null,
-        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
+        CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null, bool record = false,
+        long recordLimit = DeliveryRecorder.DefaultLimit)
     {
         using var system = ActorSystem.Create("actorkvm", config);
-        return Run(system, "vm", "workload", options, duration, bugs, cancel, trace, latency: null, progress: progress);
+        return Run(system, "vm", "workload", options, duration, bugs, cancel, trace, latency: null, progress: progress,
+            record: record, recordLimit: recordLimit, measureMemory: true);
     }
 
     /// <summary>
@@ -79,15 +95,18 @@ public static class StressRun
     private static long _runs;
 
     private static StressResult Run(ActorSystem system, string vmName, string workloadName, WorkloadOptions options, TimeSpan duration,
-        BugSet? bugs, CancellationToken cancel, bool trace, FaultLatencyRecorder? latency, bool stopActors = false, Action<RunProgress>? progress = null)
+        BugSet? bugs, CancellationToken cancel, bool trace, FaultLatencyRecorder? latency, bool stopActors = false, Action<RunProgress>? progress = null,
+        bool record = false, long recordLimit = DeliveryRecorder.DefaultLimit, bool measureMemory = false)
     {
         var kvm = WorkloadVm.Build(options, bugs);
+        var deliveries = record ? new DeliveryRecorder(kvm, recordLimit) : null;
+        var memoryAtStart = measureMemory ? RunMemory.Sample() : default;
         var sw = Stopwatch.StartNew();
         var recorder = trace ? TraceRecorder.WallClock() : null;
         latency ??= FaultLatencyRecorder.WallClock(options.Vcpus);
         var stats = new WorkloadStats();
-        var vm = system.ActorOf(VmActor.Props(kvm, recorder), vmName);
-        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats, latency), workloadName);
+        var vm = system.ActorOf(VmActor.Props(kvm, recorder, deliveries), vmName);
+        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats, latency, deliveries), workloadName);
         var finished = workload.Ask<WorkloadActor.WorkloadFinished>(new WorkloadActor.StartRequested(), Timeout.InfiniteTimeSpan);
         try
         {
@@ -99,7 +118,17 @@ public static class StressRun
         {
             // Ctrl-C: stop cleanly below and report what ran so far.
         }
-        if (!finished.IsCompleted) workload.Tell(new WorkloadActor.StopRequested());
+        if (!finished.IsCompleted)
+        {
+            if (deliveries is null) workload.Tell(new WorkloadActor.StopRequested());
+            else
+                lock (deliveries.Lock)
+                {
+                    // The stop comes from this thread, not an actor: recorded where it enters the workload's mailbox.
+                    deliveries.Decision(DeliveryRecorder.ExternalStop);
+                    workload.Tell(new WorkloadActor.StopRequested());
+                }
+        }
         finished.GetAwaiter().GetResult();
         sw.Stop();
         if (stopActors)
@@ -107,7 +136,11 @@ public static class StressRun
             system.Stop(workload);
             system.Stop(vm);
         }
-        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: latency);
+        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: latency) with
+        {
+            Recording = deliveries,
+            Memory = measureMemory ? RunMemory.Since(memoryAtStart) : null,
+        };
     }
 
     /// <summary>The counters now. Workload counters are read racily (display only); model state under the gate.</summary>
@@ -131,7 +164,9 @@ public static class StressRun
         CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null)
     {
         using var det = new DeterministicSystem(config);
-        return RunDeterministic(det, options, schedule, bugs, cancel, trace, progress);
+        var memoryAtStart = RunMemory.Sample();
+        var result = RunDeterministic(det, options, schedule, bugs, cancel, trace, progress);
+        return result with { Memory = RunMemory.Since(memoryAtStart) };
     }
 
     /// <summary>As above, on an existing deterministic system (many runs share one).</summary>

@@ -1,4 +1,6 @@
+using ActorKvm.Engine.Actors;
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -8,9 +10,11 @@ namespace ActorKvm.Engine.Workload;
 /// Drives the stress workload on the actor engine: the choices are a <see cref="WorkloadDriver"/>'s (closed-loop
 /// random guest accesses per vCPU, host MM operations every <c>InvalidateEvery</c> finished accesses, dirty-log
 /// flips and slot moves, all from one seed); this actor sends each activity to the VM actor and feeds back its
-/// <see cref="ActivityFinished"/>. Uses no timers: <see cref="StopRequested"/> comes from outside.
+/// <see cref="ActivityFinished"/>. Uses no timers: <see cref="StopRequested"/> comes from outside. Its random
+/// choices depend only on the order in which activities finish, and <c>--invalidate-rate</c>'s clock is the one
+/// input that does not: a recorded run records where it fired, and a replay takes it from the recording.
 /// </summary>
-public sealed class WorkloadActor : ReceiveActor
+public sealed class WorkloadActor : RecordedActor
 {
     private readonly WorkloadDriver _driver;
     private IActorRef? _notifyDone;
@@ -24,11 +28,15 @@ public sealed class WorkloadActor : ReceiveActor
 
     /// <summary>
     /// Creates the workload over <paramref name="kvm"/> driven through <paramref name="vm"/>, counting into
-    /// <paramref name="stats"/> if given and timing faulting accesses into <paramref name="latency"/> if given.
+    /// <paramref name="stats"/> if given and timing faulting accesses into <paramref name="latency"/> if given. A
+    /// recorded run passes its <paramref name="recorder"/>; a replay of one passes the <paramref name="replay"/>
+    /// strategy, which says when the rate's host operations fell due.
     /// </summary>
-    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null)
+    public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null,
+        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null)
     {
         var self = Self;
+        RecordTurns(recorder, RecordedActors.Workload);
         _driver = new WorkloadDriver(options, kvm, a => vm.Tell(new RunRequested(a, self)), stats, latency);
         Receive<StartRequested>(_ =>
         {
@@ -50,13 +58,7 @@ public sealed class WorkloadActor : ReceiveActor
         Receive<ActivityFinished>(f =>
         {
             _driver.Finished(f.Activity);
-            // --invalidate-rate: host operations fall due on the wall clock, checked as work finishes (no timer:
-            // a scheduler tick is coarser than the rates asked for, and work finishing is what the rate competes with).
-            if (_rateClock is not null && _rateClock.Elapsed.TotalSeconds * options.InvalidateRate >= _hostOpsDue + 1)
-            {
-                _hostOpsDue = (long)(_rateClock.Elapsed.TotalSeconds * options.InvalidateRate);
-                _driver.HostOpDue();
-            }
+            if (_rateClock is not null && RateDue(options.InvalidateRate, recorder, replay)) _driver.HostOpDue();
             MaybeFinish();
         });
     }
@@ -68,8 +70,23 @@ public sealed class WorkloadActor : ReceiveActor
     private long _hostOpsDue;
 
     /// <summary>Props.</summary>
-    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null) =>
-        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats, latency));
+    public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null,
+        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null) =>
+        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats, latency, recorder, replay));
+
+    /// <summary>
+    /// <c>--invalidate-rate</c>: host operations fall due on the wall clock, checked as work finishes (no timer: a
+    /// scheduler tick is coarser than the rates asked for, and work finishing is what the rate competes with).
+    /// </summary>
+    private bool RateDue(double rate, DeliveryRecorder? recorder, RecordedOrderStrategy? replay)
+    {
+        if (replay is not null) return replay.TakeHostOpDue();
+        var elapsed = _rateClock!.Elapsed.TotalSeconds;
+        if (elapsed * rate < _hostOpsDue + 1) return false;
+        _hostOpsDue = (long)(elapsed * rate);
+        recorder?.Decision(DeliveryRecorder.HostOpDue);
+        return true;
+    }
 
     private void MaybeFinish()
     {

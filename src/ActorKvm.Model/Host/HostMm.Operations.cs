@@ -165,6 +165,7 @@ public sealed partial class HostMm
     /// <summary>zap_page_range: removes host leaves in [start, end), splitting a partially covered THP PMD first.</summary>
     private void Zap(Hva start, Hva end, bool discardAnon)
     {
+        var (from, to) = (start, end);
         foreach (var pte in PageTable.LeavesIn(start, end))
         {
             if (pte.Shift == Sizes.PmdShift && pte.Folio is { } f && !f.Kind.IsHugetlb() && (pte.Start < start || pte.Start + pte.Size > end))
@@ -172,10 +173,13 @@ public sealed partial class HostMm
                 SplitPmdLeaf(pte);
                 continue;
             }
+            // A hugetlb leaf goes whole, so its content outside [start, end) is discarded too.
+            if (pte.Start < from) from = pte.Start;
+            if (pte.Start + pte.Size > to) to = pte.Start + pte.Size;
             RemoveLeaf(pte);
         }
         foreach (var pte in PageTable.LeavesIn(start, end)) RemoveLeaf(pte);
-        if (discardAnon) ContentDiscarded?.Invoke(start, end);
+        if (discardAnon) ContentDiscarded?.Invoke(from, to);
     }
 
     private void SwapOut(Hva start, Hva end)

@@ -220,6 +220,23 @@ public sealed partial class KvmOracle : IStage2Observer
             Report(ViolationKind.LostWrite, $"host read {value} at {hva}, last written {want}", page, value);
     }
 
+    /// <summary>
+    /// Reads back every page the guest or host wrote (through the host, as a VMM would at the end of a run) and reports
+    /// a <c>lost-write</c> where it does not hold the last value written. Device apertures are left out: what a read
+    /// of device memory returns is the device's business, not RAM content. Returns the pages read.
+    /// </summary>
+    public int CheckContent()
+    {
+        var read = 0;
+        foreach (var (page, _) in _expected)
+        {
+            if (_kvm.Mm.FindVma(new Hva(page)) is not { } vma || vma.Backing.IsDeviceAperture()) continue;
+            HostRead(new Hva(page), _kvm.Mm.Read(new Hva(page)));
+            read++;
+        }
+        return read;
+    }
+
     /// <summary>Content of [start, end) was discarded on purpose (munmap, MADV_DONTNEED): forget expectations.</summary>
     public void ContentDiscarded(Hva start, Hva end)
     {
