@@ -327,12 +327,15 @@ public sealed partial class HostMm
             var (s, e) = FolioRange(hva)!.Value;
             foreach (var leaf in PageTable.LeavesIn(s, e)) if (leaf.Folio == f) RemoveLeaf(leaf);
             _poison.Add((s, e));
+            ContentDiscarded?.Invoke(s, e);
             return;
         }
         if (pte.Shift == Sizes.PmdShift) SplitPmdLeaf(pte);
         PageTable.TryGet(hva, out var page);
         RemoveLeaf(page);
         _poison.Add((page.Start, page.Start + Sizes.PageSize));
+        // The content is gone with the page (a later access gets SIGBUS): nothing to read back for lost writes.
+        ContentDiscarded?.Invoke(page.Start, page.Start + Sizes.PageSize);
     }
 
     /// <summary>
