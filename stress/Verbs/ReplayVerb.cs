@@ -86,6 +86,10 @@ internal static class ReplayVerb
         var outcome = StressReplay.Replay(schedule, config, trace: true);
         if (outcome.Divergence is not null)
             throw new CliUserError($"--schedule: {file}: the replay left the recording at {outcome.Divergence} (recorded by another version of the model?)");
+        // Every delivery can fit the recording and still end elsewhere (a header that does not match its entries).
+        var replayed = Hunter.FirstProblem(outcome.Result)?.ToString().ReplaceLineEndings(" ");
+        if (schedule.FirstViolation is { } recordedFirst && replayed != recordedFirst)
+            throw new CliUserError($"--schedule: {file}: the replay did not reach the recorded violation '{recordedFirst}' (got: {replayed ?? "none"})");
         var events = outcome.Result.Trace!.Events.Take(outcome.TraceEvents).ToList();
         if (tracePath is not null)
         {

@@ -21,7 +21,9 @@ namespace ActorKvm.Engine.Scheduling;
 public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<string> Bugs, ushort[] Entries, bool Prefix,
     string? FirstViolation, long FirstViolationDelivery)
 {
-    private const string Magic = "actorkvm-schedule 1 free-running";
+    private const string Magic = "actorkvm-schedule 2 free-running";
+    /// <summary>The <c>backings</c> value of the default layout (its main backings and the odd-shaped slots).</summary>
+    private const string DefaultBackings = "default";
 
     /// <summary>Writes the file.</summary>
     public void Save(string path)
@@ -33,7 +35,10 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
         w.WriteLine(Magic);
         w.WriteLine($"vcpus {o.Vcpus}");
         w.WriteLine($"memory {o.Memory}");
-        w.WriteLine($"backings {string.Join(',', o.EffectiveBackings.Select(b => b.ToScenarioName()))}");
+        // "default" keeps the default layout's odd-shaped slots, which an explicit backing list leaves out.
+        if (o.OddSlots is not null) throw new NotSupportedException("a recorded run uses the default odd slots or none");
+        w.WriteLine($"backings {(o.Backings is null ? DefaultBackings : string.Join(',', o.Backings.Select(b => b.ToScenarioName())))}");
+        w.WriteLine($"mte {(o.Mte ? "true" : "false")}");
         w.WriteLine($"seed {o.Seed}");
         w.WriteLine($"invalidate-every {o.InvalidateEvery}");
         w.WriteLine(FormattableString.Invariant($"invalidate-rate {o.InvalidateRate:R}"));
@@ -91,7 +96,8 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 }
             if (n != entries.Length) throw new FormatException($"{n} entries, {count} announced (truncated file?)");
             string Get(string key) => h.TryGetValue(key, out var v) ? v : throw new FormatException($"missing '{key}'");
-            var backings = Get("backings").Split(',').Select(b => BackingKindExtensions.Parse(b) ?? throw new FormatException($"backings: unknown backing '{b}'")).ToList();
+            var backings = Get("backings") == DefaultBackings ? null
+                : Get("backings").Split(',').Select(b => BackingKindExtensions.Parse(b) ?? throw new FormatException($"backings: unknown backing '{b}'")).ToList();
             var workload = new WorkloadOptions(
                 Vcpus: (int)Long(Get("vcpus"), "vcpus"),
                 Memory: (ulong)Long(Get("memory"), "memory"),
@@ -101,7 +107,8 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 MemslotChurn: Bool(Get("memslot-churn"), "memslot-churn"),
                 Seed: ulong.TryParse(Get("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : throw new FormatException("seed: not a number"),
                 MaxFaults: Long(Get("max-faults"), "max-faults"),
-                InvalidateRate: double.TryParse(Get("invalidate-rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0 ? rate : throw new FormatException("invalidate-rate: not a rate"));
+                InvalidateRate: double.TryParse(Get("invalidate-rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0 ? rate : throw new FormatException("invalidate-rate: not a rate"),
+                Mte: Bool(Get("mte"), "mte"));
             if (workload.Vcpus < 1 || workload.MaxFaults < 1) throw new FormatException("vcpus and max-faults must be positive");
             var bugs = Get("bugs").Split(',', StringSplitOptions.RemoveEmptyEntries);
             var first = Get("first-violation");

@@ -67,7 +67,7 @@ public class RunRecordReplayTests
         var (file, _) = RunWithBug(cli);
         var schedule = RecordedSchedule.Load(file);
         var other = Path.Combine(cli.Root, "other.schedule");
-        (schedule with { Workload = schedule.Workload with { Vcpus = schedule.Workload.Vcpus + 1 } }).Save(other);
+        (schedule with { Workload = schedule.Workload with { Seed = schedule.Workload.Seed + 1 } }).Save(other);
         var cut = Path.Combine(cli.Root, "cut.schedule");
         File.WriteAllBytes(cut, File.ReadAllBytes(file)[..20]);
         var garbage = Path.Combine(cli.Root, "garbage.schedule");
