@@ -26,6 +26,7 @@ public static class VmChildren
     {
         GuestAccess g => g.Vcpu.Index,
         PreFaultMemory p => p.Vcpu.Index, // a vCPU ioctl: it runs on the vCPU's thread
+        Model.Nested.NestedTransition n => n.Vcpu.Index,
         _ => -1,
     };
 

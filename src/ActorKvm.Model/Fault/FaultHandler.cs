@@ -12,7 +12,7 @@ namespace ActorKvm.Model.Fault;
 /// for. Every path ends at the <c>complete</c> boundary, after the page is released, the lock dropped, the
 /// dirty bit marked and SRCU left. Reused across faults: the steady state does not allocate.
 /// </summary>
-public sealed class FaultHandler
+public sealed partial class FaultHandler
 {
     private readonly Kvm _kvm;
     private readonly Vcpu _vcpu;
@@ -52,6 +52,8 @@ public sealed class FaultHandler
     public AccessExit? Exit { get; private set; }
     /// <summary>True when this abort marked its gfn dirty in the memslot's bitmap.</summary>
     public bool MarkedDirty { get; private set; }
+    /// <summary>The FSC of the stage-2 fault injected into L1 (<c>inject-l1</c>), or null.</summary>
+    public Fsc? InjectedL1Fsc { get; private set; }
     /// <summary>The phase the next step will complete.</summary>
     public FaultPhase Next => _next;
 
@@ -70,6 +72,7 @@ public sealed class FaultHandler
         _gmem = false;
         _pkvm = false;
         _pkvmPrepared = false;
+        InjectedL1Fsc = null;
         MarkedDirty = false;
         State.Reset();
         Finished = false;
@@ -186,7 +189,8 @@ public sealed class FaultHandler
                 if (_accessFlagPath)
                 {
                     // kvm_pgtable_stage2_mkyoung; -EAGAIN (leaf gone) is ignored: the guest re-faults.
-                    Result = _kvm.S2Mkyoung(_holder, _abort.FaultIpa) == Errno.Ok ? FaultResult.Young : FaultResult.Spurious;
+                    // handle_access_fault(vcpu, fault_ipa) on hw_mmu: the shadow stage 2 when nested.
+                    Result = _kvm.S2Mkyoung(_holder, _abort.FaultIpa, _vcpu.HwPgt(_kvm.Pgt)) == Errno.Ok ? FaultResult.Young : FaultResult.Spurious;
                     if (Result == FaultResult.Young && _kvm.Bugs.IsOn(PageTouchedAfterMmuUnlock.Name))
                     {
                         // handle_access_fault before 2362506f7cff: read the pfn, drop mmu_lock, then mark it accessed.
@@ -200,7 +204,7 @@ public sealed class FaultHandler
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
                     Result = _pkvm ? PkvmMemAbort.Map(State, _kvm, _holder)
-                        : _gmem ? GmemAbort.Map(State, _kvm, _holder)
+                        : _gmem ? GmemAbort.Map(State, _kvm, _holder, _desc!)
                         : _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
                     if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
                 }
@@ -224,10 +228,27 @@ public sealed class FaultHandler
     private StepResult MemslotLookup()
     {
         _kvm.Srcu.ReadLock(_holder);
-        var (slot, hva, writable) = KvmHandleGuestAbort.LookupMemslot(_kvm.Memslots, _abort.FaultIpa);
+        Nested.KvmS2Trans? nested = null;
+        if (_vcpu.Nested is { } mmu)
+        {
+            // kvm_walk_nested_s2, then kvm_s2_handle_perm_fault: a fault L1 owns is injected into L1 (kvm_inject_s2_fault)
+            // with the level of L1's walk, and the vCPU is back in L1's virtual EL2.
+            var (trans, walkFsc) = Nested.KvmWalkNestedS2.Walk(mmu, _abort.FaultIpa);
+            var inject = trans is { } t ? Nested.KvmWalkNestedS2.HandlePermFault(_abort, t) : walkFsc;
+            if (inject is { } fsc)
+            {
+                InjectedL1Fsc = fsc;
+                _vcpu.Nested = null;
+                Exit = new AccessExit(AccessExitKind.InjectL1);
+                return Finish(srcu: true);
+            }
+            nested = trans;
+        }
+        // The memslot is looked up with the canonical ipa (the L1 output when nested); the leaf goes at fault_ipa.
+        var (slot, hva, writable) = KvmHandleGuestAbort.LookupMemslot(_kvm.Memslots, nested?.Output ?? _abort.FaultIpa);
         Exit = KvmHandleGuestAbort.NotRam(_abort, hva, writable);
         if (Exit is not null) return Finish(srcu: true);
-        _desc = new S2FaultDesc(_vcpu.Index, _abort.FaultIpa, slot!, hva!.Value, _abort.Esr.Fsc.IsPermission());
+        _desc = new S2FaultDesc(_vcpu.Index, _abort.FaultIpa, slot!, hva!.Value, _abort.Esr.Fsc.IsPermission(), Nested: nested);
         _kvm.Oracle.FaultLookedUp(_holder, this);
         if (_abort.Esr.Fsc.IsAccessFlag())
         {
@@ -274,42 +295,6 @@ public sealed class FaultHandler
         _kvm.Notifier.ActiveInvalidateEnd();
         _kvm.MmuLock.Release(_holder);
         return null;
-    }
-
-    /// <summary><c>pkvm_mem_abort</c> up to <c>pin_user_pages</c>: memcache, locked-page accounting (once), the long-term pin.</summary>
-    private StepResult PkvmPinPage()
-    {
-        if (!_pkvmPrepared)
-        {
-            var ret = PkvmMemAbort.Prepare(State, _vcpu, _kvm.Mm, _desc!, _kvm.Pgt.MinCachePages);
-            if (ret != Errno.Ok) return Fail(ret);
-            _pkvmPrepared = true;
-        }
-        var hva = _desc!.Memslot.GfnToHva(State.Gfn);
-        var r = _kvm.Mm.PinUserPage(hva);
-        if (r.Status == HostFaultStatus.NeedsCowBreak)
-        {
-            if (BreakCow(r) is { } wait) return wait;
-            r = _kvm.Mm.PinUserPage(hva);
-        }
-        PkvmMemAbort.Pinned(State, _kvm.Mm, r);
-        if (State.Ret != Errno.Ok) return Fail(State.Ret);
-        return Reached(FaultPhase.PfnFaultin, FaultPhase.MmuLock);
-    }
-
-    /// <summary><c>gmem_abort</c> up to <c>kvm_gmem_get_pfn</c>; an error is a <c>KVM_EXIT_MEMORY_FAULT</c> (or -ENOMEM from the top-up).</summary>
-    private StepResult GmemPinPfn()
-    {
-        var r = GmemAbort.PinPfn(State, _vcpu, _kvm.Mm, _kvm.Notifier, _desc!, _kvm.Pgt.MinCachePages);
-        if (State.Page is not null) _kvm.Oracle.PageReferenced(_holder, State.Page);
-        if (State.Ret == Errno.ENOMEM) return Fail(State.Ret);
-        if (r.Status != HostFaultStatus.Ok)
-        {
-            // kvm_prepare_memory_fault_exit: KVM_RUN fails with the error and exit reason KVM_EXIT_MEMORY_FAULT.
-            Exit = new AccessExit(AccessExitKind.MemoryFault, State.Ret);
-            return Fail(State.Ret);
-        }
-        return Reached(FaultPhase.PfnFaultin, FaultPhase.ProtComputed);
     }
 
     /// <summary>Early exit before the lock (<c>out_put_page</c>): release the page unused.</summary>

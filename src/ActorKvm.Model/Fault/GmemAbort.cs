@@ -26,7 +26,7 @@ public static class GmemAbort
         if (f.Ret != Errno.Ok) return HostFaultIn.Failed(HostFaultStatus.Fault);
         // gfn = fault_ipa >> PAGE_SHIFT (the L1 output when nested); always PAGE_SIZE.
         f.FaultIpa = desc.FaultIpa.AlignDown(Sizes.PageSize);
-        f.Ipa = f.FaultIpa;
+        f.Ipa = desc.Ipa.AlignDown(Sizes.PageSize);
         f.Gfn = Gfn.Of(f.Ipa);
         f.MapSize = Sizes.PageSize;
         f.Vma = new VmaInfo(Sizes.PageShift, ForcePte: true, PfnMap: false, MteAllowed: false, IsCacheable: true, VfioAllowAnyUc: false, Sizes.PageShift);
@@ -58,13 +58,19 @@ public static class GmemAbort
         var prot = S2Prot.R;
         if (f.Writable) prot |= S2Prot.W;
         if (abort.Esr.IsExecFault || config.CacheDic) prot |= S2Prot.X;
+        if (desc.Nested is { } nested)
+        {
+            prot = Nested.KvmWalkNestedS2.AdjustPerms(nested, prot);
+            f.Writable &= nested.Writable;
+        }
         f.Prot = prot;
     }
 
     /// <summary><c>kvm_pgtable_stage2_map(pgt, fault_ipa, PAGE_SIZE, ...)</c>: a permission fault is re-mapped, never relaxed.</summary>
-    public static FaultResult Map(KvmS2Fault f, Kvm kvm, int holder)
+    public static FaultResult Map(KvmS2Fault f, Kvm kvm, int holder, S2FaultDesc desc)
     {
-        var ret = kvm.S2Map(holder, f.FaultIpa, Sizes.PageSize, f.Pfn, f.Prot, f.Memcache);
+        var pgt = desc.Nested is null ? null : kvm.Vcpus[desc.Vcpu].Nested?.Shadow;
+        var ret = kvm.S2Map(holder, f.FaultIpa, Sizes.PageSize, f.Pfn, f.Prot, f.Memcache, pgt);
         f.Ret = ret;
         if (ret == Errno.EAGAIN) return FaultResult.Spurious;
         return ret == Errno.Ok ? FaultResult.Map : FaultResult.None;

@@ -30,7 +30,11 @@ public sealed class GuestAccess : Activity
         Kind = kind;
         Value = value;
         _handler = new FaultHandler(kvm, vcpu, id);
+        Pgt = vcpu.HwPgt(kvm.Pgt);
     }
+
+    /// <summary>The stage 2 the hardware walks for this access: the vCPU's shadow when it runs L2 (keyed by L2 IPA).</summary>
+    public Stage2PageTable Pgt { get; }
 
     /// <summary>The vCPU.</summary>
     public Vcpu Vcpu { get; }
@@ -112,8 +116,8 @@ public sealed class GuestAccess : Activity
         var cm = Kind == AccessKind.Cmo;
         leaf = default;
         if (Gpa.Value >= Kvm.Config.PhysSize)
-            return Esr.Make(ec, FscCodes.Translation(Kvm.Pgt.StartLevel), wnr, cm: cm);
-        var walk = Kvm.Pgt.GetLeaf(Gpa);
+            return Esr.Make(ec, FscCodes.Translation(Pgt.StartLevel), wnr, cm: cm);
+        var walk = Pgt.GetLeaf(Gpa);
         if (!walk.Valid) return Esr.Make(ec, FscCodes.Translation(walk.Level), wnr, cm: cm);
         leaf = walk.Leaf;
         if (!leaf.Young && !Kvm.Config.HwAf) return Esr.Make(ec, FscCodes.AccessFlag(leaf.Level), wnr, cm: cm);
@@ -132,7 +136,7 @@ public sealed class GuestAccess : Activity
     private void Perform(in S2Leaf leaf)
     {
         // VTCR_EL2.HA: the walker sets the access flag itself (hardware, not a KVM update under mmu_lock).
-        if (!leaf.Young && Kvm.Config.HwAf) Kvm.Pgt.Mkyoung(Gpa);
+        if (!leaf.Young && Kvm.Config.HwAf) Pgt.Mkyoung(Gpa);
         var pfn = leaf.PfnAt(Gpa);
         switch (Kind)
         {
@@ -145,7 +149,8 @@ public sealed class GuestAccess : Activity
                     break;
                 }
                 Kvm.Phys.Write(pfn, Value);
-                Kvm.Oracle.GuestWrote(Gpa, pfn, Value);
+                // The oracle keys content by the canonical (L1) IPA.
+                Kvm.Oracle.GuestWrote(Vcpu.Nested?.Translate(Gpa) ?? Gpa, pfn, Value);
                 break;
             case AccessKind.Read:
                 ReadValue = Kvm.Phys.Read(pfn);

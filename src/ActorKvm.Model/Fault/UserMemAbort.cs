@@ -44,9 +44,18 @@ public static class UserMemAbort
             : Stage2HugeMapping.ResolveVmaShift(desc.Memslot, desc.Hva, hostShift, forcePte: false, vma.IsHugetlb, bugs);
 
         var size = 1UL << shift;
+        if (desc.Nested is { } nested)
+        {
+            // Nested: the mapping is capped by L1's block size, rounded down to a host block size; PAGE_SIZE forces PTEs.
+            var max = Nested.KvmWalkNestedS2.MaxMapSize(nested, forcePte);
+            forcePte = max == Sizes.PageSize;
+            size = Math.Min(size, max);
+            shift = System.Numerics.BitOperations.Log2(size);
+        }
+        // fault_ipa (L2 when nested: where the leaf goes) and ipa (canonical: memslot, pfn, dirty) both aligned down.
         f.FaultIpa = desc.FaultIpa.AlignDown(size);
         // 1d8c3c23a6bc: the canonical IPA (and so gfn and pfn) is aligned down to the block size too.
-        f.Ipa = bugs.IsOn(CanonicalIpaNotAligned.Name) ? desc.FaultIpa.AlignDown(Sizes.PageSize) : desc.FaultIpa.AlignDown(size);
+        f.Ipa = bugs.IsOn(CanonicalIpaNotAligned.Name) ? desc.Ipa.AlignDown(Sizes.PageSize) : desc.Ipa.AlignDown(size);
         f.Gfn = Gfn.Of(f.Ipa);
         f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
         // 8c2e8ac8ad4b: VM_MTE_ALLOWED is sampled here, under mmap_lock; before it the VMA pointer was kept and read later.
@@ -126,6 +135,12 @@ public static class UserMemAbort
         if (exec) prot |= S2Prot.X;
         if (f.ForceNoncacheable) prot |= f.Vma.VfioAllowAnyUc ? S2Prot.NormalNc : S2Prot.Device;
         else if (config.CacheDic) prot |= S2Prot.X;
+        // adjust_nested_fault_perms / adjust_nested_exec_perms: never more than L1 grants.
+        if (desc.Nested is { } nested)
+        {
+            prot = Nested.KvmWalkNestedS2.AdjustPerms(nested, prot);
+            f.Writable &= nested.Writable;
+        }
         f.Prot = prot;
 
         // MTE check hoisted out of the locked section; the bug reads kvm_vma_mte_allowed(vma) through the pointer.
@@ -182,6 +197,8 @@ public static class UserMemAbort
         if (sz == 0) { f.Ret = Errno.EAGAIN; return Sizes.PageSize; }
         if (sz < Sizes.PmdSize) return Sizes.PageSize;
         f.FaultIpa = f.FaultIpa.AlignDown(Sizes.PmdSize);
+        // The newest rework re-aligns the canonical ipa too, so fault_ipa (L2) and ipa (L1) stay congruent.
+        f.Ipa = f.Ipa.AlignDown(Sizes.PmdSize);
         f.Pfn = f.Pfn.AlignDown(Sizes.PtrsPerPmd);
         return Sizes.PmdSize;
     }
@@ -207,9 +224,11 @@ public static class UserMemAbort
         var relax = bugs.IsOn(PermFaultRelaxIgnoresGranule.Name)
             ? desc.FaultIsPerm && !(desc.LoggingActive && f.Writable)
             : desc.FaultIsPerm && f.MapSize == abort.Esr.PermFaultGranule;
+        // hw_mmu->pgt: the shadow stage 2 for a nested fault.
+        var pgt = desc.Nested is null ? null : kvm.Vcpus[desc.Vcpu].Nested?.Shadow;
         var ret = relax
-            ? kvm.S2RelaxPerms(holder, f.FaultIpa, f.Prot)
-            : kvm.S2Map(holder, f.FaultIpa, f.MapSize, f.Pfn, f.Prot, f.Memcache);
+            ? kvm.S2RelaxPerms(holder, f.FaultIpa, f.Prot, pgt)
+            : kvm.S2Map(holder, f.FaultIpa, f.MapSize, f.Pfn, f.Prot, f.Memcache, pgt);
         f.Ret = ret;
         if (ret == Errno.EAGAIN) return FaultResult.Spurious;
         if (ret != Errno.Ok) return FaultResult.None;

@@ -10,6 +10,7 @@ public sealed partial class KvmOracle
     /// <summary>Checks the leaves in every range touched since the last check (run after every step).</summary>
     public void Check()
     {
+        CheckShadows();
         if (_touchedAll)
         {
             _touchedAll = false;
@@ -28,6 +29,7 @@ public sealed partial class KvmOracle
         _touched.Clear();
         _touchedAll = false;
         CheckRange(0, _kvm.Pgt.IpaSize);
+        CheckShadows();
         // Structural check (whole-table walk, so only here): every live table page is linked in.
         var live = _kvm.Pgt.LiveTablePages;
         var reachable = _kvm.Pgt.CountReachableTables();

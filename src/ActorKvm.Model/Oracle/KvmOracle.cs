@@ -188,7 +188,9 @@ public sealed partial class KvmOracle : IStage2Observer
         // Logging, protected VMs (pkvm_mem_abort) and guest_memfd (gmem_abort) map PAGE_SIZE only.
         if (desc.LoggingActive || _kvm.Config.Protected || desc.Memslot.HasGmem) return Sizes.PageSize;
         var vma = _kvm.Mm.FindVma(desc.Hva);
-        return vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
+        var best = vma is null ? Sizes.PageSize : MaxBlock(vma, desc.Memslot, desc.Hva);
+        // Nested: never more than L1's block (rounded down to a host block size).
+        return desc.Nested is { } n ? Math.Min(best, Nested.KvmWalkNestedS2.MaxMapSize(n, forcePte: false)) : best;
     }
 
     /// <summary>A fault read a field of <paramref name="vma"/>, which is dead (unmapped).</summary>

@@ -90,10 +90,10 @@ public sealed class Kvm
     // --- mmu_lock-guarded stage-2 operations -------------------------------------------------------
 
     /// <summary>Fault-path <c>kvm_pgtable_stage2_map</c>: read lock (write under pKVM) is enough.</summary>
-    public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
+    public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
-        return Pgt.Map(ipa, size, pfn, prot, mc);
+        return (pgt ?? Pgt).Map(ipa, size, pfn, prot, mc);
     }
 
     /// <summary>A fault-path split by a walker that does not own the entry (see <see cref="Stage2PageTable.SplitBlockUnowned"/>).</summary>
@@ -104,17 +104,17 @@ public sealed class Kvm
     }
 
     /// <summary>Fault-path <c>kvm_pgtable_stage2_relax_perms</c>.</summary>
-    public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot)
+    public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_relax_perms");
-        return Pgt.RelaxPerms(ipa, prot);
+        return (pgt ?? Pgt).RelaxPerms(ipa, prot);
     }
 
     /// <summary><c>kvm_pgtable_stage2_mkyoung</c> from <c>handle_access_fault</c>.</summary>
-    public Errno S2Mkyoung(int holder, Ipa ipa)
+    public Errno S2Mkyoung(int holder, Ipa ipa, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_mkyoung");
-        return Pgt.Mkyoung(ipa);
+        return (pgt ?? Pgt).Mkyoung(ipa);
     }
 
     /// <summary><c>kvm_stage2_unmap_range</c>: write lock.</summary>
@@ -122,6 +122,7 @@ public sealed class Kvm
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_unmap");
         Pgt.Unmap(ipa, size);
+        NestedS2Unmap();
     }
 
     /// <summary><c>kvm_stage2_wp_range</c>: write lock.</summary>
@@ -129,6 +130,8 @@ public sealed class Kvm
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_wrprotect");
         Pgt.WrProtect(ipa, size);
+        // kvm_nested_s2_wp: every shadow MMU is write-protected wholesale.
+        foreach (var v in Vcpus) v.Nested?.Shadow.WrProtect(default, v.Nested.Shadow.IpaSize);
     }
 
     /// <summary><c>kvm_mmu_split_huge_pages</c>: write lock.</summary>
@@ -184,6 +187,8 @@ public sealed class Kvm
             if (!Config.Protected) Pgt.Unmap(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
             _ = slot;
         }
+        // kvm_unmap_gfn_range -> kvm_nested_s2_unmap, once some slot was hit.
+        if (!first) NestedS2Unmap();
         Oracle.TouchHva(start, end);
     }
 
@@ -194,6 +199,15 @@ public sealed class Kvm
         if (IntersectingSlots(start, end).Any()) Notifier.InvalidateEnd();
         _activeInvalidations.RemoveAll(a => a.Holder == holder && a.Start == start && a.End == end);
         Oracle.TouchHva(start, end);
+    }
+
+    /// <summary>
+    /// <c>kvm_nested_s2_unmap</c>: a shadow MMU is keyed by L2 IPA and has no reverse map to L1 IPAs, so any unmap of the
+    /// canonical stage 2 (HVA notifier, memslot flush) unmaps every shadow MMU wholesale. Caller holds the write lock.
+    /// </summary>
+    private void NestedS2Unmap()
+    {
+        foreach (var v in Vcpus) v.Nested?.Shadow.Unmap(default, v.Nested.Shadow.IpaSize);
     }
 
     /// <summary>The slots whose HVA range intersects [start, end), with the clipped gfn range (<c>__kvm_handle_hva_range</c>).</summary>

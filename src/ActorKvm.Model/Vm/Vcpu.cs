@@ -19,4 +19,10 @@ public sealed class Vcpu
 
     /// <summary><c>vcpu-&gt;arch.mmu_page_cache</c>.</summary>
     public KvmMmuMemoryCache MmuPageCache { get; }
+
+    /// <summary>The L2 context while the vCPU runs a nested guest (<c>hw_mmu</c> is then a nested MMU), else null.</summary>
+    public Nested.NestedS2Mmu? Nested { get; set; }
+
+    /// <summary>The stage 2 the hardware walks for this vCPU now: the shadow while L2 runs, else <paramref name="canonical"/>.</summary>
+    public Stage2PageTable HwPgt(Stage2PageTable canonical) => Nested?.Shadow ?? canonical;
 }

@@ -198,4 +198,23 @@ public class PreFaultMemoryTests
         Assert.False(vm.Leaf(Gpa).Valid);
         Assert.Empty(vm.Violations);
     }
+
+    [Fact]
+    public void VcpuRunningL2_PopulatesTheCanonicalStage2_NeverTheShadow()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Nested: true));
+        var enter = new ActorKvm.Model.Nested.NestedTransition(vm.Kvm, vm.NextId(), vm.Kvm.Vcpus[0],
+            [new ActorKvm.Model.Nested.L1S2Map(new Ipa(0x8000_0000), new Ipa(Gpa), Sizes.PmdSize, S2Prot.RW)]);
+        enter.RunToEnd();
+        var shadow = vm.Kvm.Vcpus[0].Nested!.Shadow;
+        // gpa is an L1 IPA: 0x8000_0000 is not in any memslot of the VM, whatever L1 maps there for L2.
+        Assert.Equal(Errno.ENOENT, Run(vm, 0x8000_0000, Sizes.PageSize).Result);
+        var p = Run(vm, Gpa, Sizes.PageSize);
+        Assert.Equal(Errno.Ok, p.Result);
+        Assert.True(vm.Leaf(Gpa).Valid);
+        Assert.False(shadow.GetLeaf(new Ipa(0x8000_0000)).Valid);
+        Assert.Equal(Gpa, Assert.Single(p.Aborts).FaultIpa.Value);
+        Assert.Same(shadow, vm.Kvm.Vcpus[0].Nested!.Shadow); // the vCPU still runs L2 afterwards
+        Assert.Empty(vm.Violations);
+    }
 }

@@ -21,12 +21,14 @@ public static class ExpectationChecker
                 return Compare(e, StepExpect.ResultKey, e.Result, a.Exit.Name)
                     ?? Compare(e, StepExpect.FaultsKey, e.Faults is null ? null : List(e.Faults), List(a.Faults.Select(f => f.Name())))
                     ?? Compare(e, StepExpect.ValueKey, e.Value?.ToString(), a.ReadValue.ToString())
-                    ?? CheckLeaf(kvm, e, a.Gpa);
+                    ?? CheckLeaf(kvm, e, a.Gpa, a.Pgt);
             case PreFaultMemory p:
                 // result: the ioctl's return; mapped: the bytes it advanced over; size/perms/memtype: the leaf at gpa.
                 return Compare(e, StepExpect.ResultKey, e.Result, p.Result.ToScenarioName())
                     ?? Compare(e, StepExpect.MappedKey, e.MappedBytes is { } bytes ? Sizes.Format(bytes) : null, Sizes.Format(p.Processed))
                     ?? CheckLeaf(kvm, e with { Mapped = null }, p.Gpa);
+            case Model.Nested.NestedTransition n:
+                return Compare(e, StepExpect.ResultKey, e.Result, n.Result.ToScenarioName());
             case HostOperation h:
                 return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName());
             case HostFreePageTables t:
@@ -48,13 +50,14 @@ public static class ExpectationChecker
     }
 
     /// <summary>Compares the leaf mapping <paramref name="gpa"/> (keys mapped, size, perms, memtype, young).</summary>
-    public static ScenarioFailure? CheckLeaf(Kvm kvm, StepExpect e, Ipa gpa) =>
-        CheckLeaf(kvm, gpa, e.Mapped, e.Size, e.Perms, e.MemType, e.Young, e.KeyPath);
+    public static ScenarioFailure? CheckLeaf(Kvm kvm, StepExpect e, Ipa gpa, Model.Stage2.Stage2PageTable? pgt = null) =>
+        CheckLeaf(kvm, gpa, e.Mapped, e.Size, e.Perms, e.MemType, e.Young, e.KeyPath, pgt);
 
-    /// <summary>Compares the leaf mapping <paramref name="gpa"/> against optional expectations.</summary>
-    public static ScenarioFailure? CheckLeaf(Kvm kvm, Ipa gpa, bool? mapped, ulong? size, S2Prot? perms, MemType? memType, bool? young, Func<string, string> keyPath)
+    /// <summary>Compares the leaf mapping <paramref name="gpa"/> in <paramref name="pgt"/> (the canonical stage 2 by default) against optional expectations.</summary>
+    public static ScenarioFailure? CheckLeaf(Kvm kvm, Ipa gpa, bool? mapped, ulong? size, S2Prot? perms, MemType? memType, bool? young, Func<string, string> keyPath, Model.Stage2.Stage2PageTable? pgt = null)
     {
-        var walk = gpa.Value < kvm.Pgt.IpaSize ? kvm.Pgt.GetLeaf(gpa) : default;
+        pgt ??= kvm.Pgt;
+        var walk = gpa.Value < pgt.IpaSize ? pgt.GetLeaf(gpa) : default;
         var leaf = walk.Leaf;
         return Compare(keyPath, StepExpect.MappedKey, Bool(mapped), Bool(walk.Valid))
             ?? Compare(keyPath, StepExpect.SizeKey, size is { } s ? Sizes.Format(s) : null, walk.Valid ? Sizes.Format(leaf.Size) : "unmapped")

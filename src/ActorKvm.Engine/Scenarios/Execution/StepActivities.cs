@@ -11,7 +11,6 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 public static class StepActivities
 {
     /// <summary>The activity for <paramref name="step"/>, or null for steps the runner handles itself (check, stage2, resume, join).</summary>
-    /// <exception cref="NotSupportedException">The step needs a path this model does not have yet.</exception>
     public static Activity? Create(Kvm kvm, int id, StepSpec step) => step switch
     {
         AccessStep a => new Model.Fault.GuestAccess(kvm, id, kvm.Vcpus[a.Vcpu], a.Gpa, a.Kind, a.Value ?? 0),
@@ -29,7 +28,9 @@ public static class StepActivities
         DirtyLogGetStep g => new DirtyLogIoctl(kvm, id, g.SlotId, clear: false),
         DirtyLogClearStep c => new DirtyLogIoctl(kvm, id, c.SlotId, clear: true, c.First, c.Count),
         PreFaultStep p => new Model.Fault.PreFaultMemory(kvm, id, kvm.Vcpus[p.Vcpu], p.Gpa, p.Size),
-        NestedEnterStep or NestedExitStep => throw new NotSupportedException("nested virtualisation is not modelled yet"),
+        NestedEnterStep n => new Model.Nested.NestedTransition(kvm, id, kvm.Vcpus[n.Vcpu],
+            n.L1S2.Select(m => new Model.Nested.L1S2Map(m.L2Ipa, m.L1Ipa, m.Size, m.Perms)).ToList()),
+        NestedExitStep x => new Model.Nested.NestedTransition(kvm, id, kvm.Vcpus[x.Vcpu], null),
         _ => null,
     };
 

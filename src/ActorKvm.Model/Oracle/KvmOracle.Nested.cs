@@ -1,0 +1,41 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Nested;
+using ActorKvm.Model.Stage2;
+
+namespace ActorKvm.Model.Oracle;
+
+public sealed partial class KvmOracle
+{
+    private readonly List<S2Leaf> _shadowScratch = [];
+
+    /// <summary>
+    /// Invariants 22 and 23 for every vCPU running L2: a shadow leaf of size S at L2 IPA F needs an L1 leaf of size ≥ S
+    /// over F and no more permissions than it (<c>nested-permission</c>), and maps the page the host maps behind the
+    /// L1 IPA it translates to (<c>stale-mapping</c>), so host invalidations must reach shadow MMUs.
+    /// </summary>
+    private void CheckShadows()
+    {
+        foreach (var vcpu in _kvm.Vcpus)
+        {
+            if (vcpu.Nested is not { } mmu) continue;
+            _shadowScratch.Clear();
+            mmu.Shadow.CollectLeaves(default, mmu.Shadow.IpaSize, _shadowScratch);
+            foreach (var leaf in _shadowScratch) CheckShadowLeaf(vcpu.Index, mmu, leaf);
+        }
+    }
+
+    private void CheckShadowLeaf(int vcpu, NestedS2Mmu mmu, in S2Leaf leaf)
+    {
+        var (trans, _) = KvmWalkNestedS2.Walk(mmu, leaf.Ipa);
+        var perms = leaf.Perms;
+        if (trans is not { } t || t.BlockSize < leaf.Size
+            || ((perms & S2Prot.R) != 0 && !t.Readable) || ((perms & S2Prot.W) != 0 && !t.Writable) || ((perms & S2Prot.X) != 0 && !t.Executable))
+        {
+            Report(ViolationKind.NestedPermission, $"vCPU {vcpu} shadow leaf {Describe(leaf)} allows more than L1's stage 2 {(trans is { } l1 ? $"({Sizes.Format(l1.BlockSize)}, {(l1.Readable ? "r" : "")}{(l1.Writable ? "w" : "")}{(l1.Executable ? "x" : "")})" : "(unmapped)")}", leaf.Ipa.Value, (ulong)vcpu);
+            return;
+        }
+        var slot = _kvm.Memslots.Find(Gfn.Of(t.Output));
+        if (slot is null || slot.Invalid) return; // the flush of that slot unmaps every shadow MMU
+        CheckHostPfns(leaf, slot, slot.IpaToHva(t.Output));
+    }
+}
