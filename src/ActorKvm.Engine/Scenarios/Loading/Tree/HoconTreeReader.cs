@@ -17,6 +17,7 @@ internal static class HoconTreeReader
     {
         if (BracketScanner.Check(text) is { } problem)
             throw new ScenarioParseException($"line {problem.Line}", problem.Message);
+        text = ObjectFieldSeparators.Insert(text);
 
         HoconValue? root = null;
         Exception? failure = null;
