@@ -9,14 +9,14 @@ internal static class HuntReport
 {
     public static void WriteTable(TextWriter human, IReadOnlyList<(string Bug, HuntResult Result)> rows)
     {
-        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time", "seed");
+        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time to find", "with shrinking", "seed");
         foreach (var (bug, r) in rows)
-            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}");
+            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.FoundAfter.TotalSeconds:F2}s", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
         console.Profile.Width = 160;
         console.Write(t);
         var found = rows.Where(x => x.Result.Found is not null).ToList();
-        human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.Elapsed.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
+        human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
     public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o) =>
@@ -41,6 +41,7 @@ internal static class HuntReport
                 }
                 w.WriteNumber("schedules", r.SchedulesTried);
                 w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
+                w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -91,7 +91,7 @@ internal static class HuntVerb
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
         File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
-        human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F2}s)");
+        human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.FoundAfter.TotalSeconds:F2}s; {r.Elapsed.TotalSeconds:F2}s with shrinking)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
         human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
     }
