@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Vm;
 using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
@@ -9,13 +10,17 @@ internal static class HuntReport
 {
     public static void WriteTable(TextWriter human, IReadOnlyList<(string Bug, HuntResult Result)> rows)
     {
-        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time to find", "with shrinking", "seed");
+        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time to find", "with shrinking", "seed", "pairs");
         foreach (var (bug, r) in rows)
-            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.FoundAfter.TotalSeconds:F2}s", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}");
+            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.FoundAfter.TotalSeconds:F2}s", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}", $"{r.Coverage?.Covered}");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
         console.Profile.Width = 160;
         console.Write(t);
         var found = rows.Where(x => x.Result.Found is not null).ToList();
+        var all = new PhaseCoverage();
+        foreach (var (_, r) in rows) if (r.Coverage is { } c) all.Add(c);
+        human.WriteLine($"interleaving coverage over all hunts: {CoverageReport.Text(all)}");
+        human.WriteLine("(pairs: (fault phase, concurrent host/memslot phase) pairs a hunt interleaved)");
         human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
@@ -42,6 +47,7 @@ internal static class HuntReport
                 w.WriteNumber("schedules", r.SchedulesTried);
                 w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
                 w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
+                if (r.Coverage is { } c) CoverageReport.WriteJson(w, c);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -12,5 +12,6 @@ namespace ActorKvm.Engine.Exploration;
 /// <param name="Workload">The failing schedule's workload (its seed and slot layout), or null.</param>
 /// <param name="Abandoned">Schedules stopped at their delivery bound (an unfair PCT schedule that would not end).</param>
 /// <param name="FoundAfter">Wall-clock time until the failing schedule ended (before shrinking); the whole hunt when nothing was found.</param>
+/// <param name="Coverage">The (fault phase, concurrent host/memslot phase) pairs interleaved, summed over the schedules tried.</param>
 public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTried, TimeSpan Elapsed, int ScheduleLength, int[]? Minimized,
-    Workload.WorkloadOptions? Workload = null, long Abandoned = 0, TimeSpan FoundAfter = default);
+    Workload.WorkloadOptions? Workload = null, long Abandoned = 0, TimeSpan FoundAfter = default, Model.Vm.PhaseCoverage? Coverage = null);

@@ -19,6 +19,7 @@ public static class Hunter
         var sw = Stopwatch.StartNew();
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
+        var coverage = new Model.Vm.PhaseCoverage();
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
         {
             var seed = o.Seed + (ulong)tried;
@@ -28,6 +29,7 @@ public static class Hunter
             // schedule that outlives its bound is abandoned (its mid-flight state is no verdict), not reported.
             var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
             tried++;
+            if (r.Stats.Coverage is { } c) coverage.Add(c);
             if (r.Schedule!.Truncated)
             {
                 abandoned++;
@@ -38,10 +40,10 @@ public static class Hunter
             {
                 var foundAfter = sw.Elapsed;
                 var minimized = shrink ? Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind) : r.Schedule.Choices;
-                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter);
+                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter, coverage);
             }
         }
-        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned, sw.Elapsed);
+        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned, sw.Elapsed, coverage);
     }
 
     /// <summary>A schedule's delivery bound: far above a fair schedule's (about 12 deliveries per fault).</summary>

@@ -49,6 +49,7 @@ public sealed class WorkloadDriver
     public WorkloadDriver(WorkloadOptions options, Kvm kvm, Action<Activity> issue, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null)
     {
         Stats = stats ?? new WorkloadStats();
+        Stats.Coverage = kvm.Coverage;
         _o = options;
         _kvm = kvm;
         _issue = issue;
