@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Exploration;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 using Spectre.Console;
@@ -21,6 +22,9 @@ internal static class HuntReport
         foreach (var (_, r) in rows) if (r.Coverage is { } c) all.Add(c);
         human.WriteLine($"interleaving coverage over all hunts: {CoverageReport.Text(all)}");
         human.WriteLine("(pairs: (fault phase, concurrent host/memslot phase) pairs a hunt interleaved)");
+        foreach (var (bug, r) in rows)
+            if (r.Found is null && UnreachableFromWorkload.Reasons.TryGetValue(bug, out var why)) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
+        foreach (var b in BugCatalog.All.Where(b => !b.Modelled)) human.WriteLine($"{b.Name}: not hunted, not modelled: {b.NotModelled}");
         human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 

@@ -88,6 +88,7 @@ internal static class HuntVerb
         if (r.Found is null)
         {
             human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
+            if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
             return;
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
