@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Exploration;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Cli;
 
@@ -16,6 +17,9 @@ internal static class BugListing
         {
             var note = b.Modelled ? "" : " [not modelled]";
             human.WriteLine($"{b.Name.PadRight(nameWidth)}  {b.KernelFix.PadRight(fixWidth)}  {b.Invariant}: {b.Rule}{note}");
+            if (b.NotModelled is { } why) human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  not modelled: {why}");
+            else if (UnreachableFromWorkload.Reasons.TryGetValue(b.Name, out var unreachable))
+                human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  scenario and TestKit only, hunt cannot reach it: {unreachable}");
         }
         human.WriteLine($"{bugs.Count} bug switch{(bugs.Count == 1 ? "" : "es")}");
         if (json) JsonOut.Write(io.Out, w =>
@@ -31,6 +35,7 @@ internal static class BugListing
                 w.WriteString("rule", b.Rule);
                 w.WriteBoolean("modelled", b.Modelled);
                 if (b.NotModelled is { } why) w.WriteString("not-modelled", why);
+                if (UnreachableFromWorkload.Reasons.TryGetValue(b.Name, out var unreachable)) w.WriteString("not-huntable", unreachable);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

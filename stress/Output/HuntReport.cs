@@ -1,5 +1,7 @@
 using ActorKvm.Engine.Exploration;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Vm;
 using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
@@ -9,14 +11,21 @@ internal static class HuntReport
 {
     public static void WriteTable(TextWriter human, IReadOnlyList<(string Bug, HuntResult Result)> rows)
     {
-        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time", "seed");
+        var t = new Table().Border(TableBorder.Rounded).AddColumns("bug", "found", "violation", "schedules", "time to find", "with shrinking", "seed", "pairs");
         foreach (var (bug, r) in rows)
-            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}");
+            t.AddRow(bug, r.Found is null ? "no" : "yes", r.Found?.Kind.Name() ?? "", $"{r.SchedulesTried}", $"{r.FoundAfter.TotalSeconds:F2}s", $"{r.Elapsed.TotalSeconds:F2}s", r.Found is null ? "" : $"{r.Seed}", $"{r.Coverage?.Covered}");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(human), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
         console.Profile.Width = 160;
         console.Write(t);
         var found = rows.Where(x => x.Result.Found is not null).ToList();
-        human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.Elapsed.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
+        var all = new PhaseCoverage();
+        foreach (var (_, r) in rows) if (r.Coverage is { } c) all.Add(c);
+        human.WriteLine($"interleaving coverage over all hunts: {CoverageReport.Text(all)}");
+        human.WriteLine("(pairs: (fault phase, concurrent host/memslot phase) pairs a hunt interleaved)");
+        foreach (var (bug, r) in rows)
+            if (r.Found is null && UnreachableFromWorkload.Reasons.TryGetValue(bug, out var why)) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
+        foreach (var b in BugCatalog.All.Where(b => !b.Modelled)) human.WriteLine($"{b.Name}: not hunted, not modelled: {b.NotModelled}");
+        human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
     public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o) =>
@@ -41,6 +50,8 @@ internal static class HuntReport
                 }
                 w.WriteNumber("schedules", r.SchedulesTried);
                 w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
+                w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
+                if (r.Coverage is { } c) CoverageReport.WriteJson(w, c);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

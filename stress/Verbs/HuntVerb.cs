@@ -84,14 +84,16 @@ internal static class HuntVerb
 
     private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
+        if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
         if (r.Found is null)
         {
             human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
+            if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
             return;
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
         File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
-        human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F2}s)");
+        human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.FoundAfter.TotalSeconds:F2}s; {r.Elapsed.TotalSeconds:F2}s with shrinking)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
         human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
     }

@@ -13,12 +13,13 @@ namespace ActorKvm.Engine.Exploration;
 /// </summary>
 public static class Hunter
 {
-    /// <summary>Hunts with <paramref name="bugs"/> on.</summary>
-    public static HuntResult Hunt(DeterministicSystem det, HuntOptions o, BugSet bugs, CancellationToken cancel = default)
+    /// <summary>Hunts with <paramref name="bugs"/> on; shrinks the failing schedule unless <paramref name="shrink"/> is false.</summary>
+    public static HuntResult Hunt(DeterministicSystem det, HuntOptions o, BugSet bugs, CancellationToken cancel = default, bool shrink = true)
     {
         var sw = Stopwatch.StartNew();
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
+        var coverage = new Model.Vm.PhaseCoverage();
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
         {
             var seed = o.Seed + (ulong)tried;
@@ -28,6 +29,7 @@ public static class Hunter
             // schedule that outlives its bound is abandoned (its mid-flight state is no verdict), not reported.
             var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
             tried++;
+            if (r.Stats.Coverage is { } c) coverage.Add(c);
             if (r.Schedule!.Truncated)
             {
                 abandoned++;
@@ -36,11 +38,12 @@ public static class Hunter
             expectedChoices = Math.Max(16, r.Schedule!.Choices.Length);
             if (FirstProblem(r) is { } found)
             {
-                var minimized = Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind);
-                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned);
+                var foundAfter = sw.Elapsed;
+                var minimized = shrink ? Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind) : r.Schedule.Choices;
+                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter, coverage);
             }
         }
-        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned);
+        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned, sw.Elapsed, coverage);
     }
 
     /// <summary>A schedule's delivery bound: far above a fair schedule's (about 12 deliveries per fault).</summary>

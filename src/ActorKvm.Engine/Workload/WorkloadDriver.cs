@@ -49,6 +49,7 @@ public sealed class WorkloadDriver
     public WorkloadDriver(WorkloadOptions options, Kvm kvm, Action<Activity> issue, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null)
     {
         Stats = stats ?? new WorkloadStats();
+        Stats.Coverage = kvm.Coverage;
         _o = options;
         _kvm = kvm;
         _issue = issue;
@@ -147,7 +148,8 @@ public sealed class WorkloadDriver
         var s = _slots[slot];
         var h = new Hva(s.Hva + off);
         Activity op;
-        switch (_rng.Below(9))
+        // Aging (clear_young from reclaim's LRU scan) is the most frequent notifier a guest sees: two draws in ten.
+        switch (_rng.Below(10))
         {
             case 0: op = new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None); break;
             case 1: op = new HostOperation(_kvm, _nextId++, HostOp.ThpSplit, h, Sizes.PageSize, HostProt.None); break;
@@ -155,7 +157,7 @@ public sealed class WorkloadDriver
             case 3: op = new HostOperation(_kvm, _nextId++, HostOp.MadviseDontneed, h, Sizes.PageSize, HostProt.None); break;
             case 4: op = new HostOperation(_kvm, _nextId++, HostOp.SwapOut, h, Sizes.PageSize, HostProt.None); break;
             case 5: op = new HostOperation(_kvm, _nextId++, HostOp.ThpSplitFolio, h, Sizes.PageSize, HostProt.None); break;
-            case 6:
+            case 6 or 9:
                 {
                     // kvm_age_gfn over the 2M window around the page (clear_young of a PMD's worth of PTEs).
                     var start = Math.Min(off & ~(Sizes.PmdSize - 1), s.Size - Math.Min(s.Size, Sizes.PmdSize));
@@ -250,10 +252,10 @@ public sealed class WorkloadDriver
         return (i, _rng.Below(_slots[i].Size / Sizes.PageSize) * Sizes.PageSize);
     }
 
-    /// <summary>The same page or one of its 4K neighbours inside the slot.</summary>
+    /// <summary>The same page (half the time) or one of its 4K neighbours inside the slot.</summary>
     private (int Slot, ulong Offset) Near((int Slot, ulong Offset) p)
     {
-        var delta = (long)_rng.Below(3) - 1;
+        var delta = _rng.Below(4) switch { 0 => -1L, 1 => 1L, _ => 0L }; // the same page half the time
         var off = (long)p.Offset + delta * (long)Sizes.PageSize;
         return off < 0 || (ulong)off >= _slots[p.Slot].Size ? p : (p.Slot, (ulong)off);
     }

@@ -20,6 +20,9 @@ public sealed class WorkloadStats
     /// <summary>Pages reported dirty by GET_DIRTY_LOG.</summary>
     public long DirtyPagesHarvested { get; set; }
 
+    /// <summary>The VM's interleaving coverage (set by the workload that drives it).</summary>
+    public Model.Vm.PhaseCoverage? Coverage { get; set; }
+
     /// <summary>Retries per fault.</summary>
     public double RetriesPerFault => Faults == 0 ? 0 : ByResult.GetValueOrDefault(FaultResult.Retry) / (double)Faults;
 }

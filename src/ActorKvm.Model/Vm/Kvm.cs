@@ -37,6 +37,8 @@ public sealed class Kvm
 
     /// <summary>Configuration.</summary>
     public KvmConfig Config { get; }
+    /// <summary>Which (fault phase, concurrent host/memslot phase) pairs interleaved so far.</summary>
+    public PhaseCoverage Coverage { get; } = new();
     /// <summary>Bug switches on for this VM.</summary>
     public BugSet Bugs { get; }
     /// <summary>Host physical memory.</summary>

@@ -83,6 +83,10 @@ public class RunVerbTests
         Assert.True(doc.RootElement.GetProperty("host_ops").GetInt64() > 0);
         Assert.Equal(0, doc.RootElement.GetProperty("memslot_ops").GetInt64());
         Assert.Equal(0, doc.RootElement.GetProperty("violations").GetArrayLength());
+        // The interleaving coverage: host phases ran between fault phases.
+        var coverage = doc.RootElement.GetProperty("coverage");
+        Assert.True(coverage.GetProperty("covered").GetInt32() > 0);
+        Assert.Equal(coverage.GetProperty("covered").GetInt32(), coverage.GetProperty("pairs").GetArrayLength());
     }
 
     [Theory]
