@@ -22,13 +22,15 @@ internal static class RunVerb
 
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var command = new Command("run", "Run the built-in stress workload on the actor engine");
-        Configure(command, common, io);
+        var command = new Command("run", "Run the built-in stress workload (or a scenario with async steps) on the actor engine");
+        var scenario = new Argument<string?>("scenario") { Arity = ArgumentArity.ZeroOrOne, HelpName = "SCENARIO", Description = "A scenario file: its async steps are ordered by the seeded dispatcher" };
+        command.Add(scenario);
+        Configure(command, common, io, scenario);
         return command;
     }
 
     /// <summary>Gives <paramref name="command"/> (the <c>run</c> verb, or the root as the default verb) run's options and action.</summary>
-    public static void Configure(Command command, CommonOptions common, CliIo io)
+    public static void Configure(Command command, CommonOptions common, CliIo io, Argument<string?>? scenario = null)
     {
         var o = new RunOptions();
         o.AddTo(command);
@@ -36,6 +38,7 @@ internal static class RunVerb
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
+            if (scenario is not null && r.GetValue(scenario) is { } scenarioPath) return RunScenario.Execute(scenarioPath, r, o, (json, quiet, config), io);
             var isDeterministic = r.GetValue(deterministic);
             var n = OptionChecks.Vcpus(r.GetValue(vcpus));
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })

@@ -65,39 +65,10 @@ public sealed class ScriptedRun
 
     private ScenarioFailure? Setup()
     {
-        var vm = _sc.Vm;
-        if (vm.Protected) return Unsupported("vm.protected", "protected VMs (pkvm_mem_abort)");
-        if (vm.Features.Nested) return Unsupported("vm.features.nested", "nested virtualisation");
-        BugSet bugs;
-        try
-        {
-            bugs = new BugSet(_sc.Bugs.Concat(_options.ExtraBugs).Distinct());
-        }
-        catch (ArgumentException e)
-        {
-            return new ScenarioFailure("bugs", null, null, e.Message);
-        }
-        foreach (var b in bugs.On)
-            if (BugCatalog.Find(b) is { NotModelled: { } why })
-                return new ScenarioFailure("bugs", null, null, $"bug switch '{b}' is not modelled: {why}");
-        var f = vm.Features;
-        Kvm = new Kvm(new KvmConfig(vm.IpaBits, _sc.Host.IpaLimit, vm.Vcpus, vm.Protected, f.S2Fwb, f.CacheDic, f.CacheIdc, f.Mte,
-            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet, vm.MemcacheCapacity), bugs);
-        foreach (var v in _sc.Host.Vmas) Kvm.Mm.Mmap(v.Hva, v.Size, v.Backing, v.Prot, v.Shared);
-        foreach (var s in _sc.Memslots)
-        {
-            if (s.GuestMemfd) return Unsupported(s.Path + ".guest-memfd", "guest_memfd slots (gmem_abort)");
-            var u = new Model.Memslots.MemslotUpdate(Kvm, _nextId++, StepActivities.ToRequest(s));
-            u.RunToEnd();
-            if (u.Result != Model.Arch.Errno.Ok)
-                return new ScenarioFailure(s.Path, null, null, $"the kernel refuses this memslot ({u.Result.ToScenarioName()})");
-        }
-        Kvm.Oracle.Check();
-        _driver.Attach(Kvm);
-        return null;
+        (Kvm, var failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
+        if (failure is null) _driver.Attach(Kvm!);
+        return failure;
     }
-
-    private static ScenarioFailure Unsupported(string path, string what) => new(path, null, null, $"{what} not modelled yet");
 
     private void RunSteps()
     {
@@ -127,7 +98,7 @@ public sealed class ScriptedRun
                     break;
                 case Stage2Step s:
                     _failure ??= s.Shadow
-                        ? Unsupported(step.KeyPath("shadow"), "shadow stage-2 inspection")
+                        ? ScenarioVm.Unsupported(step.KeyPath("shadow"), "shadow stage-2 inspection")
                         : ExpectationChecker.CheckLeaf(kvm, step.Expect, s.Gpa);
                     break;
                 default:
