@@ -18,10 +18,13 @@ public static class EngineConfig
     }
 
     /// <summary>Loads <c>akka.hocon</c>, with <paramref name="overlayPath"/> (<c>--config FILE</c>) taking precedence.</summary>
+    /// <exception cref="FormatException">The overlay's brackets do not balance (Akka's parser would accept or hang on it).</exception>
     public static Config Load(string? overlayPath = null)
     {
         var config = ConfigurationFactory.ParseString(DefaultText);
-        if (overlayPath is not null) config = ConfigurationFactory.ParseString(File.ReadAllText(overlayPath)).WithFallback(config);
-        return config;
+        if (overlayPath is null) return config;
+        var text = File.ReadAllText(overlayPath);
+        if (Scenarios.Loading.Tree.BracketScanner.Check(text) is { } problem) throw new FormatException($"line {problem.Line}: {problem.Message}");
+        return ConfigurationFactory.ParseString(text).WithFallback(config);
     }
 }

@@ -21,6 +21,17 @@ internal sealed class CommonOptions
     {
         var config = r.GetValue(Config);
         if (config is not null && !File.Exists(config)) throw new CliUserError($"--config: no such file: {config}");
+        if (config is not null)
+        {
+            try
+            {
+                Engine.EngineConfig.Load(config); // a bad file is the user's error, whichever verb reads it later
+            }
+            catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException or ArgumentException or IOException)
+            {
+                throw new CliUserError($"--config: {config}: not valid HOCON: {e.Message.ReplaceLineEndings(" ")}");
+            }
+        }
         return (r.GetValue(Json), r.GetValue(Quiet), config);
     }
 }

@@ -55,7 +55,7 @@ internal static class RunReport
             if (replay.Where is not null) human.WriteLine(replay.Where);
             if (replay.ScheduleFile is not null) human.WriteLine($"schedule saved: {replay.ScheduleFile}");
             human.WriteLine(r.Schedule is null && replay.ScheduleFile is null
-                ? $"seed {seed}; this free-running interleaving was not recorded — try the seeded dispatcher: {replay.Command}"
+                ? $"seed {seed}; this free-running interleaving was not recorded (--record true records it) — try the seeded dispatcher: {replay.Command}"
                 : $"seed {seed}; replay: {replay.Command}");
         }
         if (!json) return;

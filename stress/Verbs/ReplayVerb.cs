@@ -39,7 +39,8 @@ internal static class ReplayVerb
         {
             var (json, _, config) = common.Read(r);
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
-            if (r.GetValue(schedule) is { } recorded && File.Exists(recorded) && RecordedSchedule.LooksLikeOne(recorded))
+            if (r.GetValue(schedule) is { } named && !File.Exists(named)) throw new CliUserError($"--schedule: no such file: {named}");
+            if (r.GetValue(schedule) is { } recorded && RecordedSchedule.LooksLikeOne(recorded))
             {
                 var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
                 if (given is not null) throw new CliUserError($"{given.Name}: a schedule recorded by run carries its own workload options ({recorded})");

@@ -2,22 +2,22 @@ using System.CommandLine;
 
 namespace ActorKvm.Stress.Verbs;
 
-/// <summary>The options of <c>run</c> (also taken by the default verb), per cli.md.</summary>
+/// <summary>The options of <c>run</c> (also taken by the default verb), per cli.md; defaults from <see cref="RunDefaults"/>.</summary>
 internal sealed class RunOptions
 {
-    public Option<int> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => 4 };
-    public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => "10s" };
+    public Option<int> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus };
+    public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => RunDefaults.Embedded.Duration };
     public Option<long?> Faults { get; } = new("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
-    public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => "64M" };
+    public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => RunDefaults.Embedded.Memory };
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
     public Option<string?> InvalidateRate { get; } = new("--invalidate-rate") { Description = "Host MM operations per second, e.g. 500/s (free-running; replaces --invalidate-every)", HelpName = "N/s" };
-    public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => 16 };
-    public Option<bool> DirtyLog { get; } = new("--dirty-log") { Description = "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)", DefaultValueFactory = _ => true };
-    public Option<bool> MemslotChurn { get; } = new("--memslot-churn") { Description = "Move the last slot back and forth (default on; --memslot-churn false to turn off)", DefaultValueFactory = _ => true };
-    public Option<bool> Record { get; } = new("--record") { Description = "Record the free-running delivery order; on a violation save it for replay --schedule (default on; --record false to turn off)", DefaultValueFactory = _ => true };
+    public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => RunDefaults.Embedded.InvalidateEvery };
+    public Option<bool> DirtyLog { get; } = new("--dirty-log") { Description = "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)", DefaultValueFactory = _ => RunDefaults.Embedded.DirtyLog };
+    public Option<bool> MemslotChurn { get; } = new("--memslot-churn") { Description = "Move the last slot back and forth (default on; --memslot-churn false to turn off)", DefaultValueFactory = _ => RunDefaults.Embedded.MemslotChurn };
+    public Option<bool> Record { get; } = new("--record") { Description = "Record the free-running delivery order; on a violation save it for replay --schedule (default: actorkvm.run.record = auto, on up to 4 vCPUs)" };
     public Option<string> ScheduleDir { get; } = new("--schedule-dir") { Description = "Where a recorded schedule is saved on a violation", DefaultValueFactory = _ => ".", HelpName = "DIR" };
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
 

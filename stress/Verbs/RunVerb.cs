@@ -22,13 +22,15 @@ internal static class RunVerb
 
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var command = new Command("run", "Run the built-in stress workload on the actor engine");
-        Configure(command, common, io);
+        var command = new Command("run", "Run the built-in stress workload (or a scenario with async steps) on the actor engine");
+        var scenario = new Argument<string?>("scenario") { Arity = ArgumentArity.ZeroOrOne, HelpName = "SCENARIO", Description = "A scenario file: its async steps are ordered by the seeded dispatcher" };
+        command.Add(scenario);
+        Configure(command, common, io, scenario);
         return command;
     }
 
     /// <summary>Gives <paramref name="command"/> (the <c>run</c> verb, or the root as the default verb) run's options and action.</summary>
-    public static void Configure(Command command, CommonOptions common, CliIo io)
+    public static void Configure(Command command, CommonOptions common, CliIo io, Argument<string?>? scenario = null)
     {
         var o = new RunOptions();
         o.AddTo(command);
@@ -36,12 +38,17 @@ internal static class RunVerb
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
+            if (scenario is not null && r.GetValue(scenario) is { } scenarioPath) return RunScenario.Execute(scenarioPath, r, o, (json, quiet, config), io);
             var isDeterministic = r.GetValue(deterministic);
-            var n = OptionChecks.Vcpus(r.GetValue(vcpus));
+            // Layers: akka.hocon's actorkvm.run, then --config FILE, then the options given on the command line.
+            var akka = EngineConfig.Load(config);
+            var d = RunDefaults.From(akka);
+            T Layered<T>(Option<T> option, T fromConfig) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfig;
+            var n = OptionChecks.Vcpus(Layered(vcpus, d.Vcpus));
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
-            var time = DurationParser.Parse("--duration", r.GetValue(duration)!);
-            var memText = r.GetValue(memory)!;
+            var time = DurationParser.Parse("--duration", Layered(duration, d.Duration));
+            var memText = Layered(memory, d.Memory);
             var bytes = OptionChecks.Memory(memText);
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
@@ -49,7 +56,7 @@ internal static class RunVerb
             var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-            var every = OptionChecks.InvalidateEvery(r.GetValue(o.InvalidateEvery));
+            var every = OptionChecks.InvalidateEvery(Layered(o.InvalidateEvery, d.InvalidateEvery));
             double rate = 0;
             if (r.GetValue(o.InvalidateRate) is { } rateText)
             {
@@ -58,11 +65,11 @@ internal static class RunVerb
                 every = 0;
             }
 
-            var record = r.GetValue(o.Record) && !isDeterministic;
+            var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
             var options = new WorkloadOptions(n, bytes, backings, InvalidateEvery: every,
-                DirtyLog: r.GetValue(o.DirtyLog), MemslotChurn: r.GetValue(o.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
+                DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
@@ -72,7 +79,6 @@ internal static class RunVerb
             StressResult result;
             try
             {
-                var akka = EngineConfig.Load(config);
                 var display = new RunProgressDisplay(human, quiet, isDeterministic ? null : time);
                 result = display.Show(progress => isDeterministic
                     ? StressRun.RunDeterministic(options, new SeededStrategy(theSeed), akka, bugSet, cts.Token, trace: tracePath is not null, progress)
@@ -85,7 +91,7 @@ internal static class RunVerb
             if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded);
             // A recorded free-running run replays from its saved schedule; otherwise the seeded command re-runs the workload.
             var saved = RunRecording.Save(result, options, bugs, scheduleDir);
-            var reproduction = saved is { ScheduleFile: not null } ? saved : new RunReproduction(ReplayCommand(r, isDeterministic, theSeed), Where: saved?.Where);
+            var reproduction = saved is { ScheduleFile: not null } ? saved : new RunReproduction(ReplayCommand(r, isDeterministic, options, memText), Where: saved?.Where);
             RunReport.Write(result, theSeed, io, json, reproduction);
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
@@ -99,14 +105,14 @@ internal static class RunVerb
         }
 
         // The command that reproduces this run: the same workload options on the deterministic dispatcher.
-        string ReplayCommand(ParseResult r, bool isDeterministic, ulong theSeed)
+        string ReplayCommand(ParseResult r, bool isDeterministic, WorkloadOptions w, string memText)
         {
-            var parts = new List<string> { "actorkvm run --deterministic", $"--seed {theSeed}", $"--vcpus {r.GetValue(vcpus)}", $"--memory {r.GetValue(memory)}" };
+            var parts = new List<string> { "actorkvm run --deterministic", $"--seed {w.Seed}", $"--vcpus {w.Vcpus}", $"--memory {memText}" };
             parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
             parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
-            if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {r.GetValue(o.InvalidateEvery)}");
-            if (!r.GetValue(o.DirtyLog)) parts.Add("--dirty-log false");
-            if (!r.GetValue(o.MemslotChurn)) parts.Add("--memslot-churn false");
+            if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
+            parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
+            parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");
             if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
             return string.Join(' ', parts);
         }

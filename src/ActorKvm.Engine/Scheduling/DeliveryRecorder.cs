@@ -70,9 +70,19 @@ public sealed class DeliveryRecorder
     /// <summary>Records a decision entry (<see cref="ExternalStop"/>, <see cref="HostOpDue"/>) with <see cref="Lock"/> held.</summary>
     public void Decision(ushort entry) => Add(entry);
 
+    /// <summary>
+    /// The run is over and its final check is about to run (with <see cref="Lock"/> held): turns still in flight
+    /// (bookkeeping messages after the workload finished) are recorded, but what the final check reports is not
+    /// theirs.
+    /// </summary>
+    public void Close() => _closed = true;
+
+    private bool _closed;
+
     /// <summary>A turn ended (with <see cref="Lock"/> held): notes the first violation's position.</summary>
     public void TurnEnded()
     {
+        if (_closed) return;
         if (FirstViolationDelivery >= 0 || _kvm.Oracle.Violations.Count == 0) return;
         FirstViolationDelivery = Deliveries;
         if (!Overflowed) FirstViolationEntries = Count; // past the limit the prefix is incomplete: not replayable

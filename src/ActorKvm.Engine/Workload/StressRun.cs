@@ -131,6 +131,8 @@ public static class StressRun
         }
         finished.GetAwaiter().GetResult();
         sw.Stop();
+        if (deliveries is not null)
+            lock (deliveries.Lock) deliveries.Close();
         if (stopActors)
         {
             system.Stop(workload);

@@ -49,6 +49,12 @@ public static class ExpectationChecker
         return null;
     }
 
+    /// <summary>A <c>stage2</c> step: the leaf at its GPA in the canonical stage 2, or in the vCPU's shadow (<c>shadow = true</c>).</summary>
+    public static ScenarioFailure? CheckStage2(Kvm kvm, Stage2Step s) =>
+        !s.Shadow ? CheckLeaf(kvm, s.Expect, s.Gpa)
+        : kvm.Vcpus[s.Vcpu].Nested is { } mmu ? CheckLeaf(kvm, s.Expect, s.Gpa, mmu.Shadow)
+        : new ScenarioFailure(s.KeyPath("shadow"), null, null, $"vCPU {s.Vcpu} is not running an L2 guest");
+
     /// <summary>Compares the leaf mapping <paramref name="gpa"/> (keys mapped, size, perms, memtype, young).</summary>
     public static ScenarioFailure? CheckLeaf(Kvm kvm, StepExpect e, Ipa gpa, Model.Stage2.Stage2PageTable? pgt = null) =>
         CheckLeaf(kvm, gpa, e.Mapped, e.Size, e.Perms, e.MemType, e.Young, e.KeyPath, pgt);

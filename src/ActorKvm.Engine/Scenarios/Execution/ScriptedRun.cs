@@ -65,33 +65,9 @@ public sealed class ScriptedRun
 
     private ScenarioFailure? Setup()
     {
-        var vm = _sc.Vm;
-        BugSet bugs;
-        try
-        {
-            bugs = new BugSet(_sc.Bugs.Concat(_options.ExtraBugs).Distinct());
-        }
-        catch (ArgumentException e)
-        {
-            return new ScenarioFailure("bugs", null, null, e.Message);
-        }
-        foreach (var b in bugs.On)
-            if (BugCatalog.Find(b) is { NotModelled: { } why })
-                return new ScenarioFailure("bugs", null, null, $"bug switch '{b}' is not modelled: {why}");
-        var f = vm.Features;
-        Kvm = new Kvm(new KvmConfig(vm.IpaBits, _sc.Host.IpaLimit, vm.Vcpus, vm.Protected, f.S2Fwb, f.CacheDic, f.CacheIdc, f.Mte,
-            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet, vm.MemcacheCapacity), bugs);
-        foreach (var v in _sc.Host.Vmas) Kvm.Mm.Mmap(v.Hva, v.Size, v.Backing, v.Prot, v.Shared);
-        foreach (var s in _sc.Memslots)
-        {
-            var u = new Model.Memslots.MemslotUpdate(Kvm, _nextId++, StepActivities.ToRequest(s));
-            u.RunToEnd();
-            if (u.Result != Model.Arch.Errno.Ok)
-                return new ScenarioFailure(s.Path, null, null, $"the kernel refuses this memslot ({u.Result.ToScenarioName()})");
-        }
-        Kvm.Oracle.Check();
-        _driver.Attach(Kvm);
-        return null;
+        (Kvm, var failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
+        if (failure is null) _driver.Attach(Kvm!);
+        return failure;
     }
 
     private void RunSteps()
@@ -121,9 +97,7 @@ public sealed class ScriptedRun
                     _failure ??= ExpectationChecker.CheckViolations(step.Expect.Violations, step.Expect.ViolationsInclude, Names(), step.Expect.KeyPath);
                     break;
                 case Stage2Step s:
-                    _failure ??= !s.Shadow ? ExpectationChecker.CheckLeaf(kvm, step.Expect, s.Gpa)
-                        : kvm.Vcpus[s.Vcpu].Nested is { } mmu ? ExpectationChecker.CheckLeaf(kvm, step.Expect, s.Gpa, mmu.Shadow)
-                        : new ScenarioFailure(step.KeyPath("shadow"), null, null, $"vCPU {s.Vcpu} is not running an L2 guest");
+                    _failure ??= ExpectationChecker.CheckStage2(kvm, s);
                     break;
                 default:
                     {
