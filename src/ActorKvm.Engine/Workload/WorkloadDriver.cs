@@ -27,6 +27,7 @@ public sealed class WorkloadDriver
     private int _busyVcpus;
     private int _nextId = 1_000;
     private bool _hostBusy;
+    private long _hostOpsIssued; // QueueHostOps: host operations started so far
     private bool _memslotBusy;
     private bool _stopping;
     private int _memslotStep;
@@ -58,7 +59,8 @@ public sealed class WorkloadDriver
         get
         {
             var exhausted = _stopping || Stats.Faults >= _o.MaxFaults;
-            return exhausted && !_hostBusy && !_memslotBusy && _busyVcpus == 0;
+            var hostWorkDone = !_o.QueueHostOps || _stopping || _hostOpsIssued >= HostOpBudget;
+            return exhausted && hostWorkDone && !_hostBusy && !_memslotBusy && _busyVcpus == 0;
         }
     }
 
@@ -90,13 +92,19 @@ public sealed class WorkloadDriver
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
-                if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
+                if (_o.QueueHostOps) IssueOwedHostOp();
+                else if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
                 IssueAccess(a.Vcpu.Index);
                 break;
             case HostOperation or AgeOperation:
                 Stats.HostOps++;
                 _hostBusy = false;
+                if (_o.QueueHostOps)
+                {
+                    IssueOwedHostOp();
+                    for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v); // those held back by the backlog
+                }
                 break;
             case DirtyLogIoctl d:
                 Stats.DirtyPagesHarvested += d.Pages.Count;
@@ -113,6 +121,7 @@ public sealed class WorkloadDriver
     private void IssueAccess(int vcpu)
     {
         if (_stopping || Stats.Faults >= _o.MaxFaults || _vcpuBusy[vcpu]) return;
+        if (_o.QueueHostOps && OwedHostOps() > MaxHostBacklog) return; // the guest may not run ahead of the host
         var (gpa, _) = RandomPage();
         var kind = _rng.Below(10) switch { < 5 => AccessKind.Write, < 9 => AccessKind.Read, _ => AccessKind.Exec };
         _vcpuBusy[vcpu] = true;
@@ -138,6 +147,34 @@ public sealed class WorkloadDriver
         };
         _hostBusy = true;
         _issue(op);
+    }
+
+    /// <summary>QueueHostOps: the host operations the fault count has made due, capped at the budget (all of it once the faults are done).</summary>
+    private long HostOpBudget => _o.InvalidateEvery <= 0 || _o.MaxFaults == long.MaxValue ? 0 : _o.MaxFaults / _o.InvalidateEvery;
+
+    /// <summary>QueueHostOps: host operations due and not started yet.</summary>
+    private long OwedHostOps()
+    {
+        var budget = HostOpBudget;
+        return budget == 0 ? 0 : Math.Min(budget, Stats.Faults / _o.InvalidateEvery) - _hostOpsIssued;
+    }
+
+    /// <summary>
+    /// QueueHostOps: how many due host operations may wait before vCPUs stop issuing accesses. Without a bound an
+    /// engine that starves its host side (the lock-based baseline's notifier thread behind the vCPUs' readers) would
+    /// run its faults first and its invalidations after, uncontended: equal work but not equal contention.
+    /// </summary>
+    private const long MaxHostBacklog = 1;
+
+    /// <summary>QueueHostOps: starts the next host operation if one is owed and none runs (they run one at a time, in order).</summary>
+    private void IssueOwedHostOp()
+    {
+        var budget = HostOpBudget;
+        if (budget == 0) return;
+        var due = Stats.Faults >= _o.MaxFaults ? budget : Math.Min(budget, Stats.Faults / _o.InvalidateEvery);
+        if (_hostBusy || _hostOpsIssued >= due) return;
+        IssueHostOp();
+        if (_hostBusy) _hostOpsIssued++;
     }
 
     private void IssueMemslotOp()

@@ -12,6 +12,12 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="Seed">Seed of every random choice the workload makes.</param>
 /// <param name="MaxFaults">Stop issuing accesses once this many faults were handled (<c>--faults</c>).</param>
 /// <param name="InvalidateRate">Host operations per second on a clock (<c>--invalidate-rate</c>; free-running only, 0: none).</param>
+/// <param name="QueueHostOps">
+/// Equal host work on every engine (the contention benchmarks): a host operation falls due every
+/// <paramref name="InvalidateEvery"/> handled faults (not accesses), exactly <c>MaxFaults / InvalidateEvery</c> of them;
+/// one that falls due while another runs waits for it instead of being skipped, vCPUs issue no access while more than
+/// one waits (so invalidations overlap the faults on every engine), and the run ends only when all ran.
+/// </param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -21,7 +27,8 @@ public sealed record WorkloadOptions(
     bool MemslotChurn = true,
     ulong Seed = 1,
     long MaxFaults = long.MaxValue,
-    double InvalidateRate = 0)
+    double InvalidateRate = 0,
+    bool QueueHostOps = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];
