@@ -8,7 +8,8 @@ namespace ActorKvm.Bench;
 
 /// <summary>
 /// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
-/// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-contention [VCPUS]
+/// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-faults [--profile]</c> for
+/// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
 /// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s.
 /// </summary>
 public static class Program
