@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorKvm.Bench.Contention;
 using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace ActorKvm.Bench;
@@ -47,7 +48,8 @@ public static class Program
             QuickContention.Run(vcpus, rate);
             return 0;
         }
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // BenchmarkDotNet builds a boilerplate project per job; its default 2-minute build timeout failed on a loaded machine.
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
         return 0;
     }
 }

@@ -121,7 +121,7 @@ public sealed class WorkloadDriver
     private void IssueAccess(int vcpu)
     {
         if (_stopping || Stats.Faults >= _o.MaxFaults || _vcpuBusy[vcpu]) return;
-        if (_o.QueueHostOps && OwedHostOps() > MaxHostBacklog) return; // the guest may not run ahead of the host
+        if (_o.QueueHostOps && DueHostOps() - _hostOpsIssued > MaxHostBacklog) return; // the guest may not run ahead of the host
         var (gpa, _) = RandomPage();
         var kind = _rng.Below(10) switch { < 5 => AccessKind.Write, < 9 => AccessKind.Read, _ => AccessKind.Exec };
         _vcpuBusy[vcpu] = true;
@@ -149,14 +149,15 @@ public sealed class WorkloadDriver
         _issue(op);
     }
 
-    /// <summary>QueueHostOps: the host operations the fault count has made due, capped at the budget (all of it once the faults are done).</summary>
+    /// <summary>QueueHostOps: the host operations of the whole run, one per <c>InvalidateEvery</c> faults of the budget.</summary>
     private long HostOpBudget => _o.InvalidateEvery <= 0 || _o.MaxFaults == long.MaxValue ? 0 : _o.MaxFaults / _o.InvalidateEvery;
 
-    /// <summary>QueueHostOps: host operations due and not started yet.</summary>
-    private long OwedHostOps()
+    /// <summary>QueueHostOps: the host operations the fault count has made due so far (all of them once the faults are done).</summary>
+    private long DueHostOps()
     {
         var budget = HostOpBudget;
-        return budget == 0 ? 0 : Math.Min(budget, Stats.Faults / _o.InvalidateEvery) - _hostOpsIssued;
+        if (budget == 0) return 0;
+        return Stats.Faults >= _o.MaxFaults ? budget : Math.Min(budget, Stats.Faults / _o.InvalidateEvery);
     }
 
     /// <summary>
@@ -169,10 +170,7 @@ public sealed class WorkloadDriver
     /// <summary>QueueHostOps: starts the next host operation if one is owed and none runs (they run one at a time, in order).</summary>
     private void IssueOwedHostOp()
     {
-        var budget = HostOpBudget;
-        if (budget == 0) return;
-        var due = Stats.Faults >= _o.MaxFaults ? budget : Math.Min(budget, Stats.Faults / _o.InvalidateEvery);
-        if (_hostBusy || _hostOpsIssued >= due) return;
+        if (_hostBusy || _hostOpsIssued >= DueHostOps()) return;
         IssueHostOp();
         if (_hostBusy) _hostOpsIssued++;
     }
