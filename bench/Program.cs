@@ -2,13 +2,15 @@ using System.Globalization;
 using ActorKvm.Bench.Contention;
 using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace ActorKvm.Bench;
 
 /// <summary>
 /// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
-/// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-contention [VCPUS]
+/// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-faults [--profile]</c> for
+/// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
 /// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s.
 /// </summary>
 public static class Program
@@ -46,7 +48,8 @@ public static class Program
             QuickContention.Run(vcpus, rate);
             return 0;
         }
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // BenchmarkDotNet builds a boilerplate project per job; its default 2-minute build timeout failed on a loaded machine.
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
         return 0;
     }
 }

@@ -37,7 +37,7 @@ public sealed class ContentionColumn(ContentionColumn.Metric metric) : IColumn
         Metric.RetriesPerFault => "Faults that retried (mmu_invalidate_retry or no host mapping) per fault",
         Metric.P50 => "Median latency of a faulting guest access, issue to finish (retries and waits included)",
         Metric.P99 => "99th-percentile latency of a faulting guest access, issue to finish",
-        Metric.HostOps => "Host MM operations run per 1000 faults (issued every N accesses unless one still runs, so engine-dependent)",
+        Metric.HostOps => "Host MM operations run per 1000 faults (one per N faults, queued, the same on every engine: 62.5 Moderate, 500 Heavy)",
         _ => "Faults/s over the LockBased baseline's at the same Vcpus and InvalidationRate",
     };
 

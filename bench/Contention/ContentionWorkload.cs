@@ -25,11 +25,14 @@ public static class ContentionWorkload
         Vcpus: vcpus,
         // Sparse and large enough that first-touch faults never run out before the budget, even with no invalidation.
         Memory: 4UL << 30,
+        // One host operation per 16 (Moderate) or 2 (Heavy) handled faults.
         InvalidateEvery: rate switch { InvalidationRate.None => 0, InvalidationRate.Moderate => 16, _ => 2 },
         DirtyLog: false,
         MemslotChurn: false,
         Seed: Seed,
-        MaxFaults: faults);
+        MaxFaults: faults,
+        // Equal work: every engine runs exactly faults / InvalidateEvery host operations, queued, never skipped.
+        QueueHostOps: true);
 
     /// <summary>Runs one operation on <paramref name="engine"/> (<paramref name="system"/>: the actor engine's reused actor system).</summary>
     public static StressResult Run(ContentionEngine engine, WorkloadOptions options, FaultLatencyRecorder latency, ActorSystem? system)
@@ -40,8 +43,9 @@ public static class ContentionWorkload
             ContentionEngine.LockBased => LockBasedEngine.Run(options, Limit, latency: latency),
             _ => ChannelsEngine.Run(options, Limit, latency: latency),
         };
-        if (result.Violations.Count > 0 || result.OutstandingFaultRefs != 0 || result.Stats.Faults < options.MaxFaults)
-            throw new InvalidOperationException($"{engine}: {result.Violations.Count} violations, {result.OutstandingFaultRefs} outstanding refs, {result.Stats.Faults} faults");
+        var hostOps = options.InvalidateEvery == 0 ? 0 : options.MaxFaults / options.InvalidateEvery;
+        if (result.Violations.Count > 0 || result.OutstandingFaultRefs != 0 || result.Stats.Faults < options.MaxFaults || result.Stats.HostOps != hostOps)
+            throw new InvalidOperationException($"{engine}: {result.Violations.Count} violations, {result.OutstandingFaultRefs} outstanding refs, {result.Stats.Faults} faults, {result.Stats.HostOps} of {hostOps} host operations");
         return result;
     }
 

@@ -9,6 +9,7 @@ namespace ActorKvm.Bench.PureFaultPath;
 /// the MemoryDiagnoser's allocated bytes alike).
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(PureFaultPathConfig))]
 public class PureFaultPathBenchmarks
 {
     /// <summary>Faults per invocation.</summary>

@@ -21,6 +21,8 @@ public sealed class LockBasedEngine
     private readonly WorkloadDriver _driver;
     private readonly object _driverLock = new();
     private readonly GuestAccess?[] _next;
+    private readonly bool[] _idle; // guarded by _driverLock: the vCPU thread waits for its next access
+    private bool _finished;
     private readonly WorkQueue _notifier = new();
     private readonly WorkQueue _memslots = new();
     private readonly ManualResetEventSlim _done = new();
@@ -32,6 +34,7 @@ public sealed class LockBasedEngine
     {
         _gate = new BaselineGate(kvm);
         _next = new GuestAccess?[options.Vcpus];
+        _idle = new bool[options.Vcpus];
         _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
         _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
     }
@@ -88,6 +91,7 @@ public sealed class LockBasedEngine
         {
             case GuestAccess a:
                 _next[a.Vcpu.Index] = a;
+                if (_idle[a.Vcpu.Index]) Monitor.PulseAll(_driverLock);
                 break;
             case HostOperation or AgeOperation:
                 _notifier.Add(activity);
@@ -105,10 +109,14 @@ public sealed class LockBasedEngine
             GuestAccess? access;
             lock (_driverLock)
             {
-                access = _next[vcpu];
+                // The next access comes from this vCPU's own completion, or later from a host operation's when the
+                // workload held it back (QueueHostOps: the guest may not run ahead of owed host work).
+                _idle[vcpu] = true;
+                while ((access = _next[vcpu]) is null && !_finished) Monitor.Wait(_driverLock);
+                _idle[vcpu] = false;
                 _next[vcpu] = null;
             }
-            if (access is null) return; // only this vCPU's own completion issues its next access
+            if (access is null) return;
             _gate.RunToDone(access);
             Finished(access);
         }
@@ -135,6 +143,8 @@ public sealed class LockBasedEngine
     private void CheckFinished()
     {
         if (!_driver.IsFinished) return;
+        _finished = true;
+        Monitor.PulseAll(_driverLock);
         _notifier.Complete();
         _memslots.Complete();
         _done.Set();

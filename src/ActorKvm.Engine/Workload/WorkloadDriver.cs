@@ -36,6 +36,7 @@ public sealed class WorkloadDriver
     private int _busyVcpus;
     private int _nextId = 1_000;
     private bool _hostBusy;
+    private long _hostOpsIssued; // QueueHostOps: host operations started so far
     private bool _memslotBusy;
     private bool _stopping;
     private int _memslotStep;
@@ -72,7 +73,8 @@ public sealed class WorkloadDriver
         get
         {
             var exhausted = _stopping || Stats.Faults >= _o.MaxFaults;
-            return exhausted && !_hostBusy && !_memslotBusy && _busyVcpus == 0;
+            var hostWorkDone = !_o.QueueHostOps || _stopping || _hostOpsIssued >= HostOpBudget;
+            return exhausted && hostWorkDone && !_hostBusy && !_memslotBusy && _busyVcpus == 0;
         }
     }
 
@@ -104,13 +106,20 @@ public sealed class WorkloadDriver
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
-                if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
+                if (_o.QueueHostOps) IssueOwedHostOp();
+                else if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
                 IssueAccess(a.Vcpu.Index);
                 break;
             case HostOperation or AgeOperation or HostMmap:
+                if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
                 Stats.HostOps++;
-                if (!IssueRemap()) _hostBusy = false;
+                _hostBusy = false;
+                if (_o.QueueHostOps)
+                {
+                    IssueOwedHostOp();
+                    for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v); // those held back by the backlog
+                }
                 break;
             case DirtyLogIoctl d:
                 Stats.DirtyPagesHarvested += d.Pages.Count;
@@ -127,6 +136,7 @@ public sealed class WorkloadDriver
     private void IssueAccess(int vcpu)
     {
         if (_stopping || Stats.Faults >= _o.MaxFaults || _vcpuBusy[vcpu]) return;
+        if (_o.QueueHostOps && DueHostOps() - _hostOpsIssued > MaxHostBacklog) return; // the guest may not run ahead of the host
         // Half the time the vCPU stays on its latest page or a neighbour (a read then a write, an aged page touched
         // again), else a random page.
         var (slot, off) = _vcpuPage[vcpu] = _lastPage = _rng.Below(2) == 0 && _slots.Count > 0 ? Near(_vcpuPage[vcpu]) : RandomPage();
@@ -194,6 +204,32 @@ public sealed class WorkloadDriver
         _backing[r.Slot] = r.Backing;
         _issue(new HostMmap(_kvm, _nextId++, new Hva(s.VmaHva), s.VmaSize, r.Backing, HostProt.Read | HostProt.Write, shared: false));
         return true;
+    }
+
+    /// <summary>QueueHostOps: the host operations of the whole run, one per <c>InvalidateEvery</c> faults of the budget.</summary>
+    private long HostOpBudget => _o.InvalidateEvery <= 0 || _o.MaxFaults == long.MaxValue ? 0 : _o.MaxFaults / _o.InvalidateEvery;
+
+    /// <summary>QueueHostOps: the host operations the fault count has made due so far (all of them once the faults are done).</summary>
+    private long DueHostOps()
+    {
+        var budget = HostOpBudget;
+        if (budget == 0) return 0;
+        return Stats.Faults >= _o.MaxFaults ? budget : Math.Min(budget, Stats.Faults / _o.InvalidateEvery);
+    }
+
+    /// <summary>
+    /// QueueHostOps: how many due host operations may wait before vCPUs stop issuing accesses. Without a bound an
+    /// engine that starves its host side (the lock-based baseline's notifier thread behind the vCPUs' readers) would
+    /// run its faults first and its invalidations after, uncontended: equal work but not equal contention.
+    /// </summary>
+    private const long MaxHostBacklog = 1;
+
+    /// <summary>QueueHostOps: starts the next host operation if one is owed and none runs (they run one at a time, in order).</summary>
+    private void IssueOwedHostOp()
+    {
+        if (_hostBusy || _hostOpsIssued >= DueHostOps()) return;
+        IssueHostOp();
+        if (_hostBusy) _hostOpsIssued++;
     }
 
     private void IssueMemslotOp()

@@ -14,6 +14,12 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="InvalidateRate">Host operations per second on a clock (<c>--invalidate-rate</c>; free-running only, 0: none).</param>
 /// <param name="OddSlots">Small extra slots of unusual shapes next to the main ones (null: <see cref="OddSlot.Defaults"/> when no backing was chosen, none otherwise).</param>
 /// <param name="Mte">The VM has MTE enabled (<c>KVM_CAP_ARM_MTE</c>): slots over VMAs without <c>VM_MTE_ALLOWED</c> (device memory) are refused.</param>
+/// <param name="QueueHostOps">
+/// Equal host work on every engine (the contention benchmarks): a host operation falls due every
+/// <paramref name="InvalidateEvery"/> handled faults (not accesses), exactly <c>MaxFaults / InvalidateEvery</c> of them;
+/// one that falls due while another runs waits for it instead of being skipped, vCPUs issue no access while more than
+/// one waits (so invalidations overlap the faults on every engine), and the run ends only when all ran.
+/// </param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -25,7 +31,8 @@ public sealed record WorkloadOptions(
     long MaxFaults = long.MaxValue,
     double InvalidateRate = 0,
     IReadOnlyList<OddSlot>? OddSlots = null,
-    bool Mte = false)
+    bool Mte = false,
+    bool QueueHostOps = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];

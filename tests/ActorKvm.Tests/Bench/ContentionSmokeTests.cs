@@ -1,5 +1,6 @@
 using ActorKvm.Engine;
 using ActorKvm.Engine.Baselines;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 
@@ -60,6 +61,38 @@ public class ContentionSmokeTests
             Assert.True(latency.Percentile(50) <= latency.Percentile(99));
             Assert.True(latency.Percentile(99) <= latency.Max);
         }
+    }
+
+    [Theory]
+    [InlineData("ActorEngine")]
+    [InlineData("LockBased")]
+    [InlineData("ChannelsPipeline")]
+    public void QueuedHostOps_EveryEngineRunsExactlyItsShareOfHostOperations(string engine)
+    {
+        // Equal work (the contention benchmarks' definition): one host operation per 4 faults, none skipped.
+        var options = Options(8) with { InvalidateEvery = 4, DirtyLog = false, MemslotChurn = false, QueueHostOps = true };
+        var result = engine switch
+        {
+            "ActorEngine" => StressRun.Run(options, Limit, EngineConfig.Load()),
+            "LockBased" => LockBasedEngine.Run(options, Limit),
+            _ => ChannelsEngine.Run(options, Limit),
+        };
+        Assert.Empty(result.Violations);
+        Assert.Equal(0, result.OutstandingFaultRefs);
+        Assert.True(result.Stats.Faults >= Faults, $"only {result.Stats.Faults} faults");
+        Assert.Equal(Faults / 4, result.Stats.HostOps);
+    }
+
+    [Fact]
+    public void QueuedHostOps_OnTheDeterministicDispatcher_RunExactlyTheirShare_AndRepeat()
+    {
+        var options = new WorkloadOptions(Vcpus: 3, Memory: 12UL << 20, InvalidateEvery: 2, DirtyLog: false, MemslotChurn: false, Seed: 5, MaxFaults: 400, QueueHostOps: true);
+        using var det = new DeterministicSystem(EngineConfig.Load());
+        var first = StressRun.RunDeterministic(det, options, new SeededStrategy(7));
+        var again = StressRun.RunDeterministic(det, options, new SeededStrategy(7));
+        Assert.Empty(first.Violations);
+        Assert.Equal(200, first.Stats.HostOps);
+        Assert.Equal(first.Schedule!.Choices, again.Schedule!.Choices);
     }
 
     private static void AssertClean(StressResult result)
