@@ -20,6 +20,7 @@ internal static class RunRecording
     public static RunReproduction? Save(StressResult r, WorkloadOptions options, IReadOnlyList<string> bugs, string dir)
     {
         if (r.Recording is not { } rec || Hunter.FirstProblem(r) is not { } problem) return null;
+        if (options.Protected || options.Nested) return null; // the schedule file has no field for them yet: the seeded command stands
         var duringRun = rec.FirstViolationDelivery >= 0;
         if (duringRun && rec.FirstViolationEntries < 0 || !duringRun && rec.Overflowed)
             return new RunReproduction("", null,

@@ -61,11 +61,13 @@ internal static class RunVerb
             var record = r.GetValue(o.Record) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
-            var options = new WorkloadOptions(n, bytes, backings, InvalidateEvery: every,
+            WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: r.GetValue(o.DirtyLog), MemslotChurn: r.GetValue(o.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
+            options = ProtectedNestedOptions.Apply(r, o, options);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
+            if (!quiet && options.Protected) human.WriteLine($"left out: {ProtectedWorkload.Note}");
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
@@ -107,6 +109,8 @@ internal static class RunVerb
             if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {r.GetValue(o.InvalidateEvery)}");
             if (!r.GetValue(o.DirtyLog)) parts.Add("--dirty-log false");
             if (!r.GetValue(o.MemslotChurn)) parts.Add("--memslot-churn false");
+            if (r.GetValue(o.Protected)) parts.Add("--protected");
+            if (r.GetValue(o.Nested)) parts.Add("--nested");
             if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
             return string.Join(' ', parts);
         }

@@ -14,6 +14,8 @@ namespace ActorKvm.Engine.Workload;
 /// <param name="InvalidateRate">Host operations per second on a clock (<c>--invalidate-rate</c>; free-running only, 0: none).</param>
 /// <param name="OddSlots">Small extra slots of unusual shapes next to the main ones (null: <see cref="OddSlot.Defaults"/> when no backing was chosen, none otherwise).</param>
 /// <param name="Mte">The VM has MTE enabled (<c>KVM_CAP_ARM_MTE</c>): slots over VMAs without <c>VM_MTE_ALLOWED</c> (device memory) are refused.</param>
+/// <param name="Protected">A protected VM (<c>pkvm_mem_abort</c>; see <see cref="ProtectedWorkload"/> for what the workload leaves out).</param>
+/// <param name="Nested">FEAT_NV: the even vCPUs run L2 behind an L1 stage 2 (<see cref="NestedL2"/>).</param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -25,7 +27,9 @@ public sealed record WorkloadOptions(
     long MaxFaults = long.MaxValue,
     double InvalidateRate = 0,
     IReadOnlyList<OddSlot>? OddSlots = null,
-    bool Mte = false)
+    bool Mte = false,
+    bool Protected = false,
+    bool Nested = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];

@@ -20,6 +20,9 @@ public sealed class WorkloadStats
     /// <summary>Pages reported dirty by GET_DIRTY_LOG.</summary>
     public long DirtyPagesHarvested { get; set; }
 
+    /// <summary>Host operations that ended in an error, by errno (-EBUSY: a pinned page refused migration or a split).</summary>
+    public Dictionary<string, long> HostOpErrors { get; } = [];
+
     /// <summary>Retries per fault.</summary>
     public double RetriesPerFault => Faults == 0 ? 0 : ByResult.GetValueOrDefault(FaultResult.Retry) / (double)Faults;
 }
