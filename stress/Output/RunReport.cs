@@ -27,6 +27,8 @@ internal static class RunReport
             t.AddRow("fault latency", $"p50 {lat.Percentile(50):F0} / p99 {lat.Percentile(99):F0} / max {lat.Max:F0} {lat.Unit} (faulting access, issue to finish, retries included)");
         t.AddRow("exits", string.Join(", ", s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
         t.AddRow("invalidations", $"{s.HostOps} host operations; {s.MemslotOps} memslot/dirty-log operations");
+        if (s.HostOpErrors.Count > 0)
+            t.AddRow("host op errors", string.Join(", ", s.HostOpErrors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
         t.AddRow("dirty pages", $"{s.DirtyPagesHarvested} harvested");
         if (r.Schedule is { } sched)
             t.AddRow("schedule", $"{sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
@@ -84,6 +86,9 @@ internal static class RunReport
             w.WriteEndObject();
             w.WriteNumber("host_ops", s.HostOps);
             w.WriteNumber("memslot_ops", s.MemslotOps);
+            w.WriteStartObject("host_op_errors");
+            foreach (var (k, v) in s.HostOpErrors.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
+            w.WriteEndObject();
             w.WriteNumber("dirty_pages_harvested", s.DirtyPagesHarvested);
             w.WriteNumber("outstanding_fault_refs", r.OutstandingFaultRefs);
             w.WriteNumber("lost_writes", LostWrites(r));

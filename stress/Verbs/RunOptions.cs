@@ -21,8 +21,12 @@ internal sealed class RunOptions
     public Option<string> ScheduleDir { get; } = new("--schedule-dir") { Description = "Where a recorded schedule is saved on a violation", DefaultValueFactory = _ => ".", HelpName = "DIR" };
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
 
+    public Option<bool> Protected { get; } = new("--protected") { Description = "The VM is a pKVM protected VM: faults pin and donate pages (pkvm_mem_abort); no dirty logging, no slot moves" };
+    public Option<bool> Nested { get; } = new("--nested") { Description = "FEAT_NV: the even vCPUs run L2 behind an L1 stage 2; their faults fill shadow stage 2s, L1's own are injected into L1" };
+
     public void AddTo(Command command)
     {
+        foreach (Option o in new Option[] { Protected, Nested }) command.Add(o);
         foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
     }
 }

@@ -68,11 +68,13 @@ internal static class RunVerb
             var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
-            var options = new WorkloadOptions(n, bytes, backings, InvalidateEvery: every,
+            WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
+            options = ProtectedNestedOptions.Apply(r, o, options);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
+            if (!quiet && options.Protected) human.WriteLine($"left out: {ProtectedWorkload.Note}");
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
@@ -113,6 +115,8 @@ internal static class RunVerb
             if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
             parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
             parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");
+            if (w.Protected) parts.Add("--protected");
+            if (w.Nested) parts.Add("--nested");
             if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
             return string.Join(' ', parts);
         }

@@ -39,6 +39,8 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
         if (o.OddSlots is not null) throw new NotSupportedException("a recorded run uses the default odd slots or none");
         w.WriteLine($"backings {(o.Backings is null ? DefaultBackings : string.Join(',', o.Backings.Select(b => b.ToScenarioName())))}");
         w.WriteLine($"mte {(o.Mte ? "true" : "false")}");
+        w.WriteLine($"protected {(o.Protected ? "true" : "false")}");
+        w.WriteLine($"nested {(o.Nested ? "true" : "false")}");
         w.WriteLine($"seed {o.Seed}");
         w.WriteLine($"invalidate-every {o.InvalidateEvery}");
         w.WriteLine(FormattableString.Invariant($"invalidate-rate {o.InvalidateRate:R}"));
@@ -108,7 +110,9 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 Seed: ulong.TryParse(Get("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : throw new FormatException("seed: not a number"),
                 MaxFaults: Long(Get("max-faults"), "max-faults"),
                 InvalidateRate: double.TryParse(Get("invalidate-rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0 ? rate : throw new FormatException("invalidate-rate: not a rate"),
-                Mte: Bool(Get("mte"), "mte"));
+                Mte: Bool(Get("mte"), "mte"),
+                Protected: Bool(Get("protected"), "protected"),
+                Nested: Bool(Get("nested"), "nested"));
             if (workload.Vcpus < 1 || workload.MaxFaults < 1) throw new FormatException("vcpus and max-faults must be positive");
             var bugs = Get("bugs").Split(',', StringSplitOptions.RemoveEmptyEntries);
             var first = Get("first-violation");

@@ -22,6 +22,7 @@ public sealed class WorkloadDriver
     private readonly WorkloadOptions _o;
     private readonly Kvm _kvm;
     private readonly Action<Activity> _issue;
+    private readonly NestedL2? _nested;
     private readonly FaultLatencyRecorder? _latency;
     private readonly SplitMix64 _rng;
     private readonly IReadOnlyList<WorkloadSlot> _slots;
@@ -51,14 +52,15 @@ public sealed class WorkloadDriver
     {
         Stats = stats ?? new WorkloadStats();
         Stats.Coverage = kvm.Coverage;
-        _o = options;
+        _o = options.Protected ? options with { DirtyLog = false, MemslotChurn = false } : options; // see ProtectedWorkload.Note
         _kvm = kvm;
         _issue = issue;
         _latency = latency;
         _rng = new SplitMix64(options.Seed);
         _slots = WorkloadVm.LiveSlots(options, kvm);
         _main = _slots.Count(s => s.Id < options.EffectiveBackings.Count);
-        _churn = options.MemslotChurn && _main > 1 ? _main - 1 : -1;
+        _churn = _o.MemslotChurn && _main > 1 ? _main - 1 : -1;
+        if (options.Nested) _issue = (_nested = new NestedL2(kvm, _slots, _churn >= 0 ? _slots[_churn] : null, issue)).Issue;
         _backing = _slots.Select(s => s.Backing).ToArray();
         _vcpuBusy = new bool[options.Vcpus];
         _vcpuPage = new (int, ulong)[options.Vcpus];
@@ -93,6 +95,7 @@ public sealed class WorkloadDriver
     /// <summary>An issued activity finished: count it and issue what follows.</summary>
     public void Finished(Activity activity)
     {
+        if (_nested?.Finished(activity) == true) return;
         switch (activity)
         {
             case GuestAccess a:
@@ -112,6 +115,8 @@ public sealed class WorkloadDriver
                 IssueAccess(a.Vcpu.Index);
                 break;
             case HostOperation or AgeOperation or HostMmap:
+                if (activity is HostOperation { Result: not Errno.Ok } failed)
+                    Stats.HostOpErrors[failed.Result.ToScenarioName()] = Stats.HostOpErrors.GetValueOrDefault(failed.Result.ToScenarioName()) + 1;
                 if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
                 Stats.HostOps++;
                 _hostBusy = false;
@@ -159,7 +164,8 @@ public sealed class WorkloadDriver
         var h = new Hva(s.Hva + off);
         Activity op;
         // Aging (clear_young from reclaim's LRU scan) is the most frequent notifier a guest sees: two draws in ten.
-        switch (_rng.Below(10))
+        var pick = _rng.Below(10);
+        switch (_o.Protected ? ProtectedWorkload.HostOp(pick) : pick)
         {
             case 0: op = new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None); break;
             case 1: op = new HostOperation(_kvm, _nextId++, HostOp.ThpSplit, h, Sizes.PageSize, HostProt.None); break;

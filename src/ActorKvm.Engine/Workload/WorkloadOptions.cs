@@ -20,6 +20,8 @@ namespace ActorKvm.Engine.Workload;
 /// one that falls due while another runs waits for it instead of being skipped, vCPUs issue no access while more than
 /// one waits (so invalidations overlap the faults on every engine), and the run ends only when all ran.
 /// </param>
+/// <param name="Protected">A protected VM (<c>pkvm_mem_abort</c>; see <see cref="ProtectedWorkload"/> for what the workload leaves out).</param>
+/// <param name="Nested">FEAT_NV: the even vCPUs run L2 behind an L1 stage 2 (<see cref="NestedL2"/>).</param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -32,7 +34,9 @@ public sealed record WorkloadOptions(
     double InvalidateRate = 0,
     IReadOnlyList<OddSlot>? OddSlots = null,
     bool Mte = false,
-    bool QueueHostOps = false)
+    bool QueueHostOps = false,
+    bool Protected = false,
+    bool Nested = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];

@@ -23,6 +23,9 @@ public sealed class WorkloadStats
     /// <summary>The VM's interleaving coverage (set by the workload that drives it).</summary>
     public Model.Vm.PhaseCoverage? Coverage { get; set; }
 
+    /// <summary>Host operations that ended in an error, by errno (-EBUSY: a pinned page refused migration or a split).</summary>
+    public Dictionary<string, long> HostOpErrors { get; } = [];
+
     /// <summary>Retries per fault.</summary>
     public double RetriesPerFault => Faults == 0 ? 0 : ByResult.GetValueOrDefault(FaultResult.Retry) / (double)Faults;
 }
