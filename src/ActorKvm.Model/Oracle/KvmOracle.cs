@@ -202,11 +202,16 @@ public sealed partial class KvmOracle : IStage2Observer
 
     // --- content (lost writes) -------------------------------------------------------------------
 
-    /// <summary>The guest stored <paramref name="value"/> at <paramref name="gpa"/> through stage 2.</summary>
+    /// <summary>
+    /// The guest stored <paramref name="value"/> at <paramref name="gpa"/> through stage 2. A store through a leaf
+    /// that lingers in a slot being deleted or moved (invalid, not yet flushed: invariant 7a) still reaches the host
+    /// page behind the slot's HVA, so it counts as well.
+    /// </summary>
     public void GuestWrote(Ipa gpa, Pfn pfn, ulong value)
     {
+        // kvm_invalidate_memslot marks the slot KVM_MEMSLOT_INVALID before kvm_arch_flush_shadow_memslot unmaps it.
         var slot = _kvm.Memslots.Find(Gfn.Of(gpa));
-        if (slot is null || slot.Invalid) return;
+        if (slot is null) return;
         _expected[slot.IpaToHva(gpa).AlignDown(Sizes.PageSize).Value] = value;
         _ = pfn;
     }

@@ -109,6 +109,24 @@ public class OracleFiresTests
         Assert.Empty(Kinds(vm));
     }
 
+    [Fact]
+    public void GuestWriteThroughALeafLingeringInAnInvalidatedSlot_IsReadBackWithoutLostWrite()
+    {
+        // invariant 7a (kvm_invalidate_memslot before kvm_arch_flush_shadow_memslot): until the flush, a leaf of the
+        // slot being moved still reaches the host page behind the slot's HVA, so that store is the last value written
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, Sizes.PmdSize);
+        vm.Access(Gpa + 0x1000, AccessKind.Write, 1);
+        var move = new MemslotUpdate(vm.Kvm, vm.NextId(), new MemslotRequest(0, new Ipa(Gpa + Sizes.PudSize), Sizes.PmdSize, new Hva(Hva), MemslotFlags.None));
+        Assert.Equal(MemslotOpPhase.SlotInvalidated.Name(), move.Step().Phase);
+        Assert.True(vm.Kvm.Memslots.ById(0)!.Invalid);
+        var a = vm.Access(Gpa + 0x1000, AccessKind.Write, 2);
+        Assert.Empty(a.Faults);
+        Drive.ToEnd(move);
+        Assert.Equal(2UL, vm.HostRead(Hva + 0x1000));
+        Assert.Equal(1, vm.Kvm.Oracle.CheckContent());
+        Assert.Empty(Kinds(vm));
+    }
+
     // --- page-ref-leak / page-ref-underflow ------------------------------------------------------
 
     [Fact]
