@@ -18,6 +18,9 @@ public sealed class PhysicalMemory
     private readonly Dictionary<ulong, Folio?[]> _small = [];
     private readonly Dictionary<ulong, ulong> _deviceContent = [];
     private ulong _nextPfn = RamBasePfn;
+    private readonly Queue<Folio> _quarantine = new();
+    /// <summary>Freed folios kept findable (see <see cref="Free"/>).</summary>
+    private const int QuarantineFolios = 16_384;
     private ulong _nextDevicePfn = DeviceBasePfn;
 
     /// <summary>The shared zero page (order 0).</summary>
@@ -118,6 +121,28 @@ public sealed class PhysicalMemory
         if (folio.Freed || folio.IsZeroPage) return;
         folio.Freed = true;
         LiveFolios--;
+        // A freed folio stays findable for a while, so a stale mapping of it is still seen as freed (the oracle checks
+        // after every step, long before the quarantine turns over); older ones leave the index, so a long run's memory
+        // stays flat. Pfns are never reused, so a pfn that is no longer indexed cannot be mistaken for a live page.
+        _quarantine.Enqueue(folio);
+        if (_quarantine.Count > QuarantineFolios) Unindex(_quarantine.Dequeue());
+    }
+
+    private void Unindex(Folio folio)
+    {
+        if (folio.Order >= 9)
+        {
+            if (_byHead.TryGetValue(folio.Head.Value, out var f) && f == folio) _byHead.Remove(folio.Head.Value);
+            return;
+        }
+        var key = folio.Head.Value >> 9;
+        if (!_small.TryGetValue(key, out var region)) return;
+        for (ulong i = 0; i < folio.Pages; i++)
+        {
+            ref var slot = ref region[(folio.Head.Value + i) & 511];
+            if (slot == folio) slot = null;
+        }
+        if (Array.TrueForAll(region, x => x is null)) _small.Remove(key);
     }
 
     /// <summary><c>split_huge_page</c>: replaces a large folio by order-0 folios over the same pfns, content kept.</summary>
