@@ -56,10 +56,10 @@ public class RunProtectedNestedTests
     public void NestedRunWithABug_PrintsAReplayCommandThatKeepsTheKnob()
     {
         using var cli = new CliHarness();
-        var (code, stdout, _) = cli.Run(["run", "--deterministic", "--seed", "3", "--vcpus", "1", "--faults", "3000", "--invalidate-every", "2",
+        var (code, stdout, _) = cli.Run(["run", "--deterministic", "--seed", "5", "--vcpus", "1", "--faults", "3000", "--invalidate-every", "2",
             "--nested", "--bug", "retry-ignores-in-progress"]);
         Assert.Equal(1, code);
-        var replay = Assert.Single(CliHarness.Lines(stdout), l => l.StartsWith("seed 3; replay: ", StringComparison.Ordinal));
+        var replay = Assert.Single(CliHarness.Lines(stdout), l => l.StartsWith("seed 5; replay: ", StringComparison.Ordinal));
         Assert.Contains(" --nested", replay);
     }
 }

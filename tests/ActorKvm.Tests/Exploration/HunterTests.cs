@@ -53,7 +53,7 @@ public class HunterTests
     /// </summary>
     [Theory]
     [InlineData(PageLeakOnExclAtomicFault.Name, "page-ref-leak", 1UL)]
-    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 69UL)]
+    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 121UL)]
     [InlineData(VmaUsedAfterMmapUnlock.Name, "freed-vma-use", 53UL)]
     [InlineData(HugeMapIgnoresMemslotBounds.Name, "outside-memslot", 1UL)]
     [InlineData(ThpAdjustSkipsHugeCheck.Name, "misaligned-block", 1UL)]

@@ -57,8 +57,8 @@ public class ProtectedNestedWorkloadTests
     {
         // Only vCPU 0, which runs L2: every stage-2 leaf of the run is a shadow leaf.
         var o = new WorkloadOptions(Vcpus: 1, MaxFaults: 3000, InvalidateEvery: 2, Nested: true);
-        Assert.Empty(Run(o, 3).Violations);
-        var r = Run(o, 3, new BugSet([RetryIgnoresInProgress.Name]));
+        Assert.Empty(Run(o, 5).Violations);
+        var r = Run(o, 5, new BugSet([RetryIgnoresInProgress.Name]));
         Assert.Contains(r.Violations, v => v.Kind == ViolationKind.StaleMapping);
     }
 
