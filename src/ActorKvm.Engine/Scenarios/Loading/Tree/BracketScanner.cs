@@ -20,30 +20,17 @@ internal static class BracketScanner
         {
             var c = text[i];
             if (c == '\n') { line++; i++; continue; }
-            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
+            if (HoconText.IsCommentStart(text, i))
             {
-                while (i < text.Length && text[i] != '\n') i++;
+                i = HoconText.SkipComment(text, i);
                 continue;
             }
             if (c == '"')
             {
-                var startLine = line;
-                if (i + 2 < text.Length && text[i + 1] == '"' && text[i + 2] == '"')
-                {
-                    var end = text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
-                    if (end < 0) return (startLine, "unterminated \"\"\" string");
-                    line += Count(text, i, end, '\n');
-                    i = end + 3;
-                    continue;
-                }
-                i++;
-                while (true)
-                {
-                    if (i >= text.Length || text[i] == '\n') return (startLine, "unterminated string");
-                    if (text[i] == '\\') { i += 2; continue; }
-                    if (text[i] == '"') { i++; break; }
-                    i++;
-                }
+                var end = HoconText.SkipString(text, i, out var terminated);
+                if (!terminated) return (line, HoconText.IsTripleQuote(text, i) ? "unterminated \"\"\" string" : "unterminated string");
+                line += Count(text, i, end, '\n');
+                i = end;
                 continue;
             }
             if (c is '{' or '[')

@@ -20,14 +20,14 @@ internal static class ObjectFieldSeparators
         while (i < text.Length)
         {
             var c = text[i];
-            if (c == '#' || (c == '/' && i + 1 < text.Length && text[i + 1] == '/'))
+            if (HoconText.IsCommentStart(text, i))
             {
-                while (i < text.Length && text[i] != '\n') i++;
+                i = HoconText.SkipComment(text, i);
                 continue;
             }
             if (c == '"')
             {
-                i = SkipString(text, i);
+                i = HoconText.SkipString(text, i, out _);
                 keyPosition = false;
                 continue;
             }
@@ -62,23 +62,5 @@ internal static class ObjectFieldSeparators
             i++;
         }
         return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
-    }
-
-    /// <summary>The index after the quoted or triple-quoted string at <paramref name="start"/> (unterminated: the end of the line or text).</summary>
-    private static int SkipString(string text, int start)
-    {
-        if (start + 2 < text.Length && text[start + 1] == '"' && text[start + 2] == '"')
-        {
-            var end = text.IndexOf("\"\"\"", start + 3, StringComparison.Ordinal);
-            return end < 0 ? text.Length : end + 3;
-        }
-        var i = start + 1;
-        while (i < text.Length && text[i] != '\n')
-        {
-            if (text[i] == '\\') { i += 2; continue; }
-            if (text[i] == '"') return i + 1;
-            i++;
-        }
-        return i;
     }
 }
