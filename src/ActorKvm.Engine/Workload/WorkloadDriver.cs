@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
@@ -103,9 +104,9 @@ public sealed class WorkloadDriver
                 foreach (var r in a.Faults)
                 {
                     Stats.Faults++;
-                    Stats.ByResult[r] = Stats.ByResult.GetValueOrDefault(r) + 1;
+                    Count(Stats.ByResult, r);
                 }
-                Stats.ByExit[a.Exit.Name] = Stats.ByExit.GetValueOrDefault(a.Exit.Name) + 1;
+                Count(Stats.ByExit, a.Exit.Name);
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
@@ -115,8 +116,7 @@ public sealed class WorkloadDriver
                 IssueAccess(a.Vcpu.Index);
                 break;
             case HostOperation or AgeOperation or HostMmap:
-                if (activity is HostOperation { Result: not Errno.Ok } failed)
-                    Stats.HostOpErrors[failed.Result.ToScenarioName()] = Stats.HostOpErrors.GetValueOrDefault(failed.Result.ToScenarioName()) + 1;
+                if (activity is HostOperation { Result: not Errno.Ok } failed) Count(Stats.HostOpErrors, failed.Result.ToScenarioName());
                 if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
                 Stats.HostOps++;
                 _hostBusy = false;
@@ -137,6 +137,10 @@ public sealed class WorkloadDriver
                 break;
         }
     }
+
+    /// <summary>One more of <paramref name="key"/> (one hash lookup: this runs for every finished access).</summary>
+    private static void Count<TKey>(Dictionary<TKey, long> counts, TKey key) where TKey : notnull =>
+        CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _)++;
 
     private void IssueAccess(int vcpu)
     {
