@@ -24,7 +24,8 @@ public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy
     /// <summary>
     /// The VM layouts a hunt rotates through when no backing was chosen (schedule i uses layout i mod 4), each with
     /// the odd-shaped slots next to its main ones: the default mix; hugetlb first; device memory with and without
-    /// page structures next to THP; an MTE VM (whose device slots are refused).
+    /// page structures next to THP; an MTE VM (whose device slots are refused; its odd slot is shared memory the VMM
+    /// also maps with PROT_MTE, <see cref="OddSlot.MteSharedMemory"/>).
     /// </summary>
     public static IReadOnlyList<(IReadOnlyList<BackingKind> Backings, bool Mte)> Layouts { get; } =
     [

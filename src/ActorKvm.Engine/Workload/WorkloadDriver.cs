@@ -115,7 +115,7 @@ public sealed class WorkloadDriver
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
                 IssueAccess(a.Vcpu.Index);
                 break;
-            case HostOperation or AgeOperation or HostMmap:
+            case HostOperation or AgeOperation or HostMmap or MteSyncTags:
                 if (activity is HostOperation { Result: not Errno.Ok } failed) Count(Stats.HostOpErrors, failed.Result.ToScenarioName());
                 if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
                 Stats.HostOps++;
@@ -152,10 +152,14 @@ public sealed class WorkloadDriver
         // Mostly loads and stores; some instruction fetches and exclusive/atomic accesses (FSC 0x35 on memory
         // that cannot take them: the data abort injected by user_mem_abort).
         var kind = _rng.Below(20) switch { < 9 => AccessKind.Write, < 16 => AccessKind.Read, < 18 => AccessKind.Exec, _ => AccessKind.Atomic };
+        // An MTE guest also colours its memory (STG: a write for stage 2), a non-zero tag a wiped tag would lose.
+        if (_o.Mte && _rng.Below(8) == 0) kind = AccessKind.TagWrite;
+        var value = _rng.Next() | 1;
+        if (kind == AccessKind.TagWrite) value = 1 + value % 15;
         _vcpuBusy[vcpu] = true;
         _busyVcpus++;
         _latency?.Issued(vcpu);
-        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, _rng.Next() | 1));
+        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, value));
     }
 
     private void IssueHostOp()
@@ -167,6 +171,15 @@ public sealed class WorkloadDriver
         var s = _slots[slot];
         var h = new Hva(s.Hva + off);
         Activity op;
+        if (_o.Mte && _backing[slot] == BackingKind.Shmem && _rng.Below(2) == 0)
+        {
+            // The VMM touches the shared memory through its PROT_MTE alias where the guest works (virtio buffers): a
+            // second tag initialiser, on the page or a neighbour the guest may touch next.
+            op = new MteSyncTags(_kvm, _nextId++, new Hva(s.Hva + Near((slot, off)).Offset));
+            _hostBusy = true;
+            _issue(op);
+            return;
+        }
         // Aging (clear_young from reclaim's LRU scan) is the most frequent notifier a guest sees: two draws in ten.
         var pick = _rng.Below(10);
         switch (_o.Protected ? ProtectedWorkload.HostOp(pick) : pick)

@@ -44,6 +44,11 @@ public sealed record WorkloadOptions(
     /// <summary>The backings actually used.</summary>
     public IReadOnlyList<BackingKind> EffectiveBackings => Backings ?? DefaultBackings;
 
-    /// <summary>The extra slots actually laid out: the defaults with the default backings, none when <c>--backing</c> chose the slots.</summary>
-    public IReadOnlyList<OddSlot> EffectiveOddSlots => OddSlots ?? (Backings is null ? OddSlot.Defaults : []);
+    /// <summary>
+    /// The extra slots actually laid out: the defaults with the default backings, none when <c>--backing</c> chose the
+    /// slots; an MTE VM also gets <see cref="OddSlot.MteSharedMemory"/>.
+    /// </summary>
+    public IReadOnlyList<OddSlot> EffectiveOddSlots =>
+        Mte ? [.. OddSlots ?? (Backings is null ? OddSlot.Defaults : []), OddSlot.MteSharedMemory]
+            : OddSlots ?? (Backings is null ? OddSlot.Defaults : []);
 }

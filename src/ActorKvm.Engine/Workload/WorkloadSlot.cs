@@ -40,4 +40,11 @@ public sealed record OddSlot(BackingKind Backing, ulong VmaSize, ulong SlotSize,
         new(BackingKind.Device, 2UL << 20, 2UL << 20, 0, "VM_PFNMAP|VM_IO device memory: Device memtype, no THP upgrade"),
         new(BackingKind.DeviceCacheable, 2UL << 20, 2UL << 20, 0, "cacheable VM_PFNMAP: Normal-cacheable only with FWB and DIC, else the slot is refused"),
     ];
+
+    /// <summary>
+    /// The slot an MTE VM adds: shared memfd memory that the VMM also maps with <c>PROT_MTE</c>, so a page can have a
+    /// second tag initialiser (<c>mte_sync_tags</c>) besides the vCPU's fault (<c>sanitise_mte_tags</c>).
+    /// </summary>
+    public static OddSlot MteSharedMemory { get; } =
+        new(BackingKind.Shmem, 2UL << 20, 2UL << 20, 0, "shared memfd memory the VMM also maps with PROT_MTE: a second MTE tag initialiser");
 }

@@ -13,4 +13,8 @@ public enum AccessKind
     Atomic,
     /// <summary>A data cache maintenance operation by VA.</summary>
     Cmo,
+    /// <summary>An MTE allocation-tag store (<c>STG</c>) to the 16-byte granule: a write for stage 2.</summary>
+    TagWrite,
+    /// <summary>An MTE allocation-tag load (<c>LDG</c>): a read for stage 2.</summary>
+    TagRead,
 }

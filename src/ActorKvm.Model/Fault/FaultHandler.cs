@@ -29,6 +29,7 @@ public sealed partial class FaultHandler
     private bool _gmem;
     private bool _pkvm;
     private bool _pkvmPrepared;
+    private bool _sanitisePending;
 
     /// <summary>Creates the handler of <paramref name="vcpu"/>; <paramref name="holder"/> is its lock/SRCU identity.</summary>
     public FaultHandler(Kvm kvm, Vcpu vcpu, int holder)
@@ -72,6 +73,7 @@ public sealed partial class FaultHandler
         _gmem = false;
         _pkvm = false;
         _pkvmPrepared = false;
+        _sanitisePending = false;
         InjectedL1Fsc = null;
         MarkedDirty = false;
         State.Reset();
@@ -181,7 +183,7 @@ public sealed partial class FaultHandler
                 if (!_desc!.FaultIsPerm && !State.ForceNoncacheable && _kvm.Config.Mte)
                 {
                     if (!State.Vma.MteAllowed) { State.Ret = Errno.EFAULT; return Complete(); }
-                    UserMemAbort.SanitiseMteTags(State, _kvm.Phys);
+                    _sanitisePending = true; // sanitise_mte_tags runs at the start of the map phase: it may wait
                 }
                 return Reached(FaultPhase.ThpAdjust, FaultPhase.Map);
 
@@ -201,6 +203,12 @@ public sealed partial class FaultHandler
                 }
                 else
                 {
+                    if (_sanitisePending)
+                    {
+                        if (UserMemAbort.SanitiseMteTags(State, _kvm.Phys, _holder, _kvm.Bugs, _kvm.Oracle) is { } initialiser)
+                            return StepResult.BlockedOn("PG_mte_lock (try_page_mte_tagging)", [initialiser]);
+                        _sanitisePending = false;
+                    }
                     // Before 509552e65ae8 a writable fault marked its page dirty here, before the map had succeeded.
                     if (State.Writable && _kvm.Bugs.IsOn(DirtyMarkedBeforeMapSuccess.Name)) MarkPageDirty();
                     Result = _pkvm ? PkvmMemAbort.Map(State, _kvm, _holder)

@@ -69,6 +69,9 @@ public static class PhaseNames
     /// <summary>Memslot and dirty-log phase names.</summary>
     public static readonly string[] MemslotOp = ["slot-invalidated", "flushed", "installed", "flags-committed", "write-protected", "split"];
 
+    /// <summary>Phase names of <c>mte-sync-tags</c> (a second MTE tag initialiser): the claim of the page.</summary>
+    public static readonly string[] MteSync = ["mte-claim"];
+
     /// <summary>The scenario name of a fault phase.</summary>
     public static string Name(this FaultPhase p) => Fault[(int)p];
 

@@ -112,7 +112,7 @@ public sealed class GuestAccess : Activity
     {
         var ec = Kind == AccessKind.Exec ? Esr.EcIabtLow : Esr.EcDabtLow;
         // Stores, atomics and cache maintenance report WnR = 1.
-        var wnr = Kind is AccessKind.Write or AccessKind.Atomic or AccessKind.Cmo;
+        var wnr = Kind is AccessKind.Write or AccessKind.Atomic or AccessKind.Cmo or AccessKind.TagWrite;
         var cm = Kind == AccessKind.Cmo;
         leaf = default;
         if (Gpa.Value >= Kvm.Config.PhysSize)
@@ -124,7 +124,7 @@ public sealed class GuestAccess : Activity
         var needed = Kind switch
         {
             AccessKind.Exec => S2Prot.X,
-            AccessKind.Write or AccessKind.Atomic => S2Prot.W,
+            AccessKind.Write or AccessKind.Atomic or AccessKind.TagWrite => S2Prot.W,
             _ => S2Prot.R,
         };
         if ((leaf.Prot & needed) != needed) return Esr.Make(ec, FscCodes.Permission(leaf.Level), wnr, cm: cm);
@@ -155,7 +155,21 @@ public sealed class GuestAccess : Activity
             case AccessKind.Read:
                 ReadValue = Kvm.Phys.Read(pfn);
                 break;
+            case AccessKind.TagWrite:
+                // Tags live only in Normal (tagged) memory of an MTE guest; elsewhere tag stores are ignored.
+                if (TagPage(leaf, pfn) is { } stored) stored.StoreTag(Gpa.Value, (byte)Value);
+                break;
+            case AccessKind.TagRead:
+                ReadValue = TagPage(leaf, pfn)?.TagAt(Gpa.Value) ?? 0;
+                break;
         }
         Exit = AccessExit.Completed;
+    }
+
+    /// <summary>The MTE state behind a tag access, or null when tags are not accessible there (RAZ/WI).</summary>
+    private Host.PageMte? TagPage(in S2Leaf leaf, Pfn pfn)
+    {
+        if (!Kvm.Config.Mte || leaf.MemType != MemType.Normal || Kvm.Phys.FolioOf(pfn) is not { IsZeroPage: false } folio) return null;
+        return folio.MteOf((ulong)(pfn - folio.Head));
     }
 }

@@ -203,17 +203,45 @@ public static class UserMemAbort
         return Sizes.PmdSize;
     }
 
-    /// <summary><c>sanitise_mte_tags</c>: clear tags and set PG_mte_tagged on every page about to be mapped.</summary>
-    public static void SanitiseMteTags(KvmS2Fault f, PhysicalMemory phys)
+    /// <summary>
+    /// <c>sanitise_mte_tags</c>: initialise the tags of every page about to be mapped, each through
+    /// <c>try_page_mte_tagging</c> (clear, then <c>set_page_mte_tagged</c>). A page another initialiser has claimed but
+    /// not finished makes the fault wait for it (still under <c>mmu_lock</c>, as the kernel spins); the wait is found
+    /// before anything changes, so a blocked step changes nothing. Returns the holder to wait for, or null when done.
+    /// </summary>
+    /// <remarks>The model keeps MTE state per 4 KiB page also for hugetlb folios (the kernel keeps it on the head page).</remarks>
+    public static int? SanitiseMteTags(KvmS2Fault f, PhysicalMemory phys, int holder, BugSet bugs, Oracle.KvmOracle oracle)
     {
-        for (ulong i = 0; i < f.MapSize / Sizes.PageSize; i++)
+        var pages = f.MapSize / Sizes.PageSize;
+        var preFix = bugs.IsOn(MteTagInitRace.Name);
+        if (!preFix)
         {
-            var pfn = f.Pfn + i;
-            var folio = phys.FolioOf(pfn);
-            if (folio is null) continue;
-            var idx = (ulong)(pfn - folio.Head);
-            if (!folio.IsMteTagged(idx)) folio.SetMteTagged(idx);
+            for (ulong i = 0; i < pages; i++)
+                if (PageAt(phys, f.Pfn + i) is { Locked: true, Tagged: false } m && m.LockHolder != holder) return m.LockHolder;
         }
+        for (ulong i = 0; i < pages; i++)
+        {
+            if (PageAt(phys, f.Pfn + i, create: true) is not { } m) continue;
+            // d77e59a8fccd: claim with PG_mte_lock; before it, a plain "if (!PG_mte_tagged)" check.
+            var wiped = preFix ? MteTagInitRace.SanitisePage(m) : m.TryPageMteTagging(holder) == MteClaim.Claimed && ClearAndMark(m);
+            if (wiped) oracle.MteTagsWiped(f.Pfn + i, "sanitise_mte_tags");
+        }
+        return null;
+
+        static bool ClearAndMark(PageMte m)
+        {
+            var wiped = m.MteClearPageTags();
+            m.SetPageMteTagged();
+            return wiped;
+        }
+    }
+
+    private static PageMte? PageAt(PhysicalMemory phys, Pfn pfn, bool create = false)
+    {
+        var folio = phys.FolioOf(pfn);
+        if (folio is null) return null;
+        var idx = (ulong)(pfn - folio.Head);
+        return create ? folio.MteOf(idx) : folio.Mte(idx);
     }
 
     /// <summary>Relax when a permission fault keeps the leaf's size; map otherwise (also splitting or collapsing).</summary>

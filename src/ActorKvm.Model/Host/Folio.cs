@@ -15,7 +15,7 @@ public sealed class Folio
     private ulong[]? _content;                 // lazily allocated; small folios only
     private Dictionary<ulong, ulong>? _sparse; // huge folios: only written pages cost memory
     private HashSet<ulong>? _poisoned;
-    private HashSet<ulong>? _mteTagged;
+    private Dictionary<ulong, PageMte>? _mte;
 
     internal Folio(Pfn head, int order, BackingKind kind, bool isZeroPage)
     {
@@ -95,10 +95,27 @@ public sealed class Folio
     internal void Poison(ulong index) => (_poisoned ??= []).Add(index);
 
     /// <summary><c>page_mte_tagged</c> for the page at <paramref name="index"/>.</summary>
-    public bool IsMteTagged(ulong index) => _mteTagged is not null && _mteTagged.Contains(index);
+    public bool IsMteTagged(ulong index) => Mte(index)?.Tagged ?? false;
 
-    /// <summary>Clears tags and sets PG_mte_tagged (<c>sanitise_mte_tags</c>).</summary>
-    public void SetMteTagged(ulong index) => (_mteTagged ??= []).Add(index);
+    /// <summary>The MTE state of the page at <paramref name="index"/>, or null when nothing MTE ever touched it.</summary>
+    public PageMte? Mte(ulong index) => _mte is not null && _mte.TryGetValue(index, out var m) ? m : null;
+
+    /// <summary>The MTE state of the page at <paramref name="index"/>, created (untagged, unlocked) on first use.</summary>
+    public PageMte MteOf(ulong index)
+    {
+        _mte ??= [];
+        if (!_mte.TryGetValue(index, out var m)) _mte[index] = m = new PageMte();
+        return m;
+    }
+
+    /// <summary>Copies the MTE state of <paramref name="from"/>'s page <paramref name="fromIndex"/> into page <paramref name="index"/> (<c>copy_highpage</c>).</summary>
+    public void CopyMteFrom(Folio from, ulong fromIndex, ulong index) => RestoreMte(index, from.Mte(fromIndex)?.CopyIfTagged());
+
+    /// <summary>Installs a saved MTE state (a copy, or <c>arch_swap_restore</c>) for page <paramref name="index"/>; null leaves it untagged.</summary>
+    internal void RestoreMte(ulong index, PageMte? state)
+    {
+        if (state is not null) (_mte ??= [])[index] = state;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"folio[{Head} order {Order} {Kind.ToScenarioName()} ref {RefCount} pin {PinCount}{(Freed ? " freed" : "")}]";

@@ -128,7 +128,11 @@ public sealed partial class HostMm
     private void Munmap(Hva start, Hva end)
     {
         Zap(start, end, discardAnon: true);
-        foreach (var k in _swap.Keys.Where(k => k >= start.Value && k < end.Value).ToList()) _swap.Remove(k);
+        foreach (var k in _swap.Keys.Where(k => k >= start.Value && k < end.Value).ToList())
+        {
+            _swap.Remove(k);
+            _swapMte.Remove(k);
+        }
         _poison.RemoveAll(r => r.Start >= start && r.End <= end);
         foreach (var v in VmasIn(start, end).ToList())
         {
@@ -194,7 +198,12 @@ public sealed partial class HostMm
             for (var a = pte.Start; a < pte.Start + pte.Size; a += Sizes.PageSize)
             {
                 var value = Phys.Read(pte.PfnAt(a));
-                if (f.Kind is BackingKind.Anon or BackingKind.Thp) _swap[a.Value] = value;
+                if (f.Kind is BackingKind.Anon or BackingKind.Thp)
+                {
+                    _swap[a.Value] = value;
+                    // arch_prepare_to_swap / mte_save_tags: a tagged page's tags go to swap with it.
+                    if (f.Mte((ulong)(pte.PfnAt(a) - f.Head))?.CopyIfTagged() is { } tags) _swapMte[a.Value] = tags;
+                }
                 else if (f.Dirty || f.Kind != BackingKind.File) _fileStore[PageIndex(vma, a)] = value; // writeback
             }
             RemoveLeaf(pte);
@@ -221,7 +230,7 @@ public sealed partial class HostMm
         {
             var v = old.Read(i);
             if (v != 0) moved.Write(i, v);
-            if (old.IsMteTagged(i)) moved.SetMteTagged(i);
+            moved.CopyMteFrom(old, i, i); // folio_copy copies the tags of a tagged page
         }
         moved.Dirty = old.Dirty;
         foreach (var leaf in PageTable.LeavesIn(start, end))
@@ -303,6 +312,9 @@ public sealed partial class HostMm
             var v = PageTable.TryGet(a, out var pte) ? Phys.Read(pte.PfnAt(a)) : _swap.GetValueOrDefault(a.Value);
             _swap.Remove(a.Value);
             if (v != 0) huge.Write(i, v);
+            // __collapse_huge_page_copy -> copy_mc_user_highpage copies a tagged page's tags; swapped pages come back first.
+            if (pte.Folio is { } src) huge.CopyMteFrom(src, (ulong)(pte.PfnAt(a) - src.Head), i);
+            else if (_swapMte.Remove(a.Value, out var saved)) huge.RestoreMte(i, saved);
         }
         foreach (var pte in PageTable.LeavesIn(start, start + Sizes.PmdSize)) RemoveLeaf(pte);
         var writable = (FindVma(hva)!.Prot & HostProt.Write) != 0;

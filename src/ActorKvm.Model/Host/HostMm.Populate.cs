@@ -17,6 +17,8 @@ public sealed partial class HostMm
             // swapped content, writable when exclusive.
             var f = Phys.Allocate(0, BackingKind.Anon);
             if (swapped != 0) f.Write(0, swapped);
+            // arch_swap_restore: mte_restore_tags, and the page is tagged again.
+            if (_swapMte.Remove(page.Value, out var tags)) f.RestoreMte(0, tags);
             return InstallFolio(page, Sizes.PageShift, f, writableVma);
         }
         switch (vma.Backing)

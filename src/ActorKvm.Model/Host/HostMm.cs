@@ -18,6 +18,7 @@ public sealed partial class HostMm
     private readonly List<Vma> _vmas = [];
     private readonly Dictionary<(int File, ulong Index), Folio> _pageCache = [];
     private readonly Dictionary<(int File, ulong Index), ulong> _fileStore = [];  // on-disk content of file pages
+    private readonly Dictionary<ulong, PageMte> _swapMte = [];                  // hva page → MTE tags saved with a swapped anon page
     private readonly Dictionary<ulong, ulong> _swap = [];                         // hva page → content of swapped anon pages
     private readonly List<(Hva Start, Hva End)> _poison = [];
     private int _nextVmaId;

@@ -156,7 +156,7 @@ public sealed class PhysicalMemory
             var v = folio.Read(i);
             if (v != 0) part.Write(0, v);
             if (folio.IsPoisoned(i)) part.Poison(0);
-            if (folio.IsMteTagged(i)) part.SetMteTagged(0);
+            part.RestoreMte(0, folio.Mte(i)); // struct page flags and tags stay with the page
             Index(part);
             parts[i] = part;
         }

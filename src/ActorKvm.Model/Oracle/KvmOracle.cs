@@ -136,7 +136,8 @@ public sealed partial class KvmOracle : IStage2Observer
             {
                 var pfn = state.Pfn + i;
                 var folio = _kvm.Phys.FolioOf(pfn);
-                if (folio is not null && !folio.IsMteTagged((ulong)(pfn - folio.Head)))
+                // The truth, not PG_mte_tagged: before d77e59a8fccd the flag could be set by an initialiser that had not cleared yet.
+                if (folio is not null && folio.Mte((ulong)(pfn - folio.Head)) is not { Tagged: true, Initialised: true })
                 {
                     Report(ViolationKind.UntaggedMtePage, $"{pfn} mapped at {state.FaultIpa} before its MTE tags were sanitised", pfn.Value, 1);
                     break;
@@ -199,6 +200,13 @@ public sealed partial class KvmOracle : IStage2Observer
     /// <summary>A host page-table walk read a descriptor from a freed table page.</summary>
     public void FreedHostTableRead(Hva hva) =>
         Report(ViolationKind.FreedHostTableRead, $"host page-table walk for {hva} read a freed table page", hva.Value, 4);
+
+    /// <summary>
+    /// An MTE tag initialiser (<paramref name="who"/>) cleared the tags of <paramref name="pfn"/> after someone had stored
+    /// tags in it: only a guest can have, so the page was already guest-visible and the guest's tags are lost.
+    /// </summary>
+    public void MteTagsWiped(Pfn pfn, string who) =>
+        Report(ViolationKind.MteTagsLost, $"{who} cleared the MTE tags of {pfn} after the guest had stored tags in it", pfn.Value, 6);
 
     // --- content (lost writes) -------------------------------------------------------------------
 

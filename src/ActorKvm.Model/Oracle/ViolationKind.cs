@@ -55,6 +55,8 @@ public enum ViolationKind
     FreedHostTableRead,
     /// <summary>[freed-vma-use] a fault dereferenced a VMA after <c>mmap_read_unlock</c> that had been unmapped meanwhile.</summary>
     FreedVmaUse,
+    /// <summary>[mte-tags-lost] an MTE tag initialiser cleared tags the guest had already stored in a page.</summary>
+    MteTagsLost,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -66,7 +68,7 @@ public static class ViolationNames
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
-        "leaked-table-page", "freed-host-table-read", "freed-vma-use",
+        "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -16,10 +16,12 @@ public sealed class PhaseCoverage
     /// <summary>
     /// The concurrent phases: the notifier's <c>range-start</c>/<c>host-change</c>/<c>range-end</c>, the memslot
     /// update's phases, and the one-step host and memslot activities (aging, mmap, page-table freeing, GET_DIRTY_LOG,
-    /// a VMM access; <c>no-invalidation</c> is a host operation that changed no present PTE).
+    /// a VMM access, the clear of a second MTE tag initialiser after its <c>mte-claim</c>; <c>no-invalidation</c> is a
+    /// host operation that changed no present PTE).
     /// </summary>
     public static readonly string[] ConcurrentPhases =
-        [.. PhaseNames.HostOp, .. PhaseNames.MemslotOp, "no-invalidation", "age", "mmap", "free-page-tables", "dirty-log", "host-access"];
+        [.. PhaseNames.HostOp, .. PhaseNames.MemslotOp, "no-invalidation", "age", "mmap", "free-page-tables", "dirty-log", "host-access",
+         .. PhaseNames.MteSync, "mte-sync"];
 
     private static readonly int FaultPhases = PhaseNames.Fault.Length;
     private readonly long[] _counts = new long[FaultPhases * ConcurrentPhases.Length];
@@ -83,6 +85,7 @@ public sealed class PhaseCoverage
             HostFreePageTables => "free-page-tables",
             DirtyLogIoctl => "dirty-log",
             HostAccess => "host-access",
+            MteSyncTags => "mte-sync",
             _ => null,
         };
         return name is null ? -1 : Array.IndexOf(ConcurrentPhases, name);

@@ -33,6 +33,7 @@ public class BugScenarioTests
         [DevicePfnThpUpgraded.Name] = ViolationKind.OversizedBlock,
         [CacheablePfnmapMappedDevice.Name] = ViolationKind.WrongMemtype,
         [HwpoisonStaleVmaShift.Name] = ViolationKind.WrongSigbusLsb,
+        [MteTagInitRace.Name] = ViolationKind.MteTagsLost,
         [PageTouchedAfterMmuUnlock.Name] = ViolationKind.ReleasedPageTouched,
         [CanonicalIpaNotAligned.Name] = ViolationKind.StaleMapping,
         [ContHugetlbSizeUnsupported.Name] = ViolationKind.UnsupportedMapSize,

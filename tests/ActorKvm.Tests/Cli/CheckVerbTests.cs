@@ -103,11 +103,11 @@ public sealed class CheckVerbTests : IDisposable
     public void KnownButUnmodelledBug_IsOneLineError_Exit2()
     {
         var p = _cli.Write("p.hocon", "name = pass-p");
-        var (code, stdout, stderr) = _cli.Run("check", "--bug", "mte-tag-init-race", p);
+        var (code, stdout, stderr) = _cli.Run("check", "--bug", "cont-hugetlb-treated-as-thp", p);
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         var line = Assert.Single(Lines(stderr));
-        Assert.StartsWith("actorkvm: error: --bug: bug 'mte-tag-init-race' is not modelled (", line);
+        Assert.StartsWith("actorkvm: error: --bug: bug 'cont-hugetlb-treated-as-thp' is not modelled (", line);
     }
 
     [Fact]

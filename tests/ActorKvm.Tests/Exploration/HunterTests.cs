@@ -47,18 +47,20 @@ public class HunterTests
     /// Switches the generic workload could not show before it had odd-shaped slots, atomics, munmap+re-mmap,
     /// memory_failure and an MTE layout: each is found within a small schedule budget from seed 1, and the failing
     /// schedule (same workload, same dispatcher seed) is clean with the switch off, so the hit is the switch's doing.
-    /// The two races start from a seed a few schedules before the one a seed-1 hunt hits (<c>hunt --bug NAME --seed 1</c>
-    /// finds them at schedules 71 and 56; schedule i runs layout i mod 4), so CI stays fast; after a change to the
+    /// The races start from a seed a few schedules before the one a seed-1 hunt hits (<c>hunt --bug NAME --seed 1</c>
+    /// finds mmu-seq-snapshot-after-vma-unlock, vma-used-after-mmap-unlock and mte-tag-init-race at schedules 3912, 4
+    /// and 52, all in the MTE layout; schedule i runs layout i mod 4), so CI stays fast; after a change to the
     /// workload's choices, re-read those numbers from a seed-1 hunt.
     /// </summary>
     [Theory]
     [InlineData(PageLeakOnExclAtomicFault.Name, "page-ref-leak", 1UL)]
-    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 121UL)]
+    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 3909UL)]
     [InlineData(VmaUsedAfterMmapUnlock.Name, "freed-vma-use", 53UL)]
     [InlineData(HugeMapIgnoresMemslotBounds.Name, "outside-memslot", 1UL)]
     [InlineData(ThpAdjustSkipsHugeCheck.Name, "misaligned-block", 1UL)]
     [InlineData(CacheablePfnmapMappedDevice.Name, "wrong-memtype", 1UL)]
     [InlineData(HwpoisonStaleVmaShift.Name, "wrong-sigbus-lsb", 1UL)]
+    [InlineData(MteTagInitRace.Name, "untagged-mte-page", 49UL)]
     [InlineData(ContHugetlbSizeUnsupported.Name, "unsupported-map-size", 1UL)]
     [InlineData(PudNoPmdFallback.Name, "suboptimal-size", 1UL)]
     public void SwitchNeedingARicherWorkload_IsFoundFromTheGenericWorkload_AndItsScheduleIsCleanWithTheSwitchOff(string bug, string kind, ulong seed)

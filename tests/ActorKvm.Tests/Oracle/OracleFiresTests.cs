@@ -489,8 +489,31 @@ public class OracleFiresTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
         var (desc, state) = FaultState(vm, S2Prot.R);
         var folio = vm.Kvm.Phys.FolioOf(state.Pfn)!;
-        folio.SetMteTagged((ulong)(state.Pfn - folio.Head));
+        var page = folio.MteOf((ulong)(state.Pfn - folio.Head));
+        Assert.Equal(MteClaim.Claimed, page.TryPageMteTagging(1));
+        page.MteClearPageTags();
+        page.SetPageMteTagged();
         vm.Kvm.Oracle.FaultMapped(vm.NextId(), GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate)), desc, state);
         Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void MteGuestMappingAPageFlaggedTaggedButNeverCleared_FiresUntaggedMtePage()
+    {
+        // Before d77e59a8fccd mte_sync_tags set PG_mte_tagged before clearing: the flag alone proves nothing.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
+        var (desc, state) = FaultState(vm, S2Prot.R);
+        var folio = vm.Kvm.Phys.FolioOf(state.Pfn)!;
+        folio.MteOf((ulong)(state.Pfn - folio.Head)).SetPageMteTagged();
+        vm.Kvm.Oracle.FaultMapped(vm.NextId(), GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate)), desc, state);
+        Assert.Equal([ViolationKind.UntaggedMtePage], Kinds(vm));
+    }
+
+    [Fact]
+    public void MteClearOfGuestStoredTags_FiresMteTagsLost()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
+        vm.Kvm.Oracle.MteTagsWiped(new Pfn(0x1234), "mte_sync_tags");
+        Assert.Equal([ViolationKind.MteTagsLost], Kinds(vm));
     }
 }

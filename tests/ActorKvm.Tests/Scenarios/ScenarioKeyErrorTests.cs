@@ -97,4 +97,16 @@ public class ScenarioKeyErrorTests
     [Fact]
     public void ValueOnARead_IsAnError() =>
         Error(With("steps = [ { op = access, gpa = 0, kind = read, value = 1 } ]"), "steps[0].value", "only a write");
+
+    [Fact]
+    public void TagAccessWithoutMte_IsAnError() =>
+        Error(With("steps = [ { op = access, gpa = 0, kind = tag-write, value = 1 } ]"), "steps[0].kind", "tag-write needs vm.features.mte = true");
+
+    [Fact]
+    public void TagWriteOfMoreThanFourBits_IsAnError() =>
+        Error(With("vm.features.mte = true\nsteps = [ { op = access, gpa = 0, kind = tag-write, value = 16 } ]"), "steps[0].value", "a tag-write stores a 4-bit tag");
+
+    [Fact]
+    public void MteSyncTagsPausesOnlyAtItsClaim() =>
+        Error(With("steps = [ { op = mte-sync-tags, id = a, hva = 0, pause-at = range-start } ]"), "steps[0].pause-at", "expected one of mte-claim");
 }

@@ -11,7 +11,8 @@ public static class ScenarioNames
 {
     /// <summary>Access kinds.</summary>
     public static readonly IReadOnlyList<(AccessKind Value, string Name)> AccessKinds =
-        [(AccessKind.Read, "read"), (AccessKind.Write, "write"), (AccessKind.Exec, "exec"), (AccessKind.Atomic, "atomic"), (AccessKind.Cmo, "cmo")];
+        [(AccessKind.Read, "read"), (AccessKind.Write, "write"), (AccessKind.Exec, "exec"), (AccessKind.Atomic, "atomic"), (AccessKind.Cmo, "cmo"),
+         (AccessKind.TagWrite, "tag-write"), (AccessKind.TagRead, "tag-read")];
 
     /// <summary>Memory types (<c>memtype</c>).</summary>
     public static readonly IReadOnlyList<(MemType Value, string Name)> MemTypes =
@@ -49,7 +50,7 @@ public static class ScenarioNames
     [
         "access", "pre-fault", "nested-enter", "nested-exit", "stage2",
         "munmap", "mmap", "mprotect", "madvise-dontneed", "swap-out", "migrate", "thp-split", "thp-split-folio", "thp-collapse", "poison",
-        "free-page-tables", "age", "host-write", "host-read",
+        "free-page-tables", "age", "host-write", "host-read", "mte-sync-tags",
         "memslot-create", "memslot-delete", "memslot-move", "memslot-set-flags", "dirty-log-get", "dirty-log-clear",
         "check", "resume", "join",
     ];
@@ -75,11 +76,12 @@ public static class ScenarioNames
             or "thp-collapse" or "poison" or "host-write" => PhaseNames.HostOp,
         "memslot-create" or "memslot-delete" or "memslot-move" or "memslot-set-flags" or "dirty-log-get" or "dirty-log-clear"
             => PhaseNames.MemslotOp,
+        "mte-sync-tags" => PhaseNames.MteSync,
         _ => [],
     };
 
     /// <summary>Every phase name of any kind.</summary>
-    public static IReadOnlyList<string> AllPhases { get; } = [.. PhaseNames.Fault, .. PhaseNames.HostOp, .. PhaseNames.MemslotOp];
+    public static IReadOnlyList<string> AllPhases { get; } = [.. PhaseNames.Fault, .. PhaseNames.HostOp, .. PhaseNames.MemslotOp, .. PhaseNames.MteSync];
 
     /// <summary>The <c>expect</c> keys a step of <paramref name="op"/> accepts.</summary>
     public static IReadOnlyList<string> ExpectKeysFor(string op)
@@ -91,6 +93,7 @@ public static class ScenarioNames
             "stage2" => ["mapped", "size", "perms", "memtype", "young"],
             "age" => ["result", "young"],
             "host-read" => ["result", "value"],
+            "mte-sync-tags" => ["result"],
             "dirty-log-get" => ["result", "pages"],
             "check" or "resume" or "join" => [],
             _ => ["result"],

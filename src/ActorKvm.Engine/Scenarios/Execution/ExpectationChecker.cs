@@ -33,6 +33,8 @@ public static class ExpectationChecker
                 return Compare(e, StepExpect.ResultKey, e.Result, h.Result.ToScenarioName());
             case HostFreePageTables t:
                 return Compare(e, StepExpect.ResultKey, e.Result, t.Result.ToScenarioName());
+            case MteSyncTags t:
+                return Compare(e, StepExpect.ResultKey, e.Result, t.Result.ToScenarioName());
             case HostMmap m:
                 return Compare(e, StepExpect.ResultKey, e.Result, m.Result.ToScenarioName());
             case HostAccess h:

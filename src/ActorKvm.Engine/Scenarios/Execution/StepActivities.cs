@@ -21,6 +21,7 @@ public static class StepActivities
         HostMmapStep m => new HostMmap(kvm, id, m.Hva, m.Size, m.Backing, m.Prot, m.Shared),
         HostWriteStep w => new HostAccess(kvm, id, w.Hva, true, w.Value),
         HostReadStep r => new HostAccess(kvm, id, r.Hva, false, 0),
+        MteSyncTagsStep t => new MteSyncTags(kvm, id, t.Hva),
         MemslotCreateStep c => new MemslotUpdate(kvm, id, ToRequest(c.Slot)),
         MemslotDeleteStep d => new MemslotUpdate(kvm, id, Existing(kvm, d.SlotId) with { Size = 0 }),
         MemslotMoveStep m => new MemslotUpdate(kvm, id, Existing(kvm, m.SlotId) with { Gpa = m.Gpa }),

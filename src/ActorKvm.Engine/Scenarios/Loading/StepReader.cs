@@ -68,6 +68,7 @@ internal static class StepReader
             "free-page-tables" => new HostFreePageTablesStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredSize("size")),
             "host-write" => new HostWriteStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredUInt64("value")),
             "host-read" => new HostReadStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva"))),
+            "mte-sync-tags" => new MteSyncTagsStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva"))),
             "memslot-create" => new MemslotCreateStep(index, path, id, pauseAt, async, expect, ScenarioReader.ReadMemslot(o.Require("slot"), o.PathOf("slot"))),
             "memslot-delete" => new MemslotDeleteStep(index, path, id, pauseAt, async, expect, SlotId(o, idIsOperand)),
             "memslot-move" => new MemslotMoveStep(index, path, id, pauseAt, async, expect, SlotId(o, idIsOperand), new Ipa(o.RequiredAddress("gpa"))),
@@ -101,8 +102,12 @@ internal static class StepReader
         var gpa = new Ipa(o.RequiredAddress("gpa"));
         var kind = Values.Enum(o.Require("kind"), o.PathOf("kind"), ScenarioNames.AccessKinds);
         var value = o.UInt64("value");
-        if (value is not null && kind is not (AccessKind.Write or AccessKind.Atomic))
-            throw new ScenarioParseException(o.PathOf("value"), "only a write or atomic access stores a value (use expect.value for reads)");
+        if (value is not null && kind is not (AccessKind.Write or AccessKind.Atomic or AccessKind.TagWrite))
+            throw new ScenarioParseException(o.PathOf("value"), "only a write, atomic or tag-write access stores a value (use expect.value for reads)");
+        if (kind is AccessKind.TagWrite or AccessKind.TagRead && !vm.Features.Mte)
+            throw new ScenarioParseException(o.PathOf("kind"), $"{ScenarioNames.AccessKinds.First(k => k.Value == kind).Name} needs vm.features.mte = true");
+        if (kind == AccessKind.TagWrite && value is null or > 15)
+            throw new ScenarioParseException(o.PathOf("value"), "a tag-write stores a 4-bit tag: value 0..15");
         return new AccessStep(index, path, id, pauseAt, async, expect, vcpu, gpa, kind, value);
     }
 

@@ -70,6 +70,9 @@ public static class BugTwin
     public static HostFreePageTables FreePageTables(InterleavingHarness h, ulong hva, ulong size) =>
         new(h.Kvm, h.Vm.NextId(), new Hva(hva), size);
 
+    /// <summary>A second MTE tag initialiser of the shared page behind <paramref name="hva"/> (<c>mte_sync_tags</c>).</summary>
+    public static MteSyncTags MteSyncTags(InterleavingHarness h, ulong hva) => new(h.Kvm, h.Vm.NextId(), new Hva(hva));
+
     /// <summary>The aging notifier (<c>kvm_age_gfn</c>) over a range.</summary>
     public static AgeOperation Age(InterleavingHarness h, ulong gpa, ulong size) => new(h.Kvm, h.Vm.NextId(), new Ipa(gpa), size);
 
