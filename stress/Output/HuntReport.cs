@@ -25,6 +25,9 @@ internal static class HuntReport
         foreach (var (bug, r) in rows)
             if (r.Found is null && UnreachableFromWorkload.Reasons.TryGetValue(bug, out var why)) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
         foreach (var b in BugCatalog.All.Where(b => !b.Modelled)) human.WriteLine($"{b.Name}: not hunted, not modelled: {b.NotModelled}");
+        var findings = rows.Sum(x => x.Result.FindingSchedules);
+        if (rows.Select(x => x.Result.FirstFinding).FirstOrDefault(f => f is not null) is { } first)
+            human.WriteLine($"upstream finding {first.Finding} seen in {findings} schedule(s) over all hunts (never counted as a hit; scenarios/findings/{first.Finding}.hocon)");
         human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
@@ -51,6 +54,7 @@ internal static class HuntReport
                 w.WriteNumber("schedules", r.SchedulesTried);
                 w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
                 w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
+                w.WriteNumber("finding_schedules", r.FindingSchedules);
                 if (r.Coverage is { } c) CoverageReport.WriteJson(w, c);
                 w.WriteEndObject();
             }

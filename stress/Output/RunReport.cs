@@ -43,6 +43,8 @@ internal static class RunReport
         t.AddRow("violations", $"{r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
         foreach (var g in r.Violations.GroupBy(v => v.Kind))
             t.AddRow($"  {g.Key.Name()}", Markup.Escape($"{g.Count()}x, first: {g.First()}"));
+        foreach (var g in r.Findings.GroupBy(v => v.Finding!))
+            t.AddRow("upstream finding", Markup.Escape($"{g.Key}: {g.Count()}x (not a switch's doing; see scenarios/findings/{g.Key}.hocon), first: {g.First().Kind.Name()}: {g.First().Detail}"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(human),
@@ -123,6 +125,16 @@ internal static class RunReport
                 w.WriteString("kind", v.Kind.Name());
                 w.WriteString("detail", v.Detail);
                 if (v.Context is not null) w.WriteString("context", v.Context);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("findings");
+            foreach (var v in r.Findings)
+            {
+                w.WriteStartObject();
+                w.WriteString("finding", v.Finding);
+                w.WriteString("kind", v.Kind.Name());
+                w.WriteString("detail", v.Detail);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

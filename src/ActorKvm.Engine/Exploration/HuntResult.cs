@@ -14,4 +14,16 @@ namespace ActorKvm.Engine.Exploration;
 /// <param name="FoundAfter">Wall-clock time until the failing schedule ended (before shrinking); the whole hunt when nothing was found.</param>
 /// <param name="Coverage">The (fault phase, concurrent host/memslot phase) pairs interleaved, summed over the schedules tried.</param>
 public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTried, TimeSpan Elapsed, int ScheduleLength, int[]? Minimized,
-    Workload.WorkloadOptions? Workload = null, long Abandoned = 0, TimeSpan FoundAfter = default, Model.Vm.PhaseCoverage? Coverage = null);
+    Workload.WorkloadOptions? Workload = null, long Abandoned = 0, TimeSpan FoundAfter = default, Model.Vm.PhaseCoverage? Coverage = null)
+{
+    /// <summary>Schedules in which the oracle recorded an upstream finding (<see cref="UpstreamFindings"/>; never a hit).</summary>
+    public long FindingSchedules { get; init; }
+
+    /// <summary>The first upstream finding seen, or null.</summary>
+    public Violation? FirstFinding { get; init; }
+
+    /// <summary>One line on the upstream findings seen, or null when there were none.</summary>
+    public string? FindingsLine => FirstFinding is { } f
+        ? $"upstream finding {f.Finding} in {FindingSchedules} schedule(s), not a switch's doing (scenarios/findings/{f.Finding}.hocon): {f.Kind.Name()}: {f.Detail}"
+        : null;
+}

@@ -20,6 +20,8 @@ public static class Hunter
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
         var coverage = new Model.Vm.PhaseCoverage();
+        long findingSchedules = 0;
+        Violation? firstFinding = null;
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
         {
             var seed = o.Seed + (ulong)tried;
@@ -30,6 +32,11 @@ public static class Hunter
             var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
             tried++;
             if (r.Stats.Coverage is { } c) coverage.Add(c);
+            if (r.Findings.Count > 0)
+            {
+                findingSchedules++;
+                firstFinding ??= r.Findings[0];
+            }
             if (r.Schedule!.Truncated)
             {
                 abandoned++;
@@ -40,10 +47,18 @@ public static class Hunter
             {
                 var foundAfter = sw.Elapsed;
                 var minimized = shrink ? Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind) : r.Schedule.Choices;
-                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter, coverage);
+                return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter, coverage)
+                {
+                    FindingSchedules = findingSchedules,
+                    FirstFinding = firstFinding,
+                };
             }
         }
-        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned, sw.Elapsed, coverage);
+        return new HuntResult(null, 0, tried, sw.Elapsed, 0, null, null, abandoned, sw.Elapsed, coverage)
+        {
+            FindingSchedules = findingSchedules,
+            FirstFinding = firstFinding,
+        };
     }
 
     /// <summary>A schedule's delivery bound: far above a fair schedule's (about 12 deliveries per fault).</summary>

@@ -63,7 +63,11 @@ public static class StressReplay
         {
             // The recording stops at the turn where the oracle first fired: the verdict is what it saw up to there (the
             // final whole-table check would judge a run stopped mid-flight). Copy the counters, then wind down.
-            lock (kvm) result = new StressResult(Copy(stats), kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, recorder, Summary(), latency);
+            lock (kvm)
+                result = new StressResult(Copy(stats), kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, recorder, Summary(), latency)
+                {
+                    Findings = kvm.Oracle.Findings.ToList(),
+                };
             var events = recorder?.Events.Count ?? 0;
             workload.Tell(new WorkloadActor.StopRequested(), ActorRefs.NoSender);
             det.Drive(FifoStrategy.Instance, maxSteps: WindDownBound);

@@ -24,6 +24,9 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
     /// <summary>A recorded free-running run's delivery order (<c>--record</c>), or null.</summary>
     public DeliveryRecorder? Recording { get; init; }
 
+    /// <summary>Invariant breaks that upstream code makes (<see cref="UpstreamFindings"/>): reported, never a failure.</summary>
+    public IReadOnlyList<Violation> Findings { get; init; } = [];
+
     /// <summary>The run's memory (CLI runs), or null.</summary>
     public RunMemory? Memory { get; init; }
 
@@ -39,7 +42,10 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
         {
             kvm.Oracle.CheckAll();
             var pages = kvm.Oracle.CheckContent();
-            return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency, pages);
+            return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency, pages)
+            {
+                Findings = kvm.Oracle.Findings.ToList(),
+            };
         }
     }
 

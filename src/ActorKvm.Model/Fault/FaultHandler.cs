@@ -214,7 +214,7 @@ public sealed partial class FaultHandler
                     Result = _pkvm ? PkvmMemAbort.Map(State, _kvm, _holder)
                         : _gmem ? GmemAbort.Map(State, _kvm, _holder, _desc!)
                         : _unownedSplit ? SplitBlockUnowned() : UserMemAbort.MapOrRelax(State, _kvm, _holder, _abort, _desc!);
-                    if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State);
+                    if (Result is FaultResult.Map or FaultResult.Relax) _kvm.Oracle.FaultMapped(_holder, _abort, _desc!, State, Result == FaultResult.Relax);
                 }
                 return Reached(FaultPhase.Map, FaultPhase.Complete);
 

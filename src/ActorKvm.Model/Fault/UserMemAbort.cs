@@ -224,7 +224,7 @@ public static class UserMemAbort
             if (PageAt(phys, f.Pfn + i, create: true) is not { } m) continue;
             // d77e59a8fccd: claim with PG_mte_lock; before it, a plain "if (!PG_mte_tagged)" check.
             var wiped = preFix ? MteTagInitRace.SanitisePage(m) : m.TryPageMteTagging(holder) == MteClaim.Claimed && ClearAndMark(m);
-            if (wiped) oracle.MteTagsWiped(f.Pfn + i, "sanitise_mte_tags");
+            if (wiped) oracle.MteTagsWiped(f.Pfn + i, m, "sanitise_mte_tags");
         }
         return null;
 

@@ -32,6 +32,8 @@ public sealed class PageMte
     public int LockHolder { get; internal set; } = -1;
     /// <summary>Model truth: <c>mte_clear_page_tags</c> (or a tag copy) ran since allocation.</summary>
     public bool Initialised { get; internal set; }
+    /// <summary>Oracle bookkeeping: a permission-fault block map made the page guest-visible without sanitising it.</summary>
+    public bool ExposedUnsanitised { get; set; }
     /// <summary>True when some granule holds a non-zero tag (only a guest tag store writes one).</summary>
     public bool HasTags => _tags is not null && Array.Exists(_tags, t => t != 0);
 

@@ -58,7 +58,7 @@ public sealed class MteSyncTags : Activity
 
     private StepResult Clear()
     {
-        if (_page!.MteClearPageTags()) Kvm.Oracle.MteTagsWiped(_pfn, "mte_sync_tags");
+        if (_page!.MteClearPageTags()) Kvm.Oracle.MteTagsWiped(_pfn, _page, "mte_sync_tags");
         // Before the fix the flag was set by the claim; set_page_mte_tagged is what releases PG_mte_lock's waiters.
         if (!Kvm.Bugs.IsOn(MteTagInitRace.Name)) _page.SetPageMteTagged();
         Kvm.Mm.PutPage(_folio!, dirty: false);

@@ -17,6 +17,7 @@ public sealed partial class KvmOracle : IStage2Observer
 {
     private readonly Kvm _kvm;
     private readonly List<Violation> _violations = [];
+    private readonly List<Violation> _findings = [];
     private readonly HashSet<(ViolationKind, ulong, ulong)> _seen = [];
     private readonly List<(ulong Start, ulong End)> _touched = [];
     private readonly List<S2Leaf> _scratch = [];
@@ -31,6 +32,8 @@ public sealed partial class KvmOracle : IStage2Observer
 
     /// <summary>Every violation found so far, in order.</summary>
     public IReadOnlyList<Violation> Violations => _violations;
+    /// <summary>Invariant breaks that follow from upstream behaviour (<see cref="UpstreamFindings"/>), in order; not violations.</summary>
+    public IReadOnlyList<Violation> Findings => _findings;
     /// <summary>Where the driver is (e.g. "steps[3]"), attached to new violations.</summary>
     public string? Context { get; set; }
 
@@ -43,6 +46,19 @@ public sealed partial class KvmOracle : IStage2Observer
         }
         _violations.Add(new Violation(kind, detail, Context));
     }
+
+    /// <summary>Records an invariant break that upstream code makes (<paramref name="finding"/>: an <see cref="UpstreamFindings"/> id).</summary>
+    public void ReportFinding(string finding, ViolationKind kind, string detail)
+    {
+        if (_findings.Count < MaxFindings) _findings.Add(new Violation(kind, detail, Context, finding));
+        else FindingsDropped++;
+    }
+
+    /// <summary>Findings beyond <see cref="MaxFindings"/> are only counted (a long run repeats them).</summary>
+    public const int MaxFindings = 1000;
+
+    /// <summary>Findings counted but not kept.</summary>
+    public long FindingsDropped { get; private set; }
 
     // --- what changed ----------------------------------------------------------------------------
 
@@ -119,7 +135,7 @@ public sealed partial class KvmOracle : IStage2Observer
     }
 
     /// <summary>A fault installed or relaxed a leaf: event checks that need to know which fault did it.</summary>
-    public void FaultMapped(int holder, in GuestAbort abort, S2FaultDesc desc, KvmS2Fault state)
+    public void FaultMapped(int holder, in GuestAbort abort, S2FaultDesc desc, KvmS2Fault state, bool relaxed = false)
     {
         if (state.MapSize is not (Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize))
             Report(ViolationKind.UnsupportedMapSize, $"fault #{holder} asked to map {Sizes.Format(state.MapSize)} at {state.FaultIpa}, not a stage-2 leaf size");
@@ -130,19 +146,35 @@ public sealed partial class KvmOracle : IStage2Observer
             Report(ViolationKind.WritableReadonlySlot, $"fault #{holder} made {state.FaultIpa} writable in read-only {desc.Memslot}");
         else if ((state.Prot & S2Prot.W) != 0 && !write && desc.LoggingActive && !(state.Vma.PfnMap && !PhysicalMemory.IsMapMemory(state.Pfn)))
             Report(ViolationKind.WritableReadonlySlot, $"read fault #{holder} made {state.FaultIpa} writable while {desc.Memslot} logs");
-        if (_kvm.Config.Mte && !desc.FaultIsPerm && state.Prot.MemType() == MemType.Normal)
+        // A relax changes permissions of pages already visible; a map (also from a permission fault) exposes its pages.
+        if (_kvm.Config.Mte && state.Prot.MemType() == MemType.Normal && !relaxed)
+            CheckMteInitialised(holder, desc, state);
+    }
+
+    /// <summary>
+    /// Every page a map makes guest-visible in an MTE VM has initialised tags — the truth, not PG_mte_tagged: before
+    /// d77e59a8fccd the flag could be set by an initialiser that had not cleared yet. A permission fault that maps a
+    /// larger block skips <c>sanitise_mte_tags</c> upstream: that is a finding, and its pages are marked so that a
+    /// later wipe of the tags the guest stores there is attributed to it too.
+    /// </summary>
+    private void CheckMteInitialised(int holder, S2FaultDesc desc, KvmS2Fault state)
+    {
+        for (ulong i = 0; i < state.MapSize / Sizes.PageSize; i++)
         {
-            for (ulong i = 0; i < state.MapSize / Sizes.PageSize; i++)
+            var pfn = state.Pfn + i;
+            if (_kvm.Phys.FolioOf(pfn) is not { } folio) continue;
+            var idx = (ulong)(pfn - folio.Head);
+            if (folio.Mte(idx) is { Tagged: true, Initialised: true }) continue;
+            if (!desc.FaultIsPerm)
             {
-                var pfn = state.Pfn + i;
-                var folio = _kvm.Phys.FolioOf(pfn);
-                // The truth, not PG_mte_tagged: before d77e59a8fccd the flag could be set by an initialiser that had not cleared yet.
-                if (folio is not null && folio.Mte((ulong)(pfn - folio.Head)) is not { Tagged: true, Initialised: true })
-                {
-                    Report(ViolationKind.UntaggedMtePage, $"{pfn} mapped at {state.FaultIpa} before its MTE tags were sanitised", pfn.Value, 1);
-                    break;
-                }
+                Report(ViolationKind.UntaggedMtePage, $"{pfn} mapped at {state.FaultIpa} before its MTE tags were sanitised", pfn.Value, 1);
+                return;
             }
+            var page = folio.MteOf(idx);
+            if (page.ExposedUnsanitised) continue;
+            page.ExposedUnsanitised = true;
+            ReportFinding(UpstreamFindings.MtePermFaultMapUnsanitised, ViolationKind.UntaggedMtePage,
+                $"permission fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa}; {pfn} in it was never sanitised");
         }
     }
 
@@ -203,10 +235,15 @@ public sealed partial class KvmOracle : IStage2Observer
 
     /// <summary>
     /// An MTE tag initialiser (<paramref name="who"/>) cleared the tags of <paramref name="pfn"/> after someone had stored
-    /// tags in it: only a guest can have, so the page was already guest-visible and the guest's tags are lost.
+    /// tags in it: only a guest can have, so the page was already guest-visible and the guest's tags are lost. A page a
+    /// permission fault exposed unsanitised (<see cref="UpstreamFindings.MtePermFaultMapUnsanitised"/>) makes it a finding.
     /// </summary>
-    public void MteTagsWiped(Pfn pfn, string who) =>
-        Report(ViolationKind.MteTagsLost, $"{who} cleared the MTE tags of {pfn} after the guest had stored tags in it", pfn.Value, 6);
+    public void MteTagsWiped(Pfn pfn, PageMte page, string who)
+    {
+        var detail = $"{who} cleared the MTE tags of {pfn} after the guest had stored tags in it";
+        if (page.ExposedUnsanitised) ReportFinding(UpstreamFindings.MtePermFaultMapUnsanitised, ViolationKind.MteTagsLost, detail);
+        else Report(ViolationKind.MteTagsLost, detail, pfn.Value, 6);
+    }
 
     // --- content (lost writes) -------------------------------------------------------------------
 

@@ -4,8 +4,10 @@ namespace ActorKvm.Model.Oracle;
 /// <param name="Kind">The typed violation.</param>
 /// <param name="Detail">What exactly is wrong (addresses, pfns).</param>
 /// <param name="Context">The step or event during which it was found (set by the driver).</param>
-public sealed record Violation(ViolationKind Kind, string Detail, string? Context)
+/// <param name="Finding">The <see cref="UpstreamFindings"/> id when the break is upstream behaviour, not a switch's doing.</param>
+public sealed record Violation(ViolationKind Kind, string Detail, string? Context, string? Finding = null)
 {
     /// <inheritdoc/>
-    public override string ToString() => $"{Kind.Name()}: {Detail}{(Context is null ? "" : $" (at {Context})")}";
+    public override string ToString() =>
+        $"{(Finding is null ? "" : $"[upstream finding {Finding}] ")}{Kind.Name()}: {Detail}{(Context is null ? "" : $" (at {Context})")}";
 }

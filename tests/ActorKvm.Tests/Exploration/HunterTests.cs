@@ -75,6 +75,21 @@ public class HunterTests
         Assert.Null(Hunter.FirstProblem(fixedRun));
     }
 
+    /// <summary>
+    /// The faithful model shows the upstream finding mte-perm-fault-map-unsanitised with every switch off (schedule
+    /// 920 of a seed-1 hunt runs the MTE layout and hits it): a no-bug hunt records it apart and still finds nothing.
+    /// </summary>
+    [Fact]
+    public void NoBugHunt_RecordsTheUpstreamFindingApart_AndReportsNoHit()
+    {
+        using var det = new DeterministicSystem(EngineConfig.Load());
+        var r = Hunter.Hunt(det, Options(HuntStrategy.Random, 4) with { Seed = 917 }, BugSet.None);
+        Assert.Null(r.Found);
+        Assert.Equal(1, r.FindingSchedules);
+        Assert.Equal(UpstreamFindings.MtePermFaultMapUnsanitised, r.FirstFinding!.Finding);
+        Assert.Contains("not a switch's doing", r.FindingsLine);
+    }
+
     [Fact]
     public void Pct_SameSeedGivesTheSameSchedule_OtherSeedsDiffer()
     {

@@ -513,7 +513,17 @@ public class OracleFiresTests
     public void MteClearOfGuestStoredTags_FiresMteTagsLost()
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
-        vm.Kvm.Oracle.MteTagsWiped(new Pfn(0x1234), "mte_sync_tags");
+        vm.Kvm.Oracle.MteTagsWiped(new Pfn(0x1234), new PageMte(), "mte_sync_tags");
         Assert.Equal([ViolationKind.MteTagsLost], Kinds(vm));
+    }
+
+    [Fact]
+    public void MteClearOfTagsOnAPageAPermissionFaultExposed_IsAnUpstreamFindingNotAViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
+        vm.Kvm.Oracle.MteTagsWiped(new Pfn(0x1234), new PageMte { ExposedUnsanitised = true }, "sanitise_mte_tags");
+        Assert.Empty(Kinds(vm));
+        var f = Assert.Single(vm.Kvm.Oracle.Findings);
+        Assert.Equal((ViolationKind.MteTagsLost, UpstreamFindings.MtePermFaultMapUnsanitised), (f.Kind, f.Finding));
     }
 }

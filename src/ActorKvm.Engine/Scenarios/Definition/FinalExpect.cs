@@ -6,12 +6,14 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 /// <param name="RefcountsBalanced">Every page reference taken by a fault was dropped; null = not checked.</param>
 /// <param name="Stage2">Stage-2 leaves to inspect.</param>
 /// <param name="Dirty">Pending dirty bits per slot.</param>
+/// <param name="Findings">Exactly these upstream findings (<c>UpstreamFindings</c> ids) over the run; null = not checked.</param>
 public sealed record FinalExpect(
     IReadOnlyList<string>? Violations,
     IReadOnlyList<string>? ViolationsInclude,
     bool? RefcountsBalanced,
     IReadOnlyList<Stage2Expect> Stage2,
-    IReadOnlyList<DirtyExpect> Dirty)
+    IReadOnlyList<DirtyExpect> Dirty,
+    IReadOnlyList<string>? Findings = null)
 {
     /// <summary>Key path of the object.</summary>
     public const string Path = "expect";

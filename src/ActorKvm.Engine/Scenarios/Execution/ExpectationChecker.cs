@@ -79,6 +79,13 @@ public static class ExpectationChecker
     {
         if (e.RefcountsBalanced is { } balanced && balanced != (kvm.OutstandingFaultRefs == 0))
             return new ScenarioFailure(FinalExpect.KeyPath("refcounts-balanced"), Bool(balanced), $"{Bool(!balanced)} ({kvm.OutstandingFaultRefs} fault reference(s) outstanding)");
+        if (e.Findings is { } findings)
+        {
+            // The exact set of upstream findings (ids) seen over the run; absent: not checked (findings are not failures).
+            var want = findings.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+            var got = kvm.Oracle.Findings.Select(f => f.Finding!).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+            if (!want.SequenceEqual(got)) return new ScenarioFailure(FinalExpect.KeyPath("findings"), List(want), List(got));
+        }
         foreach (var s in e.Stage2)
         {
             var f = CheckLeaf(kvm, s.Gpa, s.Mapped, s.Size, s.Perms, s.MemType, s.Young, s.KeyPath);

@@ -124,8 +124,9 @@ internal static class ScenarioReader
         var refcounts = o.Bool("refcounts-balanced");
         var stage2 = o.List("stage2", ReadStage2Expect) ?? [];
         var dirty = o.List("dirty", ReadDirtyExpect) ?? [];
+        var findings = o.List("findings", (n, p) => Values.Name(n, p, UpstreamFindings.All.Keys.ToList(), "upstream finding"));
         o.Done();
-        return new FinalExpect(violations, include, refcounts, stage2, dirty);
+        return new FinalExpect(violations, include, refcounts, stage2, dirty, findings);
     }
 
     private static Stage2Expect ReadStage2Expect(SNode node, string path)

@@ -1,0 +1,28 @@
+namespace ActorKvm.Model.Oracle;
+
+/// <summary>
+/// Invariant breaks the faithful model shows because the kernel it follows has them today: not a catalogued
+/// historical bug (no switch re-introduces them; nothing turns them off), but a hole the oracle found in upstream
+/// code. The oracle records them apart from <see cref="KvmOracle.Violations"/> (<see cref="KvmOracle.Findings"/>), so
+/// runs and hunts still mean "a switch's doing" when they report a violation, and say what they saw besides.
+/// </summary>
+public static class UpstreamFindings
+{
+    /// <summary>
+    /// <c>user_mem_abort</c> calls <c>sanitise_mte_tags</c> only when <c>!fault_is_perm</c>, but a permission fault maps
+    /// (rather than relaxes) when the size it computes differs from the faulting leaf's granule — after dirty logging
+    /// is turned off, a write permission fault on a 4K leaf maps a 2M block (7d894834a305). The block's other pages
+    /// may never have been mapped, so never sanitised: the guest sees their stale tags, and a later translation fault
+    /// (after any invalidation of the block) sanitises them and wipes the tags the guest stored meanwhile.
+    /// </summary>
+    public const string MtePermFaultMapUnsanitised = "mte-perm-fault-map-unsanitised";
+
+    /// <summary>Every finding id with a one-line explanation.</summary>
+    public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>
+    {
+        [MtePermFaultMapUnsanitised] =
+            "sanitise_mte_tags is skipped on every permission fault (!fault_is_perm), yet a permission fault maps a larger block " +
+            "than the leaf that faulted (a 2M block after dirty logging stops); the block's never-mapped pages become guest-visible " +
+            "with uninitialised tags, and a later translation fault sanitises them and wipes tags the guest stored",
+    };
+}
