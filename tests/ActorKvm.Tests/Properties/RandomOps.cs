@@ -244,8 +244,9 @@ public class RandomOpsProperties
         Gen.Select(GenSlot.Array[1, 3], GenOp.Array[1, 40])
             .Sample((slots, ops) => new RandomOpsRunner(slots) { Stats = stats }.Run(ops),
                 iter: 200, print: t => Print(t.Item1, t.Item2));
-        // The property is only worth something if the sequences map, promote, relax, retry and read back.
-        Assert.True(stats.Maps > 1000 && stats.Blocks > 50 && stats.Relaxes > 10 && stats.Retries > 10 && stats.ReadBacks > 100 && stats.HostChanges > 100,
+        // The property is only worth something if the sequences map, promote, relax, retry and read back. The bounds sit
+        // well under what 200 random samples give (host changes ~140 +- 15; 100 failed about one run in a hundred).
+        Assert.True(stats.Maps > 1000 && stats.Blocks > 50 && stats.Relaxes > 10 && stats.Retries > 10 && stats.ReadBacks > 100 && stats.HostChanges > 50,
             $"maps {stats.Maps} blocks {stats.Blocks} relaxes {stats.Relaxes} retries {stats.Retries} readbacks {stats.ReadBacks} host-changes {stats.HostChanges}");
     }
 
