@@ -21,7 +21,7 @@ internal static class RunScenario
     public static int Execute(string path, ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
         // The workload's knobs have no meaning here: the scenario describes its own VM and steps.
-        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir }
+        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir, o.Mte, o.MapFixed }
             .FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
         if (given is not null) throw new CliUserError($"{given.Name}: not with a scenario (it describes its own VM and steps)");
         if (!File.Exists(path)) throw new CliUserError($"{path}: no such file");
