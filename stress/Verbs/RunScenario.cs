@@ -27,7 +27,6 @@ internal static class RunScenario
         if (!File.Exists(path)) throw new CliUserError($"{path}: no such file");
         var loaded = ScenarioLoader.LoadFile(path);
         if (loaded.Scenario is not { } scenario) throw new CliUserError(loaded.Error!.ToString());
-        if (SeededScenarioRun.Unsupported(scenario) is { } unsupported) throw new CliUserError($"{path}: {unsupported.KeyPath}: {unsupported.Message}");
         var bugs = r.GetValue(o.Bug) ?? [];
         BugNames.Check(bugs);
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
