@@ -57,6 +57,7 @@ internal static class RunVerb
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
+            if (RunUnreachableBug.Which(bugs) is { } unreachable) return RunUnreachableBug.Execute(unreachable, r, o, (json, quiet, config), io);
             var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
