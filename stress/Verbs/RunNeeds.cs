@@ -20,7 +20,12 @@ internal static class RunNeeds
         foreach (var bug in bugs.Distinct())
         {
             if (WorkloadNeeds.For(bug) is not { } need) continue;
-            var take = need with { Mte = Take(o.Mte, need.Mte, options.Mte), MapFixedReplace = Take(o.MapFixed, need.MapFixedReplace, options.MapFixedReplace) };
+            var take = need with
+            {
+                Mte = Take(o.Mte, need.Mte, options.Mte),
+                MapFixedReplace = Take(o.MapFixed, need.MapFixedReplace, options.MapFixedReplace),
+                Memory = need.Memory is { } m && m != options.Memory && r.GetResult(o.Memory) is not { Implicit: false } ? m : null,
+            };
             var given = new List<string>();
             if (take.Mte is { } mte)
             {
@@ -28,6 +33,7 @@ internal static class RunNeeds
                 given.Add($"--mte {Bool(mte)}");
             }
             if (take.MapFixedReplace is { } fixedReplace) given.Add($"--map-fixed {Bool(fixedReplace)}");
+            if (take.Memory is { } bytes) given.Add($"--memory {MemoryText(bytes)}");
             if (given.Count == 0) continue;
             options = take.ApplyTo(options);
             applied.Add(new AppliedNeed(bug, string.Join(' ', given), need.Why));
@@ -36,4 +42,7 @@ internal static class RunNeeds
     }
 
     private static string Bool(bool b) => b ? "true" : "false";
+
+    /// <summary>A guest size as <c>--memory</c> takes it (the needs' sizes are whole MiB).</summary>
+    public static string MemoryText(ulong bytes) => $"{bytes >> 20}M";
 }

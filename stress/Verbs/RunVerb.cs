@@ -78,6 +78,7 @@ internal static class RunVerb
             options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed) };
             if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
+            if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}{RunReport.Knobs(options)}");

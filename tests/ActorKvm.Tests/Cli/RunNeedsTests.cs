@@ -101,6 +101,20 @@ public class RunNeedsTests
         Assert.False(MapFixed("--map-fixed", "false"));
     }
 
+    [Fact]
+    public void PageTouchedBug_RunsOnTheHuntsSmallVm_UnlessMemoryIsGiven()
+    {
+        using var cli = new CliHarness();
+        string[] run = ["run", "--bug", "page-touched-after-mmu-unlock", "--deterministic", "--seed", "1", "--faults", "100"];
+
+        var lines = CliHarness.Lines(cli.Run(run).Out);
+        Assert.Contains(", 6M over ", lines[0]);
+        Assert.StartsWith("actorkvm run: page-touched-after-mmu-unlock needs --memory 6M: ", lines[1]);
+        var given = CliHarness.Lines(cli.Run([.. run, "--memory", "64M"]).Out);
+        Assert.Contains(", 64M over ", given[0]);
+        Assert.DoesNotContain("needs", given[1]);
+    }
+
     /// <summary>
     /// The default run's trace for a seed, pinned: no knob added for a bug switch may change what the default workload
     /// does. A deliberate change to the default workload or the model updates the hash (and says so in its commit).
