@@ -19,7 +19,7 @@ internal static class BugListing
             human.WriteLine($"{b.Name.PadRight(nameWidth)}  {b.KernelFix.PadRight(fixWidth)}  {b.Invariant}: {b.Rule}{note}");
             if (b.NotModelled is { } why) human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  not modelled: {why}");
             else if (UnreachableFromWorkload.Reasons.TryGetValue(b.Name, out var unreachable))
-                human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  scenario and TestKit only, hunt cannot reach it: {unreachable}");
+                human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  scenario and TestKit only (run --bug runs its scenario), hunt cannot reach it: {unreachable}");
         }
         human.WriteLine($"{bugs.Count} bug switch{(bugs.Count == 1 ? "" : "es")}");
         if (json) JsonOut.Write(io.Out, w =>

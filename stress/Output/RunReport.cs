@@ -13,13 +13,18 @@ internal static class RunReport
 
     private static int LostWrites(StressResult r) => r.Violations.Count(v => v.Kind == ViolationKind.LostWrite);
 
-    public static void Write(StressResult r, ulong seed, CliIo io, bool json, RunReproduction replay)
+    /// <summary>The workload knobs off their defaults that the run's first line names (empty when none).</summary>
+    public static string Knobs(WorkloadOptions o) =>
+        (o.Mte ? ", MTE VM" : "") + (o.MapFixedReplace ? ", memory replaced by mmap(MAP_FIXED)" : "");
+
+    public static void Write(StressResult r, ulong seed, CliIo io, bool json, RunReproduction replay, WorkloadOptions options, IReadOnlyList<AppliedNeed> needs)
     {
         var s = r.Stats;
         var human = io.Human(json);
         var lat = r.Latency;
         var t = new Table().Border(TableBorder.Rounded).Title("actorkvm run: summary").AddColumn("").AddColumn("");
         t.HideHeaders();
+        if (Knobs(options) is { Length: > 0 } knobs) t.AddRow("workload", knobs[2..]);
         t.AddRow("faults", $"{s.Faults} in {r.Elapsed.TotalSeconds:F1}s = {r.FaultsPerSecond:F0} faults/s ({s.Accesses} accesses)");
         t.AddRow("by result", string.Join(", ", s.ByResult.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.Name()} {kv.Value}")));
         t.AddRow("retries", $"{s.RetriesPerFault:F3} per fault");
@@ -66,6 +71,18 @@ internal static class RunReport
         JsonOut.Write(io.Out, w =>
         {
             w.WriteNumber("seed", seed);
+            w.WriteBoolean("mte", options.Mte);
+            w.WriteBoolean("map_fixed_replace", options.MapFixedReplace);
+            w.WriteStartArray("needs_applied");
+            foreach (var n in needs)
+            {
+                w.WriteStartObject();
+                w.WriteString("bug", n.Bug);
+                w.WriteString("options", n.Options);
+                w.WriteString("why", n.Why);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteNumber("faults", s.Faults);
             w.WriteNumber("accesses", s.Accesses);
             w.WriteNumber("seconds", r.Elapsed.TotalSeconds);

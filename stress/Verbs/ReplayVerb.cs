@@ -60,8 +60,7 @@ internal static class ReplayVerb
                 strategy = new ReplayStrategy(choices);
             }
             var backings = Backings.Parse(r.GetValue(backing));
-            if (r.GetValue(mte) && backings?.Where(b => !b.MteAllowed()).Select(b => b.ToScenarioName()).FirstOrDefault() is { } noMte)
-                throw new CliUserError($"--mte: backing {noMte} does not allow MTE (an MTE VM refuses its slot)");
+            if (r.GetValue(mte)) Backings.CheckMte(backings, "--mte");
             var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte) };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
             if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace!);

@@ -8,7 +8,7 @@ namespace ActorKvm.Stress.Verbs;
 /// The defaults of <c>run</c>'s workload knobs: the <c>actorkvm.run</c> section of <c>akka.hocon</c>, then of
 /// <c>--config FILE</c>; an option on the command line wins over both (the configuration layering).
 /// </summary>
-internal sealed record RunDefaults(int Vcpus, string Memory, string Duration, int InvalidateEvery, bool DirtyLog, bool MemslotChurn, string Record)
+internal sealed record RunDefaults(int Vcpus, string Memory, string Duration, int InvalidateEvery, bool DirtyLog, bool MemslotChurn, string Record, bool Mte)
 {
     /// <summary>
     /// <c>record = auto</c> records runs of at most this many vCPUs. Measured (2-core machine, 10-20 s runs, record on vs
@@ -31,7 +31,7 @@ internal sealed record RunDefaults(int Vcpus, string Memory, string Duration, in
         {
             var c = config.GetConfig(Section) ?? throw new ConfigurationException($"no '{Section}' section");
             return new RunDefaults(c.GetInt("vcpus"), c.GetString("memory"), c.GetString("duration"), c.GetInt("invalidate-every"),
-                c.GetBoolean("dirty-log"), c.GetBoolean("memslot-churn"), c.GetString("record"))
+                c.GetBoolean("dirty-log"), c.GetBoolean("memslot-churn"), c.GetString("record"), c.GetBoolean("mte"))
                 is { Record: "auto" or "on" or "off" or "true" or "false" or "yes" or "no" } d
                 ? d
                 : throw new ConfigurationException("record: expected on, off or auto");

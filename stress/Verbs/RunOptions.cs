@@ -22,11 +22,13 @@ internal sealed class RunOptions
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write a Chrome trace-event JSON file (Perfetto): one track per actor, one slice per phase", HelpName = "FILE" };
 
     public Option<bool> Protected { get; } = new("--protected") { Description = "The VM is a pKVM protected VM: faults pin and donate pages (pkvm_mem_abort); no dirty logging, no slot moves" };
+    public Option<bool> Mte { get; } = new("--mte") { Description = "An MTE VM (KVM_CAP_ARM_MTE): device slots are refused, faults sanitise tags (default: actorkvm.run.mte; --bug applies it where a switch needs it)", DefaultValueFactory = _ => RunDefaults.Embedded.Mte };
+    public Option<bool> MapFixed { get; } = new("--map-fixed") { Description = "The VMM replaces a slot's memory with one mmap(MAP_FIXED) over it instead of munmap then mmap (--bug applies it where a switch needs it)" };
     public Option<bool> Nested { get; } = new("--nested") { Description = "FEAT_NV: the even vCPUs run L2 behind an L1 stage 2; their faults fill shadow stage 2s, L1's own are injected into L1" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Protected, Nested }) command.Add(o);
+        foreach (Option o in new Option[] { Protected, Nested, Mte, MapFixed }) command.Add(o);
         foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using System.Text.Json;
 using ActorKvm.Engine;
+using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Engine.Scheduling;
@@ -21,13 +23,12 @@ internal static class RunScenario
     public static int Execute(string path, ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
         // The workload's knobs have no meaning here: the scenario describes its own VM and steps.
-        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir }
+        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir, o.Mte, o.MapFixed }
             .FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
         if (given is not null) throw new CliUserError($"{given.Name}: not with a scenario (it describes its own VM and steps)");
         if (!File.Exists(path)) throw new CliUserError($"{path}: no such file");
         var loaded = ScenarioLoader.LoadFile(path);
         if (loaded.Scenario is not { } scenario) throw new CliUserError(loaded.Error!.ToString());
-        if (SeededScenarioRun.Unsupported(scenario) is { } unsupported) throw new CliUserError($"{path}: {unsupported.KeyPath}: {unsupported.Message}");
         var bugs = r.GetValue(o.Bug) ?? [];
         BugNames.Check(bugs);
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
@@ -35,26 +36,39 @@ internal static class RunScenario
         var human = io.Human(common.Json);
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, scenario {scenario.Name} ({path})");
 
+        var (outcome, traceSha256) = Run(scenario, bugs.Distinct().ToList(), seed, tracePath, common.Config);
+        human.WriteLine(outcome.ToString());
+        if (!outcome.Passed) human.WriteLine($"seed {seed}; replay: actorkvm run {path} --seed {seed}");
+        if (common.Json) WriteJson(io, seed, outcome, traceSha256);
+        return outcome.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenario"/> with <paramref name="seed"/> ordering its deliveries; writes the Chrome trace to
+    /// <paramref name="tracePath"/> if given. Returns the outcome and the trace's SHA-256 (what "the same bytes" compares).
+    /// </summary>
+    public static (ScenarioOutcome Outcome, string TraceSha256) Run(ScenarioDefinition scenario, IReadOnlyList<string> bugs, ulong seed, string? tracePath, string? config)
+    {
         ScenarioOutcome outcome;
-        using (var det = new DeterministicSystem(EngineConfig.Load(common.Config)))
-            outcome = new SeededScenarioRun(scenario, new ScenarioRunOptions(bugs.Distinct().ToList(), tracePath)).Run(det, new SeededStrategy(seed));
+        using (var det = new DeterministicSystem(EngineConfig.Load(config)))
+            outcome = new SeededScenarioRun(scenario, new ScenarioRunOptions(bugs, tracePath)).Run(det, new SeededStrategy(seed));
         var traceBytes = new MemoryStream();
         ChromeTrace.Write(traceBytes, [(scenario.Name, outcome.Trace ?? [])]);
         if (tracePath is not null) File.WriteAllBytes(tracePath, traceBytes.ToArray());
-
-        human.WriteLine(outcome.ToString());
-        if (!outcome.Passed) human.WriteLine($"seed {seed}; replay: actorkvm run {path} --seed {seed}");
-        if (common.Json)
-            JsonOut.Write(io.Out, w =>
-            {
-                w.WriteNumber("seed", seed);
-                w.WriteString("name", scenario.Name);
-                w.WriteBoolean("passed", outcome.Passed);
-                if (outcome.FailureText is { } f) w.WriteString("failure", f);
-                JsonOut.WriteStrings(w, "violations", outcome.Violations);
-                w.WriteNumber("phases", outcome.Trace?.Count ?? 0);
-                w.WriteString("trace_sha256", Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())));
-            });
-        return outcome.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        return (outcome, Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())));
     }
+
+    /// <summary>The JSON object of a seeded scenario run; <paramref name="more"/> adds fields.</summary>
+    public static void WriteJson(CliIo io, ulong seed, ScenarioOutcome outcome, string traceSha256, Action<Utf8JsonWriter>? more = null) =>
+        JsonOut.Write(io.Out, w =>
+        {
+            w.WriteNumber("seed", seed);
+            w.WriteString("name", outcome.Name);
+            w.WriteBoolean("passed", outcome.Passed);
+            if (outcome.FailureText is { } f) w.WriteString("failure", f);
+            JsonOut.WriteStrings(w, "violations", outcome.Violations);
+            w.WriteNumber("phases", outcome.Trace?.Count ?? 0);
+            w.WriteString("trace_sha256", traceSha256);
+            more?.Invoke(w);
+        });
 }

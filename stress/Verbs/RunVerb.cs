@@ -38,7 +38,11 @@ internal static class RunVerb
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
-            if (scenario is not null && r.GetValue(scenario) is { } scenarioPath) return RunScenario.Execute(scenarioPath, r, o, (json, quiet, config), io);
+            if (scenario is not null && r.GetValue(scenario) is { } scenarioPath)
+            {
+                OptionChecks.FlagValue(r, scenarioPath);
+                return RunScenario.Execute(scenarioPath, r, o, (json, quiet, config), io);
+            }
             var isDeterministic = r.GetValue(deterministic);
             // Layers: akka.hocon's actorkvm.run, then --config FILE, then the options given on the command line.
             var akka = EngineConfig.Load(config);
@@ -53,6 +57,7 @@ internal static class RunVerb
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
+            if (RunUnreachableBug.Which(bugs) is { } unreachable) return RunUnreachableBug.Execute(unreachable, r, o, (json, quiet, config), io);
             var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
             var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
@@ -70,10 +75,15 @@ internal static class RunVerb
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
             WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
-            options = ProtectedNestedOptions.Apply(r, o, options);
+            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed) };
+            if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
+            (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
+            if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
-            if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}");
+            if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}{RunReport.Knobs(options)}");
+            if (!quiet && !json)
+                foreach (var need in needs) human.WriteLine($"actorkvm run: {need}");
             if (!quiet && options.Protected) human.WriteLine($"left out: {ProtectedWorkload.Note}");
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -94,7 +104,7 @@ internal static class RunVerb
             // A recorded free-running run replays from its saved schedule; otherwise the seeded command re-runs the workload.
             var saved = RunRecording.Save(result, options, bugs, scheduleDir);
             var reproduction = saved is { ScheduleFile: not null } ? saved : new RunReproduction(ReplayCommand(r, isDeterministic, options, memText), Where: saved?.Where);
-            RunReport.Write(result, theSeed, io, json, reproduction);
+            RunReport.Write(result, theSeed, io, json, reproduction, options, needs);
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 
@@ -115,6 +125,9 @@ internal static class RunVerb
             if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
             parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
             parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");
+            // Always spelled out: a --bug whose switch needs one of them would otherwise turn it on in the replay.
+            parts.Add($"--mte {(w.Mte ? "true" : "false")}");
+            parts.Add($"--map-fixed {(w.MapFixedReplace ? "true" : "false")}");
             if (w.Protected) parts.Add("--protected");
             if (w.Nested) parts.Add("--nested");
             if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");

@@ -11,7 +11,8 @@ namespace ActorKvm.Engine.Actors;
 /// Every phase is its own message turn, so anything may happen between two phases. Two ways in:
 /// <see cref="StepRequested"/> runs exactly one phase and replies (a scripted driver or a test is the gate), and
 /// <see cref="RunRequested"/> runs the activity to completion on its own: a lock wait parks it until the lock
-/// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>.
+/// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>; a
+/// <c>pause-at</c> phase parks it until <see cref="ResumeRequested"/>.
 /// Actors stay thin: every rule is in the model.
 /// </summary>
 public abstract class ActivityWorker : RecordedActor
@@ -19,6 +20,8 @@ public abstract class ActivityWorker : RecordedActor
     private readonly Dictionary<int, IActorRef> _replyTo = [];
     private readonly Dictionary<int, Activity> _lockWaiters = [];
     private readonly List<Activity> _progressWaiters = [];
+    private readonly Dictionary<int, string> _pauseAt = [];
+    private readonly Dictionary<int, Activity> _paused = [];
     private readonly string _track;
 
     /// <summary>Creates the worker.</summary>
@@ -37,6 +40,13 @@ public abstract class ActivityWorker : RecordedActor
         Receive<RunRequested>(r =>
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
+            if (r.PauseAt is { } at) _pauseAt[r.Activity.Id] = at;
+            Self.Tell(new PhaseContinued(r.Activity));
+        });
+        Receive<ResumeRequested>(r =>
+        {
+            if (!_paused.Remove(r.Activity.Id)) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
+            if (r.PauseAt is { } at) _pauseAt[r.Activity.Id] = at;
             Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<PhaseContinued>(c => RunPhase(c.Activity, selfDriven: true));
@@ -49,6 +59,8 @@ public abstract class ActivityWorker : RecordedActor
             _replyTo.Clear();
             _lockWaiters.Clear();
             _progressWaiters.Clear();
+            _pauseAt.Clear();
+            _paused.Clear();
         });
         Receive<ProgressMade>(_ =>
         {
@@ -80,6 +92,12 @@ public abstract class ActivityWorker : RecordedActor
 
         switch (result.Status)
         {
+            case StepStatus.Progressed when _pauseAt.Count > 0 && _pauseAt.TryGetValue(act.Id, out var at) && at == result.Phase:
+                // The first time it completes its pause-at phase (a fault that retries does not pause there again).
+                _pauseAt.Remove(act.Id);
+                _paused[act.Id] = act;
+                if (_replyTo.TryGetValue(act.Id, out var pausedTo)) pausedTo.Tell(new ActivityPaused(act, at));
+                break;
             case StepStatus.Progressed:
                 Self.Tell(new PhaseContinued(act));
                 break;

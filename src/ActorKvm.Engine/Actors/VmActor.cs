@@ -40,6 +40,7 @@ public sealed class VmActor : RecordedActor
 
         Receive<StepRequested>(r => Owner(r.Activity).Forward(r));
         Receive<RunRequested>(r => Owner(r.Activity).Forward(r));
+        Receive<ResumeRequested>(r => Owner(r.Activity).Forward(r));
         Receive<ProgressAwaited>(p =>
         {
             if (gate.Epoch > p.SeenEpoch) Sender.Tell(new ProgressMade());

@@ -41,6 +41,7 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
         w.WriteLine($"mte {(o.Mte ? "true" : "false")}");
         w.WriteLine($"protected {(o.Protected ? "true" : "false")}");
         w.WriteLine($"nested {(o.Nested ? "true" : "false")}");
+        w.WriteLine($"map-fixed-replace {(o.MapFixedReplace ? "true" : "false")}");
         w.WriteLine($"seed {o.Seed}");
         w.WriteLine($"invalidate-every {o.InvalidateEvery}");
         w.WriteLine(FormattableString.Invariant($"invalidate-rate {o.InvalidateRate:R}"));
@@ -112,7 +113,9 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 InvalidateRate: double.TryParse(Get("invalidate-rate"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0 ? rate : throw new FormatException("invalidate-rate: not a rate"),
                 Mte: Bool(Get("mte"), "mte"),
                 Protected: Bool(Get("protected"), "protected"),
-                Nested: Bool(Get("nested"), "nested"));
+                Nested: Bool(Get("nested"), "nested"),
+                // Absent in files written before the knob existed: those replaced memory with munmap then mmap.
+                MapFixedReplace: Bool(h.GetValueOrDefault("map-fixed-replace", "false"), "map-fixed-replace"));
             if (workload.Vcpus < 1 || workload.MaxFaults < 1) throw new FormatException("vcpus and max-faults must be positive");
             var bugs = Get("bugs").Split(',', StringSplitOptions.RemoveEmptyEntries);
             var first = Get("first-violation");

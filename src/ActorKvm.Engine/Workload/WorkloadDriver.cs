@@ -12,8 +12,8 @@ namespace ActorKvm.Engine.Workload;
 /// The choices of the stress workload, independent of the engine that runs them: every vCPU runs a closed loop
 /// of random guest accesses (loads, stores, instruction fetches, exclusive/atomic accesses; half of them near the
 /// vCPU's previous page); after every <c>InvalidateEvery</c> finished accesses the host runs a random MM
-/// operation (migrate, THP split/collapse, MADV_DONTNEED, swap-out, aging, munmap and re-mmap of a slot's VMA,
-/// memory_failure), half the time on the page a vCPU touched last; dirty logging is toggled and harvested on a
+/// operation (migrate, THP split/collapse, MADV_DONTNEED, swap-out, aging, munmap and re-mmap of a slot's VMA or
+/// one mmap(MAP_FIXED) over it, memory_failure), half the time on the page a vCPU touched last; dirty logging is toggled and harvested on a
 /// random slot and a slot is moved back and forth. All choices come from one seed, drawn in the order activities
 /// finish. The actor engine's <see cref="WorkloadActor"/> and the baselines drive the same instance type, so
 /// they run the same workload. Not thread-safe: its owner serialises the calls.
@@ -199,11 +199,17 @@ public sealed class WorkloadDriver
                 }
             case 7:
                 // The VMM replaces a slot's memory: munmap of the whole VMA, then (when that finished) an mmap of the
-                // same range. A hugetlb VMA is sometimes replaced by anonymous memory (the hugetlb pool ran dry) and
-                // restored by the next replacement.
+                // same range, or one mmap(MAP_FIXED) over it (MapFixedReplace). A hugetlb VMA is sometimes replaced by
+                // anonymous memory (the hugetlb pool ran dry) and restored by the next replacement.
                 var original = s.Backing;
                 var next = _backing[slot] != original ? original
                     : original.IsHugetlb() && _rng.Below(2) == 0 ? BackingKind.Anon : original;
+                if (_o.MapFixedReplace)
+                {
+                    _backing[slot] = next;
+                    op = new HostOperation(_kvm, _nextId++, new Hva(s.VmaHva), s.VmaSize, next, HostProt.Read | HostProt.Write);
+                    break;
+                }
                 _remap = (slot, next);
                 op = new HostOperation(_kvm, _nextId++, HostOp.Munmap, new Hva(s.VmaHva), s.VmaSize, HostProt.None);
                 break;

@@ -22,6 +22,13 @@ namespace ActorKvm.Engine.Workload;
 /// </param>
 /// <param name="Protected">A protected VM (<c>pkvm_mem_abort</c>; see <see cref="ProtectedWorkload"/> for what the workload leaves out).</param>
 /// <param name="Nested">FEAT_NV: the even vCPUs run L2 behind an L1 stage 2 (<see cref="NestedL2"/>).</param>
+/// <param name="MapFixedReplace">
+/// The VMM replaces a slot's memory with one <c>mmap(MAP_FIXED)</c> over it (<see cref="Model.Host.HostOp.MmapFixed"/>;
+/// QEMU's <c>qemu_ram_remap</c> does so) instead of <c>munmap</c> then <c>mmap</c>: the old VMA goes and the new one comes
+/// in one host operation, without the gap in which a fault finds no VMA at all. A replacement that lands between a
+/// fault's VMA lookup and its pfn lookup then changes the VMA under it (what <c>kvm_s2_fault_get_vma_info</c>'s
+/// sequence snapshot must cover); the same draws as the default, so only the replacements differ.
+/// </param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -36,7 +43,8 @@ public sealed record WorkloadOptions(
     bool Mte = false,
     bool QueueHostOps = false,
     bool Protected = false,
-    bool Nested = false)
+    bool Nested = false,
+    bool MapFixedReplace = false)
 {
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];

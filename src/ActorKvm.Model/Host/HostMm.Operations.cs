@@ -13,6 +13,7 @@ public sealed partial class HostMm
         switch (op)
         {
             case HostOp.Munmap:
+            case HostOp.MmapFixed:
             case HostOp.Mprotect:
             case HostOp.MadviseDontneed:
             case HostOp.SwapOut:
@@ -81,6 +82,19 @@ public sealed partial class HostMm
             case HostOp.Poison: Poison(hva); return Errno.Ok;
         }
         throw new ArgumentOutOfRangeException(nameof(op));
+    }
+
+    /// <summary>
+    /// The host change of <see cref="HostOp.MmapFixed"/>: whatever is mapped in the range goes (<c>do_vmi_munmap</c>) and a
+    /// private VMA of <paramref name="backing"/> takes its place. The range must suit the backing's page size.
+    /// </summary>
+    public Errno MmapFixed(Hva hva, ulong size, BackingKind backing, HostProt prot)
+    {
+        var align = backing.IsHugetlb() ? backing.HugetlbPageSize() : Sizes.PageSize;
+        if (size == 0 || !hva.IsAligned(align) || size % align != 0) throw new ArgumentException($"MAP_FIXED range {hva}+{size:x} does not suit {backing}");
+        Munmap(hva, hva + size);
+        Mmap(hva, size, backing, prot, shared: false);
+        return Errno.Ok;
     }
 
     /// <summary>

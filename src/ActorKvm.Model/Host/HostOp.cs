@@ -21,4 +21,10 @@ public enum HostOp
     ThpCollapse,
     /// <summary><c>memory_failure</c>.</summary>
     Poison,
+    /// <summary>
+    /// <c>mmap(MAP_FIXED)</c> over a mapped range (how a VMM replaces guest memory in place, e.g. QEMU's
+    /// <c>qemu_ram_remap</c>): <c>mmap_region</c> unmaps what is there (one invalidation) and maps the new VMA, all under
+    /// one <c>mmap_write_lock</c>, so no fault looks a VMA up in between.
+    /// </summary>
+    MmapFixed,
 }

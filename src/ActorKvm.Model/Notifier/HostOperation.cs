@@ -27,8 +27,14 @@ public sealed class HostOperation : Activity
         Prot = prot;
     }
 
+    /// <summary>Creates an <c>mmap(MAP_FIXED)</c> of <paramref name="backing"/> over [<paramref name="hva"/>, +<paramref name="size"/>) (<see cref="HostOp.MmapFixed"/>).</summary>
+    public HostOperation(Kvm kvm, int id, Hva hva, ulong size, BackingKind backing, HostProt prot) : this(kvm, id, HostOp.MmapFixed, hva, size, prot) =>
+        Backing = backing;
+
     /// <summary>The operation.</summary>
     public HostOp Op { get; }
+    /// <summary>What backs the new mapping (<see cref="HostOp.MmapFixed"/> only).</summary>
+    public BackingKind? Backing { get; }
     /// <summary>Its address.</summary>
     public Hva Hva { get; }
     /// <summary>Its size (range operations).</summary>
@@ -49,7 +55,7 @@ public sealed class HostOperation : Activity
                     var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size) : null;
                     if (range is null)
                     {
-                        if (Result == Errno.Ok) Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
+                        if (Result == Errno.Ok) Result = Apply();
                         IsDone = true;
                         return StepResult.Finished(null);
                     }
@@ -62,7 +68,7 @@ public sealed class HostOperation : Activity
                     return StepResult.Progress(HostOpPhase.RangeStart.Name());
                 }
             case HostOpPhase.RangeStart:
-                Result = Kvm.Mm.Apply(Op, Hva, Size, Prot);
+                Result = Apply();
                 Kvm.Oracle.TouchHva(_range.Start, _range.End);
                 _done = HostOpPhase.HostChange;
                 return StepResult.Progress(HostOpPhase.HostChange.Name());
@@ -77,4 +83,6 @@ public sealed class HostOperation : Activity
         }
         throw new InvalidOperationException("host operation already finished");
     }
+
+    private Errno Apply() => Backing is { } b ? Kvm.Mm.MmapFixed(Hva, Size, b, Prot) : Kvm.Mm.Apply(Op, Hva, Size, Prot);
 }

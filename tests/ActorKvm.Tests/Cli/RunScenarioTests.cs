@@ -52,11 +52,9 @@ public class RunScenarioTests
     {
         using var cli = new CliHarness();
         var broken = cli.Write("broken.hocon", "name = \"x\"\nsteps = [ { op = access, vcpu = 0, gpa = \"0x40000000\", kind = fly } ]\n");
-        var paused = cli.Write("paused.hocon", File.ReadAllText(Shipped).Replace("async = true, expect", "pause-at = map, expect", StringComparison.Ordinal));
         foreach (var args in new[]
         {
             new[] { "run", broken },
-            ["run", paused],
             ["run", Path.Combine(cli.Root, "missing.hocon")],
             ["run", Shipped, "--vcpus", "4"],
             ["run", Shipped, "--bug", "no-such-bug"],

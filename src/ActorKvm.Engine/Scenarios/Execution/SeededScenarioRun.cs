@@ -17,7 +17,10 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// started ones keep running; <c>join</c> drives until every started step has finished (so does the end of the
 /// scenario). At every delivery the seeded strategy picks which actor runs next, so the same seed gives the same
 /// trace byte for byte. Expectations are checked as <c>check</c> does, each step's when it finishes.
-/// <c>pause-at</c> / <c>resume</c> script one interleaving by hand and belong to <c>check</c>.
+/// A step with <c>pause-at</c> is driven until it completes that phase (or finishes) and then gets no deliveries until its
+/// <c>resume</c>, which is driven like a step; a step that must wait for a paused one waits (the scenario goes on), as in
+/// <c>check</c>, and a step still paused at the end is <c>unfinished</c>. So a scripted scenario runs here too, its paused
+/// interleaving forced and everything else ordered by the seed.
 /// </summary>
 public sealed class SeededScenarioRun
 {
@@ -27,6 +30,9 @@ public sealed class SeededScenarioRun
     private readonly ScenarioDefinition _sc;
     private readonly ScenarioRunOptions _options;
     private readonly List<(StepSpec Spec, Activity Act)> _started = [];
+    private readonly Dictionary<string, Activity> _byId = [];
+    private readonly HashSet<int> _paused = []; // activity ids, filled by the pause listener's deliveries
+    private IActorRef? _pauseListener;
     private ScenarioFailure? _failure;
     private int _nextId = 1;
 
@@ -37,16 +43,6 @@ public sealed class SeededScenarioRun
         _options = options;
     }
 
-    /// <summary>
-    /// The steps this runner cannot run (a <c>pause-at</c> or <c>resume</c>), as a failure naming the first; null when
-    /// it can run them all.
-    /// </summary>
-    public static ScenarioFailure? Unsupported(ScenarioDefinition scenario) =>
-        scenario.Steps.FirstOrDefault(s => s is ResumeStep || s.PauseAt is not null) is { } s
-            ? new ScenarioFailure(s is ResumeStep ? s.Path : s.KeyPath("pause-at"), null, null,
-                "pause-at/resume script the interleaving by hand: run it with check (run SCENARIO leaves the order to the seed)")
-            : null;
-
     /// <summary>Runs the scenario on <paramref name="det"/> with <paramref name="strategy"/> choosing every delivery.</summary>
     public ScenarioOutcome Run(DeterministicSystem det, ISchedulingStrategy strategy)
     {
@@ -54,10 +50,12 @@ public sealed class SeededScenarioRun
         var origin = executor.Steps;
         var trace = new TraceRecorder(() => executor.Steps - origin);
         var (kvm, failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
-        _failure = failure ?? Unsupported(_sc);
+        _failure = failure;
         IActorRef? vm = null;
         if (_failure is null)
         {
+            // Only a scenario that pauses has a listener: the others keep their actors, and so their traces.
+            if (_sc.Steps.Any(st => st.PauseAt is not null)) _pauseListener = det.Spawn(Props.Create(() => new PauseListener(_paused)), "pauses");
             vm = det.Spawn(VmActor.Props(kvm!, trace), "vm");
             origin = executor.Steps;
             RunSteps(det, strategy, kvm!, vm);
@@ -65,6 +63,7 @@ public sealed class SeededScenarioRun
         }
         var violations = kvm?.Oracle.Violations.Select(v => v.Kind.Name()).Distinct().ToList() ?? [];
         if (vm is not null) det.StopAndDrain(vm);
+        if (_pauseListener is not null) det.StopAndDrain(_pauseListener);
         var outcome = _failure is null ? ScenarioOutcome.Pass(_sc.Name, violations)
             : _failure.Expected is not null && _failure.Actual is not null
                 ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
@@ -79,8 +78,19 @@ public sealed class SeededScenarioRun
             switch (step)
             {
                 case JoinStep:
-                    DriveUntil(det, strategy, kvm, () => _started.Count == 0);
+                    DriveUntil(det, strategy, kvm, Settled);
                     break;
+                case ResumeStep r:
+                    {
+                        if (!_byId.TryGetValue(r.TargetId, out var target) || !_paused.Remove(target.Id))
+                        {
+                            _failure = new ScenarioFailure(step.KeyPath("id"), null, null, $"step '{r.TargetId}' is not paused");
+                            return;
+                        }
+                        vm.Tell(new ResumeRequested(target, r.PauseAt), ActorRefs.NoSender);
+                        if (!step.Async) DriveUntil(det, strategy, kvm, StepsSettled);
+                        break;
+                    }
                 case CheckStep:
                     kvm.Oracle.CheckAll();
                     _failure ??= ExpectationChecker.CheckViolations(step.Expect.Violations, step.Expect.ViolationsInclude, Names(kvm), step.Expect.KeyPath);
@@ -102,8 +112,9 @@ public sealed class SeededScenarioRun
                         }
                         if (act is null) break;
                         _started.Add((step, act));
-                        vm.Tell(new RunRequested(act, ActorRefs.Nobody), ActorRefs.NoSender);
-                        if (!step.Async) DriveUntil(det, strategy, kvm, () => act.IsDone);
+                        if (step.Id is not null) _byId[step.Id] = act;
+                        vm.Tell(new RunRequested(act, step.PauseAt is null ? ActorRefs.Nobody : _pauseListener!, step.PauseAt), ActorRefs.NoSender);
+                        if (!step.Async) DriveUntil(det, strategy, kvm, StepsSettled);
                         break;
                     }
             }
@@ -133,6 +144,7 @@ public sealed class SeededScenarioRun
         {
             var stuck = string.Join(", ", _started.Select(s => s.Spec.Label));
             if (det.Executor.Runnable > 0) _failure = new ScenarioFailure(_started[0].Spec.Path, null, null, $"steps {stuck} did not finish within {DeliveryBound} deliveries");
+            else if (_paused.Count > 0) { } // they wait for a paused step: the scenario goes on, its resume lets them finish
             else
             {
                 kvm.Oracle.Report(ViolationKind.Deadlock, $"steps {stuck} wait on each other");
@@ -141,10 +153,24 @@ public sealed class SeededScenarioRun
         }
     }
 
+    /// <summary>Every started step has finished or is paused.</summary>
+    private bool Settled() => _started.All(s => _paused.Contains(s.Act.Id));
+
+    /// <summary>
+    /// Every started step that is not <c>async</c> has finished or is paused: one that had to wait for a paused step is
+    /// driven on after each later step until it finishes, as <c>check</c> lets waiting steps continue.
+    /// </summary>
+    private bool StepsSettled() => _started.All(s => s.Spec.Async || _paused.Contains(s.Act.Id));
+
     private void Finish(DeterministicSystem det, ISchedulingStrategy strategy, Kvm kvm)
     {
-        DriveUntil(det, strategy, kvm, () => _started.Count == 0);
+        DriveUntil(det, strategy, kvm, Settled);
         if (_failure is not null) return;
+        if (_started.Where(s => _paused.Contains(s.Act.Id)).Select(s => s.Spec).FirstOrDefault() is { } paused)
+        {
+            _failure = new ScenarioFailure(paused.Path, null, null, $"unfinished step {paused.Label}");
+            return;
+        }
         kvm.Oracle.Context = "end";
         kvm.Oracle.CheckAll();
         var e = _sc.Expect;
@@ -153,4 +179,10 @@ public sealed class SeededScenarioRun
     }
 
     private static List<string> Names(Kvm kvm) => kvm.Oracle.Violations.Select(v => v.Kind.Name()).ToList();
+
+    /// <summary>Hears <see cref="ActivityPaused"/> for the runner (on the driver's thread, like every delivery).</summary>
+    private sealed class PauseListener : ReceiveActor
+    {
+        public PauseListener(HashSet<int> paused) => Receive<ActivityPaused>(p => paused.Add(p.Activity.Id));
+    }
 }
