@@ -49,7 +49,7 @@ internal static class RunReport
         foreach (var g in r.Violations.GroupBy(v => v.Kind))
             t.AddRow($"  {g.Key.Name()}", Markup.Escape($"{g.Count()}x, first: {g.First()}"));
         foreach (var g in r.Findings.GroupBy(v => v.Finding!))
-            t.AddRow("upstream finding", Markup.Escape($"{g.Key}: {g.Count()}x (not a switch's doing; see scenarios/findings/{g.Key}.hocon), first: {g.First().Kind.Name()}: {g.First().Detail}"));
+            t.AddRow("upstream finding", Markup.Escape($"{g.Key}: {g.Count()}{(r.Findings.Count >= Model.Oracle.KvmOracle.MaxFindings ? "+" : "")}x (not a switch's doing; see scenarios/findings/{g.Key}.hocon), first: {g.First().Kind.Name()}: {g.First().Detail}"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(human),

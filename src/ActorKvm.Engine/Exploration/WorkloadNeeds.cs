@@ -36,6 +36,8 @@ public static class WorkloadNeeds
     public static IReadOnlyDictionary<string, WorkloadNeed> ByBug { get; } = new Dictionary<string, WorkloadNeed>
     {
         [VmaUsedAfterMmapUnlock.Name] = WorkloadNeed.MteVm("the stale VMA is read for kvm_vma_mte_allowed, which user_mem_abort asks only in an MTE VM"),
+        [MteTagInitRace.Name] = WorkloadNeed.MteVm(
+            "only an MTE VM sanitises tags, and its workload adds the shared-memory slot whose PROT_MTE alias is the second initialiser (mte_sync_tags)"),
         // Measured (README): a munmap then an mmap take six actor turns, which a fault's one turn between its VMA lookup
         // and its pfn lookup almost never spans (1-4 times in a 10 s run); one MAP_FIXED replacement takes two (20-50 times).
         [MmuSeqSnapshotAfterVmaUnlock.Name] = new(
