@@ -15,16 +15,19 @@ internal static class RunNeeds
     {
         var applied = new List<AppliedNeed>();
         // A knob the user did not choose on the command line and the run does not have already.
-        bool? Take(Option<bool> option, bool? needed, bool now) =>
-            needed is { } v && v != now && r.GetResult(option) is not { Implicit: false } ? v : null;
+        T? Take<T>(T? needed, T now, params Option[] options) where T : struct =>
+            needed is { } v && !v.Equals(now) && options.All(x => r.GetResult(x) is not { Implicit: false }) ? v : null;
         foreach (var bug in bugs.Distinct())
         {
             if (WorkloadNeeds.For(bug) is not { } need) continue;
             var take = need with
             {
-                Mte = Take(o.Mte, need.Mte, options.Mte),
-                MapFixedReplace = Take(o.MapFixed, need.MapFixedReplace, options.MapFixedReplace),
-                Memory = need.Memory is { } m && m != options.Memory && r.GetResult(o.Memory) is not { Implicit: false } ? m : null,
+                Mte = Take(need.Mte, options.Mte, o.Mte),
+                MapFixedReplace = Take(need.MapFixedReplace, options.MapFixedReplace, o.MapFixed),
+                Memory = Take(need.Memory, options.Memory, o.Memory),
+                Vcpus = Take(need.Vcpus, options.Vcpus, o.Vcpus),
+                // Host operations on a clock (--invalidate-rate) are the user's choice of host load too.
+                InvalidateEvery = Take(need.InvalidateEvery, options.InvalidateEvery, o.InvalidateEvery, o.InvalidateRate),
             };
             var given = new List<string>();
             if (take.Mte is { } mte)
@@ -34,6 +37,8 @@ internal static class RunNeeds
             }
             if (take.MapFixedReplace is { } fixedReplace) given.Add($"--map-fixed {Bool(fixedReplace)}");
             if (take.Memory is { } bytes) given.Add($"--memory {MemoryText(bytes)}");
+            if (take.Vcpus is { } vcpus) given.Add($"--vcpus {vcpus}");
+            if (take.InvalidateEvery is { } every) given.Add($"--invalidate-every {every}");
             if (given.Count == 0) continue;
             options = take.ApplyTo(options);
             applied.Add(new AppliedNeed(bug, string.Join(' ', given), need.Why));

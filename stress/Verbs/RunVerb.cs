@@ -70,15 +70,16 @@ internal static class RunVerb
                 every = 0;
             }
 
-            var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
-            var scheduleDir = r.GetValue(o.ScheduleDir)!;
-            if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
             WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
             options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed) };
             if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
             if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
+            n = options.Vcpus;
+            var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
+            var scheduleDir = r.GetValue(o.ScheduleDir)!;
+            if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}{RunReport.Knobs(options)}");

@@ -11,10 +11,19 @@ namespace ActorKvm.Engine.Exploration;
 /// <param name="Mte">An MTE VM (<see cref="WorkloadOptions.Mte"/>).</param>
 /// <param name="MapFixedReplace">Memory replaced by <c>mmap(MAP_FIXED)</c> (<see cref="WorkloadOptions.MapFixedReplace"/>).</param>
 /// <param name="Memory">Guest memory in bytes (<see cref="WorkloadOptions.Memory"/>): less memory, fewer pages for the guest to revisit and the host to meet it on.</param>
-public sealed record WorkloadNeed(string Why, bool? Mte = null, bool? MapFixedReplace = null, ulong? Memory = null)
+/// <param name="Vcpus">vCPUs (<see cref="WorkloadOptions.Vcpus"/>).</param>
+/// <param name="InvalidateEvery">A host operation after every this many accesses (<see cref="WorkloadOptions.InvalidateEvery"/>).</param>
+public sealed record WorkloadNeed(string Why, bool? Mte = null, bool? MapFixedReplace = null, ulong? Memory = null, int? Vcpus = null, int? InvalidateEvery = null)
 {
     /// <summary>An MTE VM: the VM the hunt rotates in as its MTE layout (<see cref="HuntOptions.Layouts"/>).</summary>
     public static WorkloadNeed MteVm(string why) => new(why, Mte: true);
+
+    /// <summary>
+    /// The hunt's race density (<see cref="HuntOptions.RaceMix"/>: a 6M guest, a host operation every other access), for a
+    /// race whose window is one actor turn wide: the guest meets the host on the same pages many times more often.
+    /// </summary>
+    public static WorkloadNeed RaceDensity(string why, int? vcpus = null) =>
+        new(why, Memory: HuntOptions.RaceMix.Memory, InvalidateEvery: HuntOptions.RaceMix.InvalidateEvery, Vcpus: vcpus);
 
     /// <summary><paramref name="o"/> with the knobs this need sets.</summary>
     public WorkloadOptions ApplyTo(WorkloadOptions o) => o with
@@ -22,6 +31,8 @@ public sealed record WorkloadNeed(string Why, bool? Mte = null, bool? MapFixedRe
         Mte = Mte ?? o.Mte,
         MapFixedReplace = MapFixedReplace ?? o.MapFixedReplace,
         Memory = Memory ?? o.Memory,
+        Vcpus = Vcpus ?? o.Vcpus,
+        InvalidateEvery = InvalidateEvery ?? o.InvalidateEvery,
     };
 }
 
@@ -44,11 +55,15 @@ public static class WorkloadNeeds
             "the stale VMA size shows only when a hugetlb VMA is replaced by 4K memory between kvm_s2_fault_get_vma_info and "
             + "__kvm_faultin_pfn, which one mmap(MAP_FIXED) does in two actor turns where munmap then mmap take six",
             MapFixedReplace: true),
-        // Measured (README): access-flag faults rose from ~9 k to ~48 k per 10 s run, and the run found it 6 times in 6, not 2 in 6.
-        [PageTouchedAfterMmuUnlock.Name] = new(
-            "the access-flag fault touches its page one actor turn after dropping mmu_lock (handle_access_fault), and an invalidation "
-            + "that frees the page must run in that turn: over the hunt's small race VM the guest takes five times the access-flag faults",
-            Memory: HuntOptions.RaceMix.Memory),
+        // Measured (README): found in 2 of 6 10 s runs by default, 11 of 11 at the race density with 2 vCPUs (1-7 violations each).
+        [PageTouchedAfterMmuUnlock.Name] = WorkloadNeed.RaceDensity(
+            "the access-flag fault touches its page one actor turn after dropping mmu_lock (handle_access_fault) and an invalidation "
+            + "freeing that page must run in that turn: a small guest revisits its aged pages, and the host frees them, far more often",
+            vcpus: 2),
+        // Measured (README): found in about 3 of 5 10 s runs by default (1-3 violations), 6 of 6 at the race density (9-18).
+        [DirtyMarkedBeforeMapSuccess.Name] = WorkloadNeed.RaceDensity(
+            "the early dirty mark shows only when a map fails after the retry check (another vCPU installed the leaf first: "
+            + "-EAGAIN in user_mem_abort), so vCPUs must meet on the same pages"),
     };
 
     /// <summary>What <paramref name="bug"/> needs, or null.</summary>

@@ -102,17 +102,17 @@ public class RunNeedsTests
     }
 
     [Fact]
-    public void PageTouchedBug_RunsOnTheHuntsSmallVm_UnlessMemoryIsGiven()
+    public void PageTouchedBug_RunsAtTheHuntsRaceDensityOnTwoVcpus_ExceptForWhatIsGiven()
     {
         using var cli = new CliHarness();
         string[] run = ["run", "--bug", "page-touched-after-mmu-unlock", "--deterministic", "--seed", "1", "--faults", "100"];
 
         var lines = CliHarness.Lines(cli.Run(run).Out);
-        Assert.Contains(", 6M over ", lines[0]);
-        Assert.StartsWith("actorkvm run: page-touched-after-mmu-unlock needs --memory 6M: ", lines[1]);
-        var given = CliHarness.Lines(cli.Run([.. run, "--memory", "64M"]).Out);
-        Assert.Contains(", 64M over ", given[0]);
-        Assert.DoesNotContain("needs", given[1]);
+        Assert.Contains(": seed 1, 2 vCPUs, 6M over ", lines[0]);
+        Assert.StartsWith("actorkvm run: page-touched-after-mmu-unlock needs --memory 6M --vcpus 2 --invalidate-every 2: ", lines[1]);
+        var given = CliHarness.Lines(cli.Run([.. run, "--memory", "64M", "--vcpus", "4"]).Out);
+        Assert.Contains(": seed 1, 4 vCPUs, 64M over ", given[0]);
+        Assert.StartsWith("actorkvm run: page-touched-after-mmu-unlock needs --invalidate-every 2: ", given[1]);
     }
 
     /// <summary>
