@@ -37,6 +37,14 @@ public class SeededPauseResumeTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Engine.ShippedScenarioTests.ScenarioFiles), MemberType = typeof(Engine.ShippedScenarioTests))]
+    public void EveryShippedScenario_PassesOnTheSeededRunnerToo(string file)
+    {
+        var outcome = Run(Shipped(file), 5, file);
+        Assert.True(outcome.Passed, outcome.ToString());
+    }
+
     [Fact]
     public void HostPtWalkScenario_ReportsTheFreedTableReadAndTheStaleMapping()
     {
