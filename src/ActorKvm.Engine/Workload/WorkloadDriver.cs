@@ -176,10 +176,19 @@ public sealed class WorkloadDriver
             // The VMM touches the shared memory through its PROT_MTE alias where the guest works (virtio buffers): a
             // second tag initialiser, on the page or a neighbour the guest may touch next.
             op = new MteSyncTags(_kvm, _nextId++, new Hva(s.Hva + Near((slot, off)).Offset));
-            _hostBusy = true;
-            _issue(op);
-            return;
         }
+        else
+        {
+            op = PickHostOp(slot, off, s, h);
+        }
+        _hostBusy = true;
+        _issue(op);
+    }
+
+    /// <summary>A notifier-side host operation on <paramref name="h"/> (slot <paramref name="slot"/>, offset <paramref name="off"/>).</summary>
+    private Activity PickHostOp(int slot, ulong off, WorkloadSlot s, Hva h)
+    {
+        Activity op;
         // Aging (clear_young from reclaim's LRU scan) is the most frequent notifier a guest sees: two draws in ten.
         var pick = _rng.Below(10);
         switch (_o.Protected ? ProtectedWorkload.HostOp(pick) : pick)
@@ -220,8 +229,7 @@ public sealed class WorkloadDriver
                     : new HostOperation(_kvm, _nextId++, HostOp.Migrate, h, Sizes.PageSize, HostProt.None);
                 break;
         }
-        _hostBusy = true;
-        _issue(op);
+        return op;
     }
 
     /// <summary>The munmap of a replacement finished: map the range again (the host stays busy until then).</summary>

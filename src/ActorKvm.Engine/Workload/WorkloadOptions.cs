@@ -56,7 +56,12 @@ public sealed record WorkloadOptions(
     /// The extra slots actually laid out: the defaults with the default backings, none when <c>--backing</c> chose the
     /// slots; an MTE VM also gets <see cref="OddSlot.MteSharedMemory"/>.
     /// </summary>
-    public IReadOnlyList<OddSlot> EffectiveOddSlots =>
-        Mte ? [.. OddSlots ?? (Backings is null ? OddSlot.Defaults : []), OddSlot.MteSharedMemory]
-            : OddSlots ?? (Backings is null ? OddSlot.Defaults : []);
+    public IReadOnlyList<OddSlot> EffectiveOddSlots
+    {
+        get
+        {
+            var chosen = OddSlots ?? (Backings is null ? OddSlot.Defaults : []);
+            return Mte ? [.. chosen, OddSlot.MteSharedMemory] : chosen;
+        }
+    }
 }

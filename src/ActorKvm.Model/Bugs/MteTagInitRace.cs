@@ -26,10 +26,7 @@ public static class MteTagInitRace
     /// </summary>
     public static bool SanitisePage(PageMte page)
     {
-        if (page.Tagged) return false;
-        var wiped = page.MteClearPageTags();
-        page.SetPageMteTagged();
-        return wiped;
+        return !page.Tagged && page.InitialiseTags();
     }
 
     /// <summary>

@@ -170,6 +170,6 @@ public sealed class GuestAccess : Activity
     private Host.PageMte? TagPage(in S2Leaf leaf, Pfn pfn)
     {
         if (!Kvm.Config.Mte || leaf.MemType != MemType.Normal || Kvm.Phys.FolioOf(pfn) is not { IsZeroPage: false } folio) return null;
-        return folio.MteOf((ulong)(pfn - folio.Head));
+        return folio.MteOfPfn(pfn);
     }
 }

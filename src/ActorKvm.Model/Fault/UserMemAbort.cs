@@ -217,31 +217,16 @@ public static class UserMemAbort
         if (!preFix)
         {
             for (ulong i = 0; i < pages; i++)
-                if (PageAt(phys, f.Pfn + i) is { Locked: true, Tagged: false } m && m.LockHolder != holder) return m.LockHolder;
+                if (phys.FolioOf(f.Pfn + i)?.MteAt(f.Pfn + i) is { } m && m.ClaimedByOther(holder)) return m.LockHolder;
         }
         for (ulong i = 0; i < pages; i++)
         {
-            if (PageAt(phys, f.Pfn + i, create: true) is not { } m) continue;
+            if (phys.FolioOf(f.Pfn + i)?.MteOfPfn(f.Pfn + i) is not { } m) continue;
             // d77e59a8fccd: claim with PG_mte_lock; before it, a plain "if (!PG_mte_tagged)" check.
-            var wiped = preFix ? MteTagInitRace.SanitisePage(m) : m.TryPageMteTagging(holder) == MteClaim.Claimed && ClearAndMark(m);
+            var wiped = preFix ? MteTagInitRace.SanitisePage(m) : m.TryPageMteTagging(holder) == MteClaim.Claimed && m.InitialiseTags();
             if (wiped) oracle.MteTagsWiped(f.Pfn + i, m, "sanitise_mte_tags");
         }
         return null;
-
-        static bool ClearAndMark(PageMte m)
-        {
-            var wiped = m.MteClearPageTags();
-            m.SetPageMteTagged();
-            return wiped;
-        }
-    }
-
-    private static PageMte? PageAt(PhysicalMemory phys, Pfn pfn, bool create = false)
-    {
-        var folio = phys.FolioOf(pfn);
-        if (folio is null) return null;
-        var idx = (ulong)(pfn - folio.Head);
-        return create ? folio.MteOf(idx) : folio.Mte(idx);
     }
 
     /// <summary>Relax when a permission fault keeps the leaf's size; map otherwise (also splitting or collapsing).</summary>

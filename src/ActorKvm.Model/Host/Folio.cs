@@ -100,6 +100,12 @@ public sealed class Folio
     /// <summary>The MTE state of the page at <paramref name="index"/>, or null when nothing MTE ever touched it.</summary>
     public PageMte? Mte(ulong index) => _mte is not null && _mte.TryGetValue(index, out var m) ? m : null;
 
+    /// <summary>The MTE state of page <paramref name="pfn"/> of this folio, or null.</summary>
+    public PageMte? MteAt(Pfn pfn) => Mte((ulong)(pfn - Head));
+
+    /// <summary>The MTE state of page <paramref name="pfn"/> of this folio, created on first use.</summary>
+    public PageMte MteOfPfn(Pfn pfn) => MteOf((ulong)(pfn - Head));
+
     /// <summary>The MTE state of the page at <paramref name="index"/>, created (untagged, unlocked) on first use.</summary>
     public PageMte MteOf(ulong index)
     {

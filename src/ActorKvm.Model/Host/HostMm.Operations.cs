@@ -216,7 +216,7 @@ public sealed partial class HostMm
                 {
                     _swap[a.Value] = value;
                     // arch_prepare_to_swap / mte_save_tags: a tagged page's tags go to swap with it.
-                    if (f.Mte((ulong)(pte.PfnAt(a) - f.Head))?.CopyIfTagged() is { } tags) _swapMte[a.Value] = tags;
+                    if (f.MteAt(pte.PfnAt(a))?.CopyIfTagged() is { } tags) _swapMte[a.Value] = tags;
                 }
                 else if (f.Dirty || f.Kind != BackingKind.File) _fileStore[PageIndex(vma, a)] = value; // writeback
             }

@@ -69,6 +69,20 @@ public sealed class PageMte
         return wiped;
     }
 
+    /// <summary>
+    /// True when another initialiser holds PG_mte_lock and has not set PG_mte_tagged yet: <paramref name="holder"/>'s
+    /// <c>try_page_mte_tagging</c> would wait.
+    /// </summary>
+    public bool ClaimedByOther(int holder) => Locked && !Tagged && LockHolder != holder;
+
+    /// <summary>The claimed initialisation: <c>mte_clear_page_tags</c>, then <c>set_page_mte_tagged</c>. True when stored tags were wiped.</summary>
+    public bool InitialiseTags()
+    {
+        var wiped = MteClearPageTags();
+        SetPageMteTagged();
+        return wiped;
+    }
+
     /// <summary><c>set_page_mte_tagged</c> (release): the tags are initialised; waiters on PG_mte_lock go on.</summary>
     public void SetPageMteTagged()
     {

@@ -40,12 +40,11 @@ public sealed class MteSyncTags : Activity
         if (Kvm.Mm.FindVma(Hva) is not { Backing: BackingKind.Shmem, MteAllowed: true, Shared: true }) return End(Errno.EINVAL);
         var preFix = Kvm.Bugs.IsOn(MteTagInitRace.Name);
         // Waiting for another initialiser is found before anything changes (a blocked step changes nothing).
-        if (!preFix && Kvm.Mm.PageTable.TryGet(Hva, out var pte) && pte.Folio is { } present
-            && present.Mte((ulong)(pte.PfnAt(Hva) - present.Head)) is { Locked: true, Tagged: false } claimed && claimed.LockHolder != Id)
+        if (!preFix && Kvm.Mm.PageTable.TryGet(Hva, out var pte) && pte.Folio?.MteAt(pte.PfnAt(Hva)) is { } claimed && claimed.ClaimedByOther(Id))
             return StepResult.BlockedOn("PG_mte_lock (try_page_mte_tagging)", [claimed.LockHolder]);
         var r = Kvm.Mm.FaultIn(Hva, write: false, takeRef: true);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return End(Errno.EFAULT);
-        var page = r.Folio.MteOf((ulong)(r.Pfn - r.Folio.Head));
+        var page = r.Folio.MteOfPfn(r.Pfn);
         // d77e59a8fccd: mte_sync_tags claims the page with PG_mte_lock; before it, test_and_set_bit(PG_mte_tagged).
         if (!(preFix ? MteTagInitRace.SyncClaim(page) : page.TryPageMteTagging(Id) == MteClaim.Claimed))
         {
@@ -58,9 +57,10 @@ public sealed class MteSyncTags : Activity
 
     private StepResult Clear()
     {
-        if (_page!.MteClearPageTags()) Kvm.Oracle.MteTagsWiped(_pfn, _page, "mte_sync_tags");
-        // Before the fix the flag was set by the claim; set_page_mte_tagged is what releases PG_mte_lock's waiters.
-        if (!Kvm.Bugs.IsOn(MteTagInitRace.Name)) _page.SetPageMteTagged();
+        // Before the fix the claim had set the flag already, so only the clear is left; after it, set_page_mte_tagged
+        // is what releases PG_mte_lock's waiters.
+        var wiped = Kvm.Bugs.IsOn(MteTagInitRace.Name) ? _page!.MteClearPageTags() : _page!.InitialiseTags();
+        if (wiped) Kvm.Oracle.MteTagsWiped(_pfn, _page, "mte_sync_tags");
         Kvm.Mm.PutPage(_folio!, dirty: false);
         return End(Errno.Ok);
     }

@@ -163,14 +163,13 @@ public sealed partial class KvmOracle : IStage2Observer
         {
             var pfn = state.Pfn + i;
             if (_kvm.Phys.FolioOf(pfn) is not { } folio) continue;
-            var idx = (ulong)(pfn - folio.Head);
-            if (folio.Mte(idx) is { Tagged: true, Initialised: true }) continue;
+            if (folio.MteAt(pfn) is { Tagged: true, Initialised: true }) continue;
             if (!desc.FaultIsPerm)
             {
                 Report(ViolationKind.UntaggedMtePage, $"{pfn} mapped at {state.FaultIpa} before its MTE tags were sanitised", pfn.Value, 1);
                 return;
             }
-            var page = folio.MteOf(idx);
+            var page = folio.MteOfPfn(pfn);
             if (page.ExposedUnsanitised) continue;
             page.ExposedUnsanitised = true;
             ReportFinding(UpstreamFindings.MtePermFaultMapUnsanitised, ViolationKind.UntaggedMtePage,

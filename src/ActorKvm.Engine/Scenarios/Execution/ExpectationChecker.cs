@@ -82,9 +82,7 @@ public static class ExpectationChecker
         if (e.Findings is { } findings)
         {
             // The exact set of upstream findings (ids) seen over the run; absent: not checked (findings are not failures).
-            var want = findings.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
-            var got = kvm.Oracle.Findings.Select(f => f.Finding!).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
-            if (!want.SequenceEqual(got)) return new ScenarioFailure(FinalExpect.KeyPath("findings"), List(want), List(got));
+            if (CompareSets(findings, kvm.Oracle.Findings.Select(f => f.Finding!), FinalExpect.KeyPath("findings")) is { } failure) return failure;
         }
         foreach (var s in e.Stage2)
         {
@@ -111,9 +109,15 @@ public static class ExpectationChecker
             if (missing.Count > 0) return new ScenarioFailure(keyPath(StepExpect.ViolationsIncludeKey), List(include), List(distinct));
             if (exact is null) return null;
         }
-        var want = (exact ?? []).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
-        var got = distinct.OrderBy(n => n, StringComparer.Ordinal).ToList();
-        return want.SequenceEqual(got) ? null : new ScenarioFailure(keyPath(StepExpect.ViolationsKey), List(want), List(got));
+        return CompareSets(exact ?? [], distinct, keyPath(StepExpect.ViolationsKey));
+    }
+
+    /// <summary>The names in <paramref name="expected"/> and <paramref name="actual"/> as sets (sorted in the failure); null when equal.</summary>
+    private static ScenarioFailure? CompareSets(IEnumerable<string> expected, IEnumerable<string> actual, string path)
+    {
+        var want = expected.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var got = actual.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        return want.SequenceEqual(got) ? null : new ScenarioFailure(path, List(want), List(got));
     }
 
     /// <summary>The scenario spelling of a memory type.</summary>
