@@ -72,7 +72,7 @@ internal static class HuntVerb
                 }
                 if (all) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
-                return rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+                return ExitCode(rows, all);
             }
             finally
             {
@@ -81,6 +81,14 @@ internal static class HuntVerb
         });
         return command;
     }
+
+    /// <summary>
+    /// 0 when every hunted switch was found; with <c>--all-bugs</c> an entry the workload cannot reach
+    /// (<see cref="UnreachableFromWorkload"/>, its reason printed) is not a miss.
+    /// </summary>
+    internal static int ExitCode(IReadOnlyList<(string Bug, HuntResult Result)> rows, bool all) =>
+        rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
+            ? ExitCodes.Ok : ExitCodes.Failed;
 
     private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {

@@ -5,7 +5,7 @@ namespace ActorKvm.Stress.Verbs;
 /// <summary>The options of <c>run</c> (also taken by the default verb), per cli.md; defaults from <see cref="RunDefaults"/>.</summary>
 internal sealed class RunOptions
 {
-    public Option<int> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus };
+    public Option<string> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors; a list (1,2,8,64) runs a sweep at a fixed --invalidate-rate", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture), HelpName = "N[,N...]" };
     public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => RunDefaults.Embedded.Duration };
     public Option<long?> Faults { get; } = new("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };

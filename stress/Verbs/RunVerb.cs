@@ -48,7 +48,8 @@ internal static class RunVerb
             var akka = EngineConfig.Load(config);
             var d = RunDefaults.From(akka);
             T Layered<T>(Option<T> option, T fromConfig) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfig;
-            var n = OptionChecks.Vcpus(Layered(vcpus, d.Vcpus));
+            var sweep = RunSweep.ParseVcpus(Layered(vcpus, d.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var n = sweep[0];
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
             var time = DurationParser.Parse("--duration", Layered(duration, d.Duration));
@@ -77,6 +78,14 @@ internal static class RunVerb
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
             if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
             n = options.Vcpus;
+            if (sweep.Count > 1)
+            {
+                if (tracePath is not null) throw new CliUserError("--trace: a sweep (--vcpus with a list) writes no trace; run one vCPU count");
+                if (!isDeterministic && rate == 0)
+                    throw new CliUserError("--vcpus: a free-running sweep holds the host-operation rate fixed: give --invalidate-rate N/s");
+                var sweepRecord = r.GetResult(o.Record) is { Implicit: false } && r.GetValue(o.Record);
+                return RunSweep.Execute(sweep, options, time, isDeterministic, sweepRecord, akka, bugSet, io, json, quiet);
+            }
             var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
