@@ -58,6 +58,7 @@ internal static class RunVerb
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
+            var variants = VariantNames.Check(r.GetValue(o.Variant));
             if (RunUnreachableBug.Which(bugs) is { } unreachable) return RunUnreachableBug.Execute(unreachable, r, o, (json, quiet, config), io);
             var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
@@ -73,7 +74,7 @@ internal static class RunVerb
 
             WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
-            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed) };
+            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed), Variants = variants };
             if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
             if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
@@ -132,6 +133,7 @@ internal static class RunVerb
             var parts = new List<string> { "actorkvm run --deterministic", $"--seed {w.Seed}", $"--vcpus {w.Vcpus}", $"--memory {memText}" };
             parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
             parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
+            parts.AddRange(w.Variants.On.Select(v => $"--variant {v}"));
             if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
             parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
             parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");
