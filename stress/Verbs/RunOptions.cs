@@ -12,7 +12,7 @@ internal sealed class RunOptions
     public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => RunDefaults.Embedded.Memory };
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
-    public Option<string[]> Variant { get; } = VariantNames.Option();
+    public Option<string[]> Variant { get; } = Cli.VariantNames.Option();
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
     public Option<string?> InvalidateRate { get; } = new("--invalidate-rate") { Description = "Host MM operations per second, e.g. 500/s (free-running; replaces --invalidate-every)", HelpName = "N/s" };
     public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => RunDefaults.Embedded.InvalidateEvery };
