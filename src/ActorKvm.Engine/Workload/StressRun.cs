@@ -230,7 +230,8 @@ public static class StressRun
         sw.Stop();
         var deliveries = executor.Steps - origin;
         var result = StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency) with { FirstViolationAt = firstViolationAt };
+            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency) with
+        { FirstViolationAt = firstViolationAt };
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
         return result;
