@@ -22,4 +22,8 @@ public sealed record ScenarioDefinition(
     IReadOnlyList<MemslotSpec> Memslots,
     IReadOnlyList<StepSpec> Steps,
     FinalExpect Expect,
-    IReadOnlyList<string> Bugs);
+    IReadOnlyList<string> Bugs)
+{
+    /// <summary><c>min-kernel</c>: the oldest kernel whose behaviour the scenario asserts (<c>actorkvm diff</c> skips it on older kernels); null = any.</summary>
+    public KernelVersion? MinKernel { get; init; }
+}
