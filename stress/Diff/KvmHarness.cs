@@ -102,10 +102,18 @@ internal sealed class KvmHarness
         string text;
         lock (output) text = output.ToString();
         File.WriteAllText(consoleLog, text);
+        return (RunnerLines(text, consoleLog), consoleLog);
+    }
+
+    /// <summary>The runner's lines of a console log saved by an earlier boot (<c>diff --console FILE</c>).</summary>
+    public static IReadOnlyList<string> SavedLines(string consoleLog) => RunnerLines(File.ReadAllText(consoleLog), consoleLog);
+
+    private static List<string> RunnerLines(string text, string consoleLog)
+    {
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("@@ ", StringComparison.Ordinal)).Select(l => l[3..]).ToList();
         if (!lines.Contains("done"))
             throw new DiffBootError($"the kernel did not run the diff to its end (console: {consoleLog}): {LastLine(text)}");
-        return (lines, consoleLog);
+        return lines;
     }
 
     /// <summary>The machine features from the boot's <c>@@ boot</c> and <c>@@ dmesg</c> lines.</summary>

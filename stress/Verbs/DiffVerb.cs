@@ -23,7 +23,8 @@ internal static class DiffVerb
         var kernel = new Option<string?>("--kernel") { Description = "Boot this arm64 kernel image instead of the one kvm/setup.sh fetched", HelpName = "IMAGE" };
         var random = new Option<int>("--random") { Description = "Also diff N random single-threaded op sequences (the property tests' generators)", HelpName = "N" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the random sequences (default: random, always printed)" };
-        var command = new Command("diff", "Run the eligible scenarios on a real arm64 KVM under QEMU and on the model; compare every observation") { paths, kernel, random, seed };
+        var console = new Option<string?>("--console") { Description = "Compare with a saved console log of an earlier boot (kvm/.cache/last-console.log) instead of booting", HelpName = "FILE" };
+        var command = new Command("diff", "Run the eligible scenarios on a real arm64 KVM under QEMU and on the model; compare every observation") { paths, kernel, random, seed, console };
         command.SetAction(r =>
         {
             var (json, _, _) = common.Read(r);
@@ -32,14 +33,18 @@ internal static class DiffVerb
             var given = r.GetValue(paths) ?? [];
             IReadOnlyList<string> inputs = given.Length > 0 ? given : n > 0 ? [] : [context.DefaultScenariosDirectory];
             var s = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
-            return Execute(inputs, r.GetValue(kernel), n, s, json, io, context);
+            var saved = r.GetValue(console);
+            if (saved is not null && !File.Exists(saved)) throw new CliUserError($"--console: no such file: {saved}");
+            return Execute(inputs, r.GetValue(kernel), n, s, saved, json, io, context);
         });
         return command;
     }
 
-    private static int Execute(IReadOnlyList<string> inputs, string? kernel, int random, ulong seed, bool json, CliIo io, CliContext context)
+    private static int Execute(IReadOnlyList<string> inputs, string? kernel, int random, ulong seed, string? console, bool json, CliIo io, CliContext context)
     {
-        var harness = KvmHarness.Open(context.RepositoryRoot, kernel);
+        var root = context.RepositoryRoot
+            ?? throw new CliUserError("set-up missing: diff runs inside an ActorKvm checkout (its kvm/ folder); run kvm/setup.sh there");
+        var harness = KvmHarness.Open(root, kernel);
         var report = new DiffReport(io.Human(json), harness.Version);
         var items = new List<(ScenarioDefinition Scenario, bool Random)>();
         foreach (var path in inputs)
@@ -76,7 +81,9 @@ internal static class DiffVerb
             IReadOnlyList<string> lines;
             try
             {
-                (lines, _) = harness.Boot(opList, eligible.Count, eligible.Sum(e => e.Scenario.Steps.Count));
+                lines = console is not null
+                    ? KvmHarness.SavedLines(console)
+                    : harness.Boot(opList, eligible.Count, eligible.Sum(e => e.Scenario.Steps.Count)).Lines;
             }
             catch (DiffBootError e)
             {
