@@ -28,8 +28,9 @@ internal static class ScenarioReader
         var minKernel = top.String("min-kernel") is { } mk
             ? KernelVersion.Parse(mk) ?? throw new ScenarioParseException("min-kernel", $"expected a kernel version such as \"6.17\", got \"{mk}\"")
             : null;
+        var variants = top.List("variants", (n, p) => Values.Name(n, p, Model.Variants.VariantCatalog.Names.ToList(), "variant")) ?? [];
         top.Done();
-        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { MinKernel = minKernel };
+        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants, MinKernel = minKernel };
     }
 
     private static VmConfig ReadVm(ObjectReader o)
