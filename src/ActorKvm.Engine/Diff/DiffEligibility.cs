@@ -43,6 +43,8 @@ public static class DiffEligibility
         {
             var why = step switch
             {
+                HostPageStep { Operation: HostPageOp.ThpCollapse } c when CollapsesFileMemory(sc, c.Hva) =>
+                    "thp-collapse of shmem or file memory (MADV_COLLAPSE's collapse_file is not modelled: the model collapses anonymous THP only)",
                 PreFaultStep => $"KVM_PRE_FAULT_MEMORY (not supported on arm64 by {booted})",
                 HostRangeStep { Operation: HostRangeOp.SwapOut } => "swap-out (the test VM has no swap device)",
                 HostPageStep { Operation: HostPageOp.ThpSplit } => "thp-split (no system call splits only the PMD mapping)",
@@ -59,4 +61,11 @@ public static class DiffEligibility
         if (OpListExport.CodeWindow(sc) is null) return "no free 128K window below 1 TiB for the runner's guest code";
         return null;
     }
+
+    /// <summary>True when a VMA of <paramref name="sc"/> holding <paramref name="hva"/> is shmem or file memory (a shared anonymous VMA is shmem too).</summary>
+    private static bool CollapsesFileMemory(ScenarioDefinition sc, Model.Arch.Hva hva) =>
+        sc.Host.Vmas.Select(v => (v.Hva, v.End, v.Backing, v.Shared))
+            .Concat(sc.Steps.OfType<HostMmapStep>().Select(m => (m.Hva, End: m.Hva + m.Size, m.Backing, m.Shared)))
+            .Any(v => hva >= v.Hva && hva < v.End
+                && (v.Backing is BackingKind.Shmem or BackingKind.File || (v.Shared && v.Backing is BackingKind.Anon or BackingKind.Thp)));
 }

@@ -132,6 +132,5 @@ public static class KernelObservations
 
     private static string Number(string? hex) => Hex(hex ?? "0").ToString(CultureInfo.InvariantCulture);
 
-    private static ulong Hex(string s) =>
-        ulong.TryParse(s.StartsWith("0x", StringComparison.Ordinal) ? s[2..] : s, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var v) ? v : 0;
+    private static ulong Hex(string s) => KernelStage2Shadow.Hex(s);
 }

@@ -77,6 +77,7 @@ public sealed class KernelStage2Shadow
     private List<ulong> Overlapping(ulong start, ulong size) =>
         _leaves.Where(l => l.Key < start + size && start < l.Key + l.Value.Size).Select(l => l.Key).ToList();
 
-    private static ulong Hex(string s) =>
-        ulong.TryParse(s.StartsWith("0x", StringComparison.Ordinal) ? s[2..] : s, System.Globalization.NumberStyles.HexNumber, null, out var v) ? v : 0;
+    /// <summary>A runner number (<c>0x..</c> hex); 0 when malformed.</summary>
+    internal static ulong Hex(string s) =>
+        ulong.TryParse(s.StartsWith("0x", StringComparison.Ordinal) ? s[2..] : s, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0;
 }
