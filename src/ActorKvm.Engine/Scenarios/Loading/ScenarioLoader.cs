@@ -70,7 +70,7 @@ public static class ScenarioLoader
         return results;
     }
 
-    private static SNode ParseTree(string text, string sourcePath)
+    internal static SNode ParseTree(string text, string sourcePath)
     {
         if (string.Equals(Path.GetExtension(sourcePath), ".json", StringComparison.OrdinalIgnoreCase))
             return JsonTreeReader.Parse(text);
