@@ -36,6 +36,14 @@ internal static class CommandLine
         {
             return UserError(io, e.Message);
         }
+        catch (Akka.Configuration.ConfigurationException e) when (parsed.GetValue(common.Config) is { } config)
+        {
+            // Akka checks dispatcher and mailbox types only when it builds them (an actor system starting, before any
+            // work): the configuration the user layered in is what named them.
+            var inner = e;
+            while (inner.InnerException is Akka.Configuration.ConfigurationException deeper) inner = deeper;
+            return UserError(io, $"--config: {config}: {OneLine(inner.Message)}");
+        }
     }
 
     /// <summary>

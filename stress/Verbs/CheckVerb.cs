@@ -33,10 +33,13 @@ internal static class CheckVerb
         var traces = new List<(string, IReadOnlyList<PhaseEvent>)>();
         foreach (var path in paths)
         {
-            IReadOnlyList<ScenarioLoadResult> loaded =
-                Directory.Exists(path) ? ScenarioLoader.LoadDirectory(path)
-                : File.Exists(path) ? [ScenarioLoader.LoadFile(path)]
-                : [ScenarioLoadResult.Failed(new ScenarioError(path, "", "no such file or directory"))];
+            IReadOnlyList<ScenarioLoadResult> loaded = InputFiles.Stat(path).Kind switch
+            {
+                InputFiles.Kind.Directory => ScenarioLoader.LoadDirectory(path) is { Count: > 0 } all ? all
+                    : [ScenarioLoadResult.Failed(new ScenarioError(path, "", $"no scenario files ({string.Join(", ", ScenarioLoader.Extensions)}) in this directory"))],
+                InputFiles.Kind.Missing => [ScenarioLoadResult.Failed(new ScenarioError(path, "", "no such file or directory"))],
+                _ => [ScenarioLoader.LoadFile(path)],
+            };
             foreach (var result in loaded)
             {
                 if (result.Scenario is { } scenario)

@@ -18,7 +18,9 @@ internal static class ScenarioReader
         var top = ObjectReader.Of(root, "");
         var name = top.RequiredString("name");
         if (name.Trim().Length == 0) throw new ScenarioParseException("name", "must not be empty");
+        NoControlCharacters(name, "name");
         var description = top.String("description");
+        if (description is not null) NoControlCharacters(description, "description");
         var vm = top.Get("vm") is { } vmNode ? ReadVm(ObjectReader.Of(vmNode, "vm")) : VmConfig.Default;
         var host = top.Get("host") is { } hostNode ? ReadHost(ObjectReader.Of(hostNode, "host")) : new HostConfig([], 48);
         var memslots = top.List("memslots", (n, p) => ReadMemslot(n, p)) ?? [];
@@ -27,6 +29,16 @@ internal static class ScenarioReader
         var bugs = top.List("bugs", (n, p) => Values.Name(n, p, BugCatalog.Names.ToList(), "bug")) ?? [];
         top.Done();
         return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs);
+    }
+
+    /// <summary>
+    /// Names and descriptions are echoed to the terminal (PASS/FAIL lines, <c>scenarios</c>): a newline could forge an
+    /// output line and an escape sequence could restyle or retitle the terminal.
+    /// </summary>
+    private static void NoControlCharacters(string text, string key)
+    {
+        if (text.FirstOrDefault(char.IsControl) is var c && c != '\0')
+            throw new ScenarioParseException(key, $"must not contain control characters (found U+{(int)c:X4}; it is printed on the terminal)");
     }
 
     private static VmConfig ReadVm(ObjectReader o)
