@@ -56,8 +56,8 @@ internal static class CommandLine
         {
             if (token.Type == TokenType.DoubleDash) return null;
             if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
-                && !double.TryParse(token.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
-                return token.Value; // a negative number is a value (that its option then checks), not an option
+                && !char.IsAsciiDigit(token.Value[1]) && token.Value[1] != '.')
+                return token.Value; // a negative number (-1, -1s, -2G) is a value that its option then checks, not an option
         }
         return null;
     }

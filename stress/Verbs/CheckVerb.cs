@@ -51,10 +51,10 @@ internal static class CheckVerb
                 else report.AddMalformed(result.Error!);
             }
         }
-        if (runOptions.TracePath is { } tracePath) ChromeTrace.WriteFile(tracePath, traces);
+        var written = runOptions.TracePath is not { } tracePath || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, traces));
         report.WriteSummary();
         if (json) report.WriteJson(io.Out);
-        return report.Malformed > 0 ? ExitCodes.BadInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        return report.Malformed > 0 || !written ? ExitCodes.BadInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static ScenarioOutcome Run(Func<IScenarioExecutor> executor, Engine.Scenarios.Definition.ScenarioDefinition scenario, ScenarioRunOptions options)

@@ -12,8 +12,14 @@ public sealed class MemslotSet
 
     /// <summary>Creates a set.</summary>
     public MemslotSet(IEnumerable<Memslot> slots, ulong generation)
+        : this(generation, slots.OrderBy(s => s.BaseGfn.Value).ToArray())
     {
-        _byGfn = slots.OrderBy(s => s.BaseGfn.Value).ToArray();
+    }
+
+    /// <summary>A set over <paramref name="ordered"/>, already sorted by gfn.</summary>
+    private MemslotSet(ulong generation, Memslot[] ordered)
+    {
+        _byGfn = ordered;
         Generation = generation;
     }
 
@@ -61,9 +67,52 @@ public sealed class MemslotSet
         return slot.GfnToHva(gfn);
     }
 
-    /// <summary>A new set with <paramref name="slot"/> added or replacing the slot of the same id.</summary>
-    public MemslotSet With(Memslot slot, ulong generation) => new(_byGfn.Where(s => s.Id != slot.Id).Append(slot), generation);
+    /// <summary>
+    /// A new set with <paramref name="slot"/> added or replacing the slot of the same id: one copy of the sorted array
+    /// with the slot inserted at its place (a re-sort per update made loading n slots cost O(n^2 log n)).
+    /// </summary>
+    public MemslotSet With(Memslot slot, ulong generation)
+    {
+        var rest = Without(slot.Id, generation)._byGfn;
+        var at = FirstEndingAfter(rest, slot.BaseGfn.Value);
+        var next = new Memslot[rest.Length + 1];
+        Array.Copy(rest, next, at);
+        next[at] = slot;
+        Array.Copy(rest, at, next, at + 1, rest.Length - at);
+        return new MemslotSet(generation, next);
+    }
 
     /// <summary>A new set without slot <paramref name="id"/>.</summary>
-    public MemslotSet Without(int id, ulong generation) => new(_byGfn.Where(s => s.Id != id), generation);
+    public MemslotSet Without(int id, ulong generation)
+    {
+        var i = Array.FindIndex(_byGfn, s => s.Id == id);
+        if (i < 0) return new MemslotSet(generation, _byGfn);
+        var next = new Memslot[_byGfn.Length - 1];
+        Array.Copy(_byGfn, next, i);
+        Array.Copy(_byGfn, i + 1, next, i, _byGfn.Length - i - 1);
+        return new MemslotSet(generation, next);
+    }
+
+    /// <summary>
+    /// A slot other than <paramref name="exceptId"/> whose gfn range overlaps <paramref name="gfn"/>..+<paramref name="npages"/>
+    /// (<c>kvm_check_memslot_overlap</c>), found by binary search: the slots are disjoint and sorted.
+    /// </summary>
+    public Memslot? Overlapping(ulong gfn, ulong npages, int exceptId)
+    {
+        for (var i = FirstEndingAfter(_byGfn, gfn); i < _byGfn.Length && _byGfn[i].BaseGfn.Value < gfn + npages; i++)
+            if (_byGfn[i].Id != exceptId) return _byGfn[i];
+        return null;
+    }
+
+    /// <summary>The index of the first slot of <paramref name="sorted"/> that ends after <paramref name="gfn"/>.</summary>
+    private static int FirstEndingAfter(Memslot[] sorted, ulong gfn)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (sorted[mid].BaseGfn.Value + sorted[mid].NPages <= gfn) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
 }

@@ -17,7 +17,7 @@ internal static class ProcessCli
     /// </summary>
     public static (int Code, string Out, string Err) Shell(string script, string? workingDirectory = null, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo("/bin/sh", ["-c", script])
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", CloseInherited + script])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -28,15 +28,39 @@ internal static class ProcessCli
         psi.Environment["ACTORKVM"] = Program;
         psi.Environment["DOTNET_gcServer"] = "0";
         using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        try
         {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{script}' did not end within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds} s");
+            p.StandardInput.Close();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(45)))
+                throw new TimeoutException($"'{script}' did not end within {(timeout ?? TimeSpan.FromSeconds(45)).TotalSeconds} s");
+            return (p.ExitCode, stdout.Result, stderr.Result);
         }
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        finally
+        {
+            // Never leave a child behind: it would hold what the test run holds (the shared CPU lock's descriptor).
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>
+    /// Closes descriptors 3..19 before the program runs: the test run may hold a lock through one (CI's shared CPU lock
+    /// is a <c>flock</c> descriptor), and a child must never carry it.
+    /// </summary>
+    public const string CloseInherited = "for fd in 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do eval \"exec $fd>&-\"; done; ";
+
+    /// <summary>Starts <c>actorkvm ARGS</c> (through sh, which closes inherited descriptors and then becomes the program).</summary>
+    public static Process Start(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", CloseInherited + "exec \"$ACTORKVM\" \"$@\"", "sh", .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["ACTORKVM"] = Program;
+        return Process.Start(psi)!;
     }
 
     /// <summary>Quotes <paramref name="s"/> for sh.</summary>

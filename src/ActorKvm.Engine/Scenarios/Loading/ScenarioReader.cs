@@ -117,7 +117,7 @@ internal static class ScenarioReader
     {
         var o = ObjectReader.Of(node, path);
         var slot = new MemslotSpec(
-            o.RequiredInt("id", 0, short.MaxValue),
+            o.RequiredInt("id", 0, Model.Memslots.MemslotValidation.MaxUserSlots - 1), // KVM_USER_MEM_SLOTS: ids 0..32766
             new Ipa(o.RequiredAddress("gpa")),
             o.RequiredSize("size"),
             new Hva(o.RequiredAddress("hva")),
