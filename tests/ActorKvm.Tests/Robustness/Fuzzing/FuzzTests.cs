@@ -103,7 +103,7 @@ public class FuzzTests(ITestOutputHelper output)
         Gen.OneOfConst("--vcpus", "--memory", "--faults", "--seed", "--duration", "--budget", "--invalidate-every", "--invalidate-rate",
             "--backing", "--bug", "--trace", "--strategy", "--depth", "--schedule-dir", "--config", "--engine", "--record", "--mte", "--schedule"),
         BadValue,
-        (verb, option, value) => verb switch
+        string[] (string verb, string option, string value) => verb switch
         {
             // Bound the work whatever the fuzzed option is: deterministic runs with few faults, a one-schedule hunt.
             "run" => ["run", "--deterministic", "--faults", option == "--faults" ? value : "20", "--quiet", option, value],
