@@ -43,7 +43,7 @@ internal static class CommandLine
         {
             return UserError(io, e.Message);
         }
-        catch (Akka.Configuration.ConfigurationException e) when (parsed.GetValue(common.Config) is { } config)
+        catch (Akka.Configuration.ConfigurationException e) when (parsed.GetValue<string?>("--config") is { } config)
         {
             // Akka checks dispatcher and mailbox types only when it builds them (an actor system starting, before any
             // work): the configuration the user layered in is what named them.
