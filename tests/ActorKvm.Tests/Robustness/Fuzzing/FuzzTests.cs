@@ -96,11 +96,11 @@ public class FuzzTests(ITestOutputHelper output)
 
     private static readonly Gen<string> BadValue = Gen.OneOf(
         ScenarioGrammar.Number, ScenarioGrammar.Size,
-        Gen.OneOfConst("", "-", "--", "1e300s", "-1s", "0s", "99999999999999999999ms", "NaN", "10", "1s", "2", "abc", "\u001b[31m", "/dev/full", "/dev/zero", "/"));
+        Gen.OneOf("", "-", "--", "1e300s", "-1s", "0s", "99999999999999999999ms", "NaN", "10", "1s", "2", "abc", "\u001b[31m", "/dev/full", "/dev/zero", "/"));
 
     private static readonly Gen<string[]> Args = Gen.Select(
-        Gen.OneOfConst("run", "hunt", "replay", "check", "scenarios", "bugs"),
-        Gen.OneOfConst("--vcpus", "--memory", "--faults", "--seed", "--duration", "--budget", "--invalidate-every", "--invalidate-rate",
+        Gen.OneOf("run", "hunt", "replay", "check", "scenarios", "bugs"),
+        Gen.OneOf("--vcpus", "--memory", "--faults", "--seed", "--duration", "--budget", "--invalidate-every", "--invalidate-rate",
             "--backing", "--bug", "--trace", "--strategy", "--depth", "--schedule-dir", "--config", "--engine", "--record", "--mte", "--schedule"),
         BadValue,
         string[] (string verb, string option, string value) => verb switch
