@@ -133,6 +133,11 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
             return new RecordedSchedule(workload, bugs, entries, Bool(Get("prefix"), "prefix"), first.Length == 0 ? null : first,
                 Long(Get("first-violation-delivery"), "first-violation-delivery"));
         }
+        catch (FormatException e) when (e.Message.Any(char.IsControl))
+        {
+            // The messages quote the file's tokens, and a damaged file can hold any byte.
+            throw new FormatException(Scenarios.Loading.Printable.Escape(e.Message));
+        }
         catch (InvalidDataException e)
         {
             throw new FormatException($"not a recorded schedule ({e.Message.TrimEnd('.')})");

@@ -93,15 +93,15 @@ public class MemslotLimitTests
         return sb.ToString();
     }
 
-    [Fact(Timeout = 120000)]
+    [Fact(Timeout = 60000)]
     public async Task TheKernelsSlotLimit_LoadsAndRuns()
     {
-        // Defect 14: 8 000 initial slots took over 60 s (a re-sort and a full scan per slot). KVM_USER_MEM_SLOTS is
-        // SHRT_MAX = 32 767 on arm64 (ids 0..32 766). The bound here only catches a return to quadratic cost; the
-        // measured times are in the README.
+        // Defect 14: 8 000 initial slots took over 60 s (a re-sort, a full overlap scan and the oracle comparing every
+        // slot by a linear id search, per slot). KVM_USER_MEM_SLOTS is SHRT_MAX = 32 767 on arm64 (ids 0..32 766). Now
+        // about 4 s in a Debug build; the 45 s bound only catches a return to super-linear cost (it took over 110 s).
         using var cli = new CliHarness();
         var file = cli.Write("many.hocon", ManySlots(32767));
-        var (code, stdout, err) = await Task.Run(() => ProcessCli.Shell($"\"$ACTORKVM\" check {ProcessCli.Q(file)}", timeout: TimeSpan.FromSeconds(110)));
+        var (code, stdout, err) = await Task.Run(() => ProcessCli.Shell($"\"$ACTORKVM\" check {ProcessCli.Q(file)}"));
         Assert.True(code == 0, stdout + err);
         Assert.Contains("1 passed, 0 failed", stdout);
     }

@@ -21,7 +21,7 @@ public class OptionValueTests
 
     [Theory]
     [InlineData("--duration", "-1s", "--duration: expected a duration")]
-    [InlineData("--vcpus", "-3", "--vcpus: expected 1..4096, got -3")]
+    [InlineData("--vcpus", "-3", "--vcpus: expected a count such as 8 or a list such as 1,2,8,64, got '-3'")]
     [InlineData("--memory", "-2G", "--memory: expected a size")]
     public void NegativeValues_AreTheirOptionsErrors_NotUnknownOptions(string option, string value, string message)
     {
@@ -29,6 +29,21 @@ public class OptionValueTests
         var (code, _, err) = cli.Run("run", option, value, "--quiet");
         Assert.Equal(2, code);
         Assert.StartsWith($"actorkvm: error: {message}", Assert.Single(CliHarness.Lines(err)));
+    }
+
+    [Theory]
+    [InlineData("--seed", "NaN", "--seed: expected a whole number 0..18446744073709551615, got 'NaN'")]
+    [InlineData("--seed", "-1", "--seed: expected a whole number 0..18446744073709551615, got '-1'")]
+    [InlineData("--seed", "\u001b[31m", "--seed: expected a whole number 0..18446744073709551615, got '\\u001b[31m'")]
+    [InlineData("--faults", "1e3", "--faults: expected a whole number -9223372036854775808..9223372036854775807, got '1e3'")]
+    public void UnparsableValues_NameTheOptionAndTheKindInWords(string option, string value, string message)
+    {
+        // A fuzzer finding: System.CommandLine's own conversion error named the .NET type
+        // ("as expected type 'System.Nullable`1[System.UInt64]'") and echoed the value's control characters.
+        using var cli = new CliHarness();
+        var (code, _, err) = cli.Run("run", "--deterministic", option, value, "--quiet");
+        Assert.Equal(2, code);
+        Assert.Equal([$"actorkvm: error: {message}"], CliHarness.Lines(err));
     }
 
     [Fact(Timeout = 120000)]

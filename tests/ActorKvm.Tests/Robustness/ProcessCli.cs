@@ -1,31 +1,34 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ActorKvm.Tests.Robustness;
 
 /// <summary>
 /// Runs the built <c>actorkvm</c> program as a real process (the apphost copied next to the tests), for what only a
-/// process shows: exit codes with closed or full streams, signals, another user, memory and time bounds.
+/// process shows: exit codes with closed or full streams, signals, another user, memory and time bounds. A child never
+/// outlives its bound (coreutils <c>timeout</c> kills it even when the test run itself dies) and never inherits a
+/// descriptor (the shared CPU lock is a <c>flock</c> descriptor a test run may hold).
 /// </summary>
 internal static class ProcessCli
 {
     public static string Program => Path.Combine(AppContext.BaseDirectory, "actorkvm");
 
+    /// <summary>The longest any child lives, whatever its caller waits: the kill comes from outside the test host.</summary>
+    private static readonly TimeSpan LifeBound = TimeSpan.FromSeconds(150);
+
+    static ProcessCli() => InheritNothing();
+
     /// <summary>
-    /// Runs <c>sh -c SCRIPT</c> with <c>$ACTORKVM</c> naming the program; returns the exit code, both streams and the
-    /// child's peak RSS in KiB (from <c>/usr/bin/time</c>-free accounting: <see cref="Process.PeakWorkingSet64"/> is
-    /// not kept after exit, so the script's own measurement is used where a test needs it).
+    /// Runs <c>sh -c SCRIPT</c> with <c>$ACTORKVM</c> naming the program; returns the exit code and both streams. The
+    /// child is killed when it has not ended within <paramref name="timeout"/> (45 s unless given).
     /// </summary>
     public static (int Code, string Out, string Err) Shell(string script, string? workingDirectory = null, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo("/bin/sh", ["-c", CloseInherited + script])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
-        };
-        psi.Environment["ACTORKVM"] = Program;
+        var bound = timeout ?? TimeSpan.FromSeconds(45);
+        var psi = Bounded(bound, ["/bin/sh", "-c", script]);
+        psi.RedirectStandardInput = true;
+        psi.WorkingDirectory = workingDirectory ?? Path.GetTempPath();
         psi.Environment["DOTNET_gcServer"] = "0";
         using var p = Process.Start(psi)!;
         try
@@ -33,36 +36,51 @@ internal static class ProcessCli
             p.StandardInput.Close();
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(45)))
-                throw new TimeoutException($"'{script}' did not end within {(timeout ?? TimeSpan.FromSeconds(45)).TotalSeconds} s");
+            if (!p.WaitForExit(bound)) throw new TimeoutException($"'{script}' did not end within {bound.TotalSeconds} s");
             return (p.ExitCode, stdout.Result, stderr.Result);
         }
         finally
         {
-            // Never leave a child behind: it would hold what the test run holds (the shared CPU lock's descriptor).
             if (!p.HasExited) p.Kill(entireProcessTree: true);
         }
     }
 
     /// <summary>
-    /// Closes descriptors 3..9 (all that dash can name) before the program runs: the test run may hold a lock through one (CI's shared CPU lock
-    /// is a <c>flock</c> descriptor), and a child must never carry it.
+    /// Starts <c>actorkvm ARGS</c> under <c>timeout</c>, which passes SIGINT and SIGTERM on to the program and exits with
+    /// its code; the caller bounds its waits and kills the process on every path.
     /// </summary>
-    public const string CloseInherited = "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; ";
+    public static Process Start(IEnumerable<string> args) => Process.Start(Bounded(LifeBound, [Program, .. args]))!;
 
-    /// <summary>Starts <c>actorkvm ARGS</c> (through sh, which closes inherited descriptors and then becomes the program).</summary>
-    public static Process Start(IEnumerable<string> args)
+    /// <summary>Quotes <paramref name="s"/> for sh.</summary>
+    public static string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
+
+    private static ProcessStartInfo Bounded(TimeSpan bound, string[] command)
     {
-        var psi = new ProcessStartInfo("/bin/sh", ["-c", CloseInherited + "exec \"$ACTORKVM\" \"$@\"", "sh", .. args])
+        var life = (int)Math.Min(bound.TotalSeconds + 10, LifeBound.TotalSeconds);
+        var psi = new ProcessStartInfo("timeout", ["-k", "5", life.ToString(CultureInfo.InvariantCulture), .. command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         psi.Environment["ACTORKVM"] = Program;
-        return Process.Start(psi)!;
+        return psi;
     }
 
-    /// <summary>Quotes <paramref name="s"/> for sh.</summary>
-    public static string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
+    /// <summary>
+    /// Marks every descriptor above stderr close-on-exec: .NET opens its own that way, but one the test run inherited
+    /// (a <c>flock</c> lock) would pass to every child, and a child that outlived its test would hold the lock.
+    /// </summary>
+    private static void InheritNothing()
+    {
+        foreach (var entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd > 2)
+                _ = FcntlSetFD(fd, CloseOnExec); // a descriptor closed since the listing (the listing's own) fails harmlessly
+    }
+
+    private const int CloseOnExec = 1; // PAL_FD_CLOEXEC
+
+    // .NET's own native shim, as InputFiles uses for stat: no libc name resolution to depend on.
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_FcntlSetFD")]
+    private static extern int FcntlSetFD(nint fd, int flags);
 }

@@ -67,6 +67,15 @@ public sealed class ScheduleFileTests : IDisposable
     }
 
     [Fact(Timeout = 60000)]
+    public async Task DamagedEntryWithAControlCharacter_IsEscapedInTheError()
+    {
+        // A fuzzer finding: the error quoted the damaged token as it was, a vertical tab included.
+        var (code, err) = await Task.Run(() => Replay(Gz("s.schedule", Header.Replace("\r", "") + "entries 3\n1 5\v1 3\n")));
+        Assert.Equal(2, code);
+        Assert.Contains("'5\\u000b1' is not an entry", Assert.Single(CliHarness.Lines(err)));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task TruncatedGzip_IsOneLineError()
     {
         var whole = File.ReadAllBytes(Gz("s.schedule", Header.Replace("\r", "") + "entries 3\n1 2 3\n"));

@@ -118,12 +118,5 @@ public static class ScenarioLoader
     }
 
     private static ScenarioLoadResult Fail(string file, string keyPath, string message) =>
-        ScenarioLoadResult.Failed(new ScenarioError(file, Printable(keyPath), Printable(message)));
-
-    /// <summary>
-    /// Key paths and messages quote the file (a key, a value): control characters are escaped so an error stays one
-    /// line and cannot send escape sequences to the terminal.
-    /// </summary>
-    private static string Printable(string s) =>
-        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : s;
+        ScenarioLoadResult.Failed(new ScenarioError(file, Printable.Escape(keyPath), Printable.Escape(message)));
 }
