@@ -68,8 +68,12 @@ internal static class ScenarioReader
         if (allSet && !manual)
             throw new ScenarioParseException(o.PathOf("initially-all-set"), "needs manual-dirty-protect = true (it is a flag of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)");
         var memcache = o.Int("memcache-capacity", 0, Model.Stage2.KvmMmuMemoryCache.DefaultCapacity) ?? d.MemcacheCapacity;
+        var nisv = o.Bool("nisv-to-user") ?? d.NisvToUser;
+        // kvm_vm_ioctl_check_extension: KVM_CAP_ARM_NISV_TO_USER is not offered to a protected VM.
+        if (nisv && prot)
+            throw new ScenarioParseException(o.PathOf("nisv-to-user"), "KVM_CAP_ARM_NISV_TO_USER is not available to a protected VM");
         o.Done();
-        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache);
+        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache, nisv);
     }
 
     private static VmFeatures ReadFeatures(ObjectReader o)
