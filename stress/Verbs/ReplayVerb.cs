@@ -36,7 +36,8 @@ internal static class ReplayVerb
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
         var variant = VariantNames.Option();
         var goOn = new Option<bool>("--go-on") { Description = "Print the whole replay, not only up to the first violation" };
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant, goOn };
+        var explain = new Option<bool>("--explain") { Description = "Tell the race in kernel terms (snapshot, invalidation, retry check, map, rule), stopping at the first violation" };
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant, goOn, explain };
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -47,6 +48,7 @@ internal static class ReplayVerb
             {
                 var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
                 if (given is not null) throw new CliUserError($"{given.Name}: a schedule recorded by run carries its own workload options ({recorded})");
+                if (r.GetValue(explain)) throw new CliUserError("--explain: not with a schedule recorded by run (replay a hunt's schedule)");
                 return ReplayRecorded(recorded, EngineConfig.Load(config), tracePath, json, io);
             }
             var bugs = BugNames.Check(r.GetValue(bug) ?? []);
@@ -75,6 +77,11 @@ internal static class ReplayVerb
             if (WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {r.GetValue(memory)}: {tooBig}");
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
             var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, result.Trace!));
+            if (r.GetValue(explain) && !json)
+            {
+                foreach (var line in RaceStory.Tell(result.Trace!)) io.Out.WriteLine(line);
+                return written ? (Hunter.FirstProblem(result) is null ? ExitCodes.Ok : ExitCodes.Failed) : ExitCodes.BadInput;
+            }
             var code = Print(result, result.Trace!.Events, json, io, r.GetValue(goOn));
             return written ? code : ExitCodes.BadInput;
         });

@@ -57,8 +57,9 @@ public sealed class VmGate
             var queuedBefore = IsQueued(mmuLock, act.Id);
             var start = Trace?.Now() ?? 0;
             var r = act.Step();
-            Trace?.Record(start, track, act, r);
+            Trace?.Record(start, track, act, r, Kvm);
             Kvm.Oracle.Check();
+            Trace?.NoteViolations(Kvm.Oracle.Violations);
             // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
             if (act.IsDone || r.Phase == "complete") ProgressEpoch++;
             // Only this activity's own lock state changed: a waiter's eligibility moves only if it released or dequeued.

@@ -14,13 +14,16 @@ public static class ChromeTrace
     public static void Write(Stream stream, IReadOnlyList<PhaseEvent> events, string process = "actorkvm") =>
         Write(stream, [(process, events)]);
 
-    /// <summary>Writes a recorded run, with flow arrows from invalidations to the retries they caused.</summary>
+    /// <summary>
+    /// Writes a recorded run, with flow arrows from invalidations to the retries they caused and to the faults that missed
+    /// them, and the oracle's violations as instant events.
+    /// </summary>
     public static void Write(Stream stream, TraceRecorder trace, string process = "actorkvm") =>
-        Write(stream, [(process, trace.Events)], [trace.Flows]);
+        Write(stream, [(process, trace.Events)], [trace.Flows], [trace]);
 
     /// <summary>Writes several runs (e.g. one per scenario of <c>check</c>), each as its own process.</summary>
     public static void Write(Stream stream, IReadOnlyList<(string Process, IReadOnlyList<PhaseEvent> Events)> runs,
-        IReadOnlyList<IReadOnlyList<(int From, int To)>>? flows = null)
+        IReadOnlyList<IReadOnlyList<(int From, int To)>>? flows = null, IReadOnlyList<TraceRecorder?>? recorders = null)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
         w.WriteStartObject();
@@ -37,6 +40,16 @@ public static class ChromeTrace
                     Flow(w, "s", flowId, p + 1, tracks[runs[p].Events[from].Track], runs[p].Events[from].Start);
                     Flow(w, "f", flowId, p + 1, tracks[runs[p].Events[to].Track], runs[p].Events[to].Start);
                 }
+            if (recorders is not null && p < recorders.Count && recorders[p] is { } rec)
+            {
+                foreach (var (from, to) in rec.MissedFlows)
+                {
+                    flowId++;
+                    Flow(w, "s", flowId, p + 1, tracks[runs[p].Events[from].Track], runs[p].Events[from].Start, Missed);
+                    Flow(w, "f", flowId, p + 1, tracks[runs[p].Events[to].Track], runs[p].Events[to].Start, Missed);
+                }
+                foreach (var v in rec.Violations) Instant(w, p + 1, tracks[v.Track], v);
+            }
         }
         w.WriteEndArray();
         w.WriteEndObject();
@@ -62,6 +75,8 @@ public static class ChromeTrace
             w.WriteStartObject("args");
             w.WriteNumber("activity", e.Activity);
             w.WriteString("status", e.Status switch { StepStatus.Progressed => "progressed", StepStatus.Blocked => "blocked", _ => "done" });
+            if (e.Args is { } args)
+                foreach (var (key, value) in args) w.WriteString(key, value);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -82,18 +97,47 @@ public static class ChromeTrace
         Write(f, runs);
     }
 
-    // A flow arrow ("s" at the source slice, "f" bound to the enclosing slice at the target), category "retry".
-    private static void Flow(Utf8JsonWriter w, string ph, int id, int pid, int tid, long ts)
+    private static readonly (string Name, string Cat) Retry = ("invalidation → retry", "retry");
+
+    /// <summary>The flow category of an arrow from an invalidation to a fault that missed it.</summary>
+    public const string MissedCategory = "missed-invalidation";
+
+    private static readonly (string Name, string Cat) Missed = ("invalidation missed by fault", MissedCategory);
+
+    // A flow arrow ("s" at the source slice, "f" bound to the enclosing slice at the target).
+    private static void Flow(Utf8JsonWriter w, string ph, int id, int pid, int tid, long ts, (string Name, string Cat)? kind = null)
     {
+        var (name, cat) = kind ?? Retry;
         w.WriteStartObject();
-        w.WriteString("name", "invalidation → retry");
-        w.WriteString("cat", "retry");
+        w.WriteString("name", name);
+        w.WriteString("cat", cat);
         w.WriteString("ph", ph);
         w.WriteNumber("id", id);
         w.WriteNumber("pid", pid);
         w.WriteNumber("tid", tid);
         w.WriteNumber("ts", ts);
         if (ph == "f") w.WriteString("bp", "e");
+        w.WriteEndObject();
+    }
+
+    /// <summary>The category of a violation's instant event.</summary>
+    public const string ViolationCategory = "violation";
+
+    // A thread-scoped instant event ("ph": "i", "s": "t") at the end of the phase after which the oracle saw it.
+    private static void Instant(Utf8JsonWriter w, int pid, int tid, ViolationEvent v)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", v.Kind);
+        w.WriteString("cat", ViolationCategory);
+        w.WriteString("ph", "i");
+        w.WriteString("s", "t");
+        w.WriteNumber("ts", v.At);
+        w.WriteNumber("pid", pid);
+        w.WriteNumber("tid", tid);
+        w.WriteStartObject("args");
+        w.WriteString("detail", v.Detail);
+        if (v.Subject is { } subject) w.WriteString("subject", subject);
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

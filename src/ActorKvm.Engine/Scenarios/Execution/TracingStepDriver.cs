@@ -24,7 +24,13 @@ public sealed class TracingStepDriver : IStepDriver
     public TraceRecorder Trace { get; }
 
     /// <inheritdoc/>
-    public void Attach(Kvm kvm) => _inner.Attach(kvm);
+    public void Attach(Kvm kvm)
+    {
+        _kvm = kvm;
+        _inner.Attach(kvm);
+    }
+
+    private Kvm? _kvm;
 
     /// <inheritdoc/>
     public StepResult Step(Activity activity)
@@ -32,7 +38,7 @@ public sealed class TracingStepDriver : IStepDriver
         var start = Trace.Now();
         var r = _inner.Step(activity);
         _steps++;
-        Trace.Record(start, VmChildren.OwnerOf(activity), activity, r);
+        Trace.Record(start, VmChildren.OwnerOf(activity), activity, r, _kvm);
         return r;
     }
 
