@@ -20,6 +20,7 @@ public static class Hunter
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
         var coverage = new Model.Vm.PhaseCoverage();
+        var reach = new Reachability();
         long findingSchedules = 0;
         Violation? firstFinding = null;
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
@@ -32,6 +33,7 @@ public static class Hunter
             var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
             tried++;
             if (r.Stats.Coverage is { } c) coverage.Add(c);
+            if (r.Stats.Reach is { } rc) reach.Add(rc);
             if (r.Findings.Count > 0)
             {
                 findingSchedules++;
@@ -51,6 +53,7 @@ public static class Hunter
                 {
                     FindingSchedules = findingSchedules,
                     FirstFinding = firstFinding,
+                    Reach = reach,
                 };
             }
         }
@@ -58,6 +61,7 @@ public static class Hunter
         {
             FindingSchedules = findingSchedules,
             FirstFinding = firstFinding,
+            Reach = reach,
         };
     }
 
