@@ -23,6 +23,8 @@ internal static class CommandLine
         root.Add(RunVerb.Create(common, io));
         root.Add(HuntVerb.Create(common, io));
         root.Add(ReplayVerb.Create(common, io));
+        root.Add(VariantsVerb.Create(common, io));
+        root.Add(CompareVerb.Create(common, io));
         return root;
     }
 

@@ -27,7 +27,8 @@ internal static class HuntVerb
         var faults = new Option<long>("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
         var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
-        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing };
+        var variant = VariantNames.Option();
+        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing, variant };
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
@@ -35,6 +36,7 @@ internal static class HuntVerb
             var all = r.GetValue(allBugs);
             if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
             BugNames.Check(names);
+            var variants = VariantNames.Check(r.GetValue(variant));
             var strat = r.GetValue(strategy) switch
             {
                 "random" => HuntStrategy.Random,
@@ -49,7 +51,7 @@ internal static class HuntVerb
             var perSchedule = OptionChecks.Faults(r.GetValue(faults));
             var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
             var backings = Backings.Parse(r.GetValue(backing));
-            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings };
+            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings, Variants = variants };
             var options = new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime);
             var human = io.Human(json);
             if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {d}" : "")}, seed {firstSeed}, budget {r.GetValue(budget)} per bug, {perSchedule} faults per schedule");
@@ -72,7 +74,7 @@ internal static class HuntVerb
                 }
                 if (all) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
-                return rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+                return ExitCode(rows, all);
             }
             finally
             {
@@ -81,6 +83,14 @@ internal static class HuntVerb
         });
         return command;
     }
+
+    /// <summary>
+    /// 0 when every hunted switch was found; with <c>--all-bugs</c> an entry the workload cannot reach
+    /// (<see cref="UnreachableFromWorkload"/>, its reason printed) is not a miss.
+    /// </summary>
+    internal static int ExitCode(IReadOnlyList<(string Bug, HuntResult Result)> rows, bool all) =>
+        rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
+            ? ExitCodes.Ok : ExitCodes.Failed;
 
     private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
@@ -104,6 +114,7 @@ internal static class HuntVerb
     public static string ReplayCommand(IEnumerable<string> bugs, ulong seed, Engine.Workload.WorkloadOptions w, string? scheduleFile) =>
         string.Join(' ', new[] { "actorkvm replay", $"--seed {seed}" }
             .Concat(bugs.Select(b => $"--bug {b}"))
+            .Concat(w.Variants.On.Select(v => $"--variant {v}"))
             .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(w.Mte ? ["--mte"] : [])

@@ -44,7 +44,7 @@ public static class WorkloadVm
     public static Kvm Build(WorkloadOptions o, BugSet? bugs = null)
     {
         var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested,
-            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0), bugs);
+            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0), bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;
         foreach (var s in Layout(o))
