@@ -49,5 +49,5 @@ public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy
     /// in a few hundred faults. The odd slots are named explicitly so a replay with <c>--backing</c> lays them out too.
     /// </summary>
     public static WorkloadOptions RaceMix { get; } = new(Vcpus: 3, Memory: 6UL << 20, InvalidateEvery: 2, DirtyLog: true, MemslotChurn: true, MaxFaults: 200,
-        OddSlots: OddSlot.Defaults, ReachOps: true);
+        OddSlots: OddSlot.Defaults);
 }

@@ -43,8 +43,8 @@ public static class WorkloadVm
     /// </summary>
     public static Kvm Build(WorkloadOptions o, BugSet? bugs = null)
     {
-        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested,
-            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0), bugs) { Variants = o.Variants };
+        var config = new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested, EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0);
+        var kvm = new Kvm(config, bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;
         foreach (var s in Layout(o))
