@@ -25,9 +25,12 @@ internal static class ScenarioReader
         var steps = top.Get("steps") is { } stepsNode ? StepReader.ReadAll(stepsNode, "steps", vm) : [];
         var expect = top.Get("expect") is { } expectNode ? ReadFinalExpect(ObjectReader.Of(expectNode, FinalExpect.Path)) : FinalExpect.None;
         var bugs = top.List("bugs", (n, p) => Values.Name(n, p, BugCatalog.Names.ToList(), "bug")) ?? [];
+        var minKernel = top.String("min-kernel") is { } mk
+            ? KernelVersion.Parse(mk) ?? throw new ScenarioParseException("min-kernel", $"expected a kernel version such as \"6.17\", got \"{mk}\"")
+            : null;
         var variants = top.List("variants", (n, p) => Values.Name(n, p, Model.Variants.VariantCatalog.Names.ToList(), "variant")) ?? [];
         top.Done();
-        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants };
+        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants, MinKernel = minKernel };
     }
 
     private static VmConfig ReadVm(ObjectReader o)
@@ -53,8 +56,12 @@ internal static class ScenarioReader
         if (allSet && !manual)
             throw new ScenarioParseException(o.PathOf("initially-all-set"), "needs manual-dirty-protect = true (it is a flag of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)");
         var memcache = o.Int("memcache-capacity", 0, Model.Stage2.KvmMmuMemoryCache.DefaultCapacity) ?? d.MemcacheCapacity;
+        var nisv = o.Bool("nisv-to-user") ?? d.NisvToUser;
+        // kvm_vm_ioctl_check_extension: KVM_CAP_ARM_NISV_TO_USER is not offered to a protected VM.
+        if (nisv && prot)
+            throw new ScenarioParseException(o.PathOf("nisv-to-user"), "KVM_CAP_ARM_NISV_TO_USER is not available to a protected VM");
         o.Done();
-        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache);
+        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache, nisv);
     }
 
     private static VmFeatures ReadFeatures(ObjectReader o)
