@@ -46,8 +46,7 @@ internal static class HuntVerb
             var d = r.GetValue(depth);
             if (d is < 1 or > 20) throw new CliUserError($"--depth: expected 1..20, got {d}");
             var (maxSchedules, maxTime) = ParseBudget(r.GetValue(budget)!);
-            var scheduleDir = r.GetValue(dir)!;
-            if (!Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
+            var scheduleDir = OptionChecks.ScheduleDir(r.GetValue(dir)!);
             var perSchedule = OptionChecks.Faults(r.GetValue(faults));
             var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
             var backings = Backings.Parse(r.GetValue(backing));
@@ -64,16 +63,25 @@ internal static class HuntVerb
                 using var det = new DeterministicSystem(EngineConfig.Load(config));
                 var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
                 var rows = new List<(string Bug, HuntResult Result)>();
+                var saved = true;
                 foreach (var t in targets)
                 {
                     if (cts.IsCancellationRequested) break;
                     var result = Hunter.Hunt(det, options, new BugSet(t), cts.Token);
                     var label = t.Length == 0 ? "(no bug)" : string.Join('+', t);
                     rows.Add((label, result));
-                    if (!all) WriteOne(human, label, t, result, workload, scheduleDir);
+                    if (!all) saved &= WriteOne(io, human, label, t, result, workload, scheduleDir);
                 }
                 if (all) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
+                if (cts.IsCancellationRequested)
+                {
+                    // A hunt stopped by Ctrl-C is no verdict: say how far it got, exit 130 (128 + SIGINT, as shells do).
+                    var whole = rows.Count(x => x.Result.Found is not null) + Math.Max(0, rows.Count(x => x.Result.Found is null) - 1);
+                    io.Err.WriteLine($"actorkvm hunt: interrupted: {rows.Count(x => x.Result.Found is not null)} found, {whole} of {targets.Count} hunted to the end (exit 130)");
+                    return ExitCodes.Interrupted;
+                }
+                if (!saved) return ExitCodes.BadInput;
                 return ExitCode(rows, all);
             }
             finally
@@ -92,7 +100,8 @@ internal static class HuntVerb
         rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
             ? ExitCodes.Ok : ExitCodes.Failed;
 
-    private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
+    /// <summary>One hunt's lines; false when the found schedule could not be saved (it is then printed inline).</summary>
+    private static bool WriteOne(CliIo io, TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
         if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
         if (r.Reach is { } reach) human.WriteLine($"{label}: {CoverageReport.ReachText(reach)}");
@@ -101,13 +110,15 @@ internal static class HuntVerb
         {
             human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
             if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
-            return;
+            return true;
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
-        File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
+        var saved = OptionChecks.TryWrite(io, "--schedule-dir", file, () => File.WriteAllText(file, ScheduleLog.Format(r.Minimized!, bugs, r.Seed)));
+        if (!saved) human.WriteLine($"  schedule (not saved): {string.Join(',', r.Minimized!)}");
         human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.FoundAfter.TotalSeconds:F2}s; {r.Elapsed.TotalSeconds:F2}s with shrinking)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
         human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
+        return saved;
     }
 
     /// <summary>The command that re-runs a hunt's failing schedule.</summary>
@@ -127,7 +138,7 @@ internal static class HuntVerb
         {
             return (long.MaxValue, DurationParser.Parse("--budget", text));
         }
-        catch (CliUserError)
+        catch (CliUserError e) when (!e.Message.Contains("at most", StringComparison.Ordinal))
         {
             throw new CliUserError($"--budget: expected a duration such as 10s or a schedule count such as 5000, got '{text}'");
         }
