@@ -11,6 +11,9 @@ public static class RaceStory
 {
     private static readonly string VmaSnapshot = FaultPhase.VmaSnapshot.Name();
     private static readonly string Map = FaultPhase.Map.Name();
+    private static readonly string RetryCheck = FaultPhase.RetryCheck.Name();
+    private static readonly string RangeStart = HostOpPhase.RangeStart.Name();
+    private static readonly string RangeEnd = HostOpPhase.RangeEnd.Name();
 
     /// <summary>The story's lines (a handful); one line saying so when the run had no violation.</summary>
     public static IReadOnlyList<string> Tell(TraceRecorder trace)
@@ -20,6 +23,13 @@ public static class RaceStory
         var v = trace.Violations[0];
         var lines = new List<string>();
         var missed = trace.MissedFlows.Where(f => f.To <= v.AfterEvent).Select(f => ((int From, int To)?)f).LastOrDefault();
+        // Without an arrow (the invalidation did not cover the fault's gfn, or none ran), tell the fault the oracle caught:
+        // its last retry check, and the invalidation last started before it that had not ended.
+        if (missed is null && events[v.AfterEvent].Kind == nameof(Model.Fault.GuestAccess)
+            && LastBefore(events, v.AfterEvent + 1, e => e.Activity == events[v.AfterEvent].Activity && e.Phase == RetryCheck) is { } lastCheck
+            && LastBefore(events, lastCheck, e => e.Phase == RangeStart
+                && FirstAfter(events, 0, lastCheck, x => x.Activity == e.Activity && x.Phase == RangeEnd && x.Start > e.Start) is null) is { } open)
+            missed = (open, lastCheck);
         if (missed is { } m)
         {
             var check = events[m.To];
@@ -31,13 +41,14 @@ public static class RaceStory
                     + $"ipa {Arg(events[s], "ipa")}, hva {Arg(events[s], "hva")}, memslot {Arg(events[s], "memslot")} generation {Arg(events[s], "memslot_generation")}): "
                     + $"user_mem_abort snapshotted mmu_seq = {Arg(events[s], "mmu_seq")} (mmu_invalidate_in_progress {Arg(events[s], "mmu_invalidate_in_progress")}) "
                     + "and dropped mmap_lock");
-            var where = inval.Phase == HostOpPhase.RangeStart.Name() ? "kvm_mmu_notifier_invalidate_range_start" : "kvm_mmu_notifier_invalidate_range_end";
+            var where = inval.Phase == RangeStart ? "kvm_mmu_notifier_invalidate_range_start" : "kvm_mmu_notifier_invalidate_range_end";
             lines.Add($"delivery {inval.Start}: {inval.Track} (activity {inval.Activity}, {Arg(inval, "op")} of hva {Arg(inval, "hva")}+{Arg(inval, "size")}, {Arg(inval, "range")}): "
                 + $"{where}: mmu_invalidate_in_progress {Arg(inval, "mmu_invalidate_in_progress")}, mmu_invalidate_seq {Arg(inval, "mmu_invalidate_seq")}"
                 + (snapshot is { } s2 && m.From < s2 ? " (still in progress when the fault took its snapshot)" : " (after the fault's snapshot)"));
+            var covered = trace.MissedFlows.Contains(m) ? "although that invalidation covered its gfn (the fixed kernel retries here)"
+                : "while that invalidation was in progress";
             lines.Add($"delivery {check.Start}: {check.Track}: under mmu_lock, mmu_invalidate_retry compared the snapshot {Arg(check, "mmu_seq")} with mmu_invalidate_seq "
-                + $"{Arg(check, "mmu_invalidate_seq")} and mmu_invalidate_in_progress {Arg(check, "mmu_invalidate_in_progress")}: it let the fault go on, although that "
-                + "invalidation covered its gfn (the fixed kernel retries here)");
+                + $"{Arg(check, "mmu_invalidate_seq")} and mmu_invalidate_in_progress {Arg(check, "mmu_invalidate_in_progress")}: it let the fault go on, {covered}");
             if (FirstAfter(events, m.To, v.AfterEvent, e => e.Activity == fault && e.Phase == Map) is { } map)
                 lines.Add($"delivery {events[map].Start}: {events[map].Track}: kvm_pgtable_stage2_map mapped ipa {Arg(events[map], "ipa")} -> {Arg(events[map], "pfn")} "
                     + $"({Arg(events[map], "size")}, {Arg(events[map], "prot")})");

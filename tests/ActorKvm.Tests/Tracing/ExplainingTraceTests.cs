@@ -24,7 +24,8 @@ public class ExplainingTraceTests
         Assert.NotNull(hit.Found);
         var buggy = StressRun.RunDeterministic(det, hit.Workload!, new ReplayStrategy(hit.Minimized!), bugs, trace: true);
         var fixedRun = StressRun.RunDeterministic(det, hit.Workload!, new ReplayStrategy(hit.Minimized!), BugSet.None, trace: true);
-        return (buggy, fixedRun, hit.Found!);
+        // The violation the replay reaches first (the hunt's shrink keeps its kind and subject).
+        return (buggy, fixedRun, buggy.Violations[0]);
     }
 
     private static List<JsonElement> Events(TraceRecorder trace)
@@ -45,6 +46,8 @@ public class ExplainingTraceTests
             .ToDictionary(e => e.GetProperty("tid").GetInt32(), e => e.GetProperty("args").GetProperty("name").GetString()!);
         var slices = events.Where(e => e.GetProperty("ph").GetString() == "X").ToList();
 
+        var instants = events.Where(e => e.GetProperty("ph").GetString() == "i").Select(e => e.GetProperty("name").GetString() + ": " + e.GetProperty("args").GetProperty("detail").GetString()).ToList();
+        Assert.True(instants.Count > 0 && instants.Contains(found.Kind.Name() + ": " + found.Detail), $"found {found}; instants: {string.Join(" | ", instants.Take(5))}; violations: {string.Join(" | ", buggy.Violations.Take(5))}");
         var instant = Assert.Single(events, e => e.GetProperty("ph").GetString() == "i" && e.GetProperty("name").GetString() == found.Kind.Name()
             && e.GetProperty("args").GetProperty("detail").GetString() == found.Detail);
         Assert.Equal(ChromeTrace.ViolationCategory, instant.GetProperty("cat").GetString());
