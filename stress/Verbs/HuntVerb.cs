@@ -28,10 +28,20 @@ internal static class HuntVerb
         var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
         var variant = VariantNames.Option();
-        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing, variant };
+        var scenarioPaths = new Argument<string[]>("scenarios") { Arity = ArgumentArity.ZeroOrMore, HelpName = "SCENARIO", Description = "Scenario files: explore their interleavings exhaustively instead of the built-in workload" };
+        var maxRetries = HuntScenario.MaxRetriesOption();
+        var command = new Command("hunt", "Explore interleavings of the race workload (or of scenarios) until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing, variant, maxRetries, scenarioPaths };
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
+            if (r.GetValue(scenarioPaths) is { Length: > 0 } files)
+            {
+                var scenarioDir = r.GetValue(dir)!;
+                if (!Directory.Exists(scenarioDir)) throw new CliUserError($"--schedule-dir: no such directory: {scenarioDir}");
+                return HuntScenario.Execute(files, r, [allBugs, strategy, depth, seed, faults, backing], bug, variant, maxRetries,
+                    ParseBudget(r.GetValue(budget)!), r.GetValue(budget)!, scenarioDir, (json, quiet, config), io);
+            }
+            if (r.GetResult(maxRetries) is { Implicit: false }) throw new CliUserError("--max-retries: only with a scenario (hunt SCENARIO)");
             var names = r.GetValue(bug) ?? [];
             var all = r.GetValue(allBugs);
             if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
