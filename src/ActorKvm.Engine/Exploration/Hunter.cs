@@ -20,6 +20,7 @@ public static class Hunter
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
         var coverage = new Model.Vm.PhaseCoverage();
+        var reach = new Reachability();
         long findingSchedules = 0;
         Violation? firstFinding = null;
         // The wall-clock budget holds inside a schedule too (a schedule of 10^12 faults never ends by itself): a timer
@@ -41,6 +42,7 @@ public static class Hunter
                 break;
             }
             if (r.Stats.Coverage is { } c) coverage.Add(c);
+            if (r.Stats.Reach is { } rc) reach.Add(rc);
             if (r.Findings.Count > 0)
             {
                 findingSchedules++;
@@ -60,6 +62,7 @@ public static class Hunter
                 {
                     FindingSchedules = findingSchedules,
                     FirstFinding = firstFinding,
+                    Reach = reach,
                 };
             }
         }
@@ -67,6 +70,7 @@ public static class Hunter
         {
             FindingSchedules = findingSchedules,
             FirstFinding = firstFinding,
+            Reach = reach,
         };
     }
 
