@@ -22,6 +22,7 @@ internal static class CommandLine
         root.Add(RunVerb.Create(common, io));
         root.Add(HuntVerb.Create(common, io));
         root.Add(ReplayVerb.Create(common, io));
+        root.Add(WorkerVerb.Create(common, io));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scheduling;
@@ -18,41 +17,23 @@ internal static class HuntVerb
 {
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var bug = new Option<string[]>("--bug") { Description = "Bug switch to hunt (repeatable; none: a no-bug hunt that must find nothing)", HelpName = "NAME" };
-        var allBugs = new Option<bool>("--all-bugs") { Description = "Hunt each modelled switch in turn and print a table" };
-        var strategy = new Option<string>("--strategy") { Description = "random or pct", DefaultValueFactory = _ => "random" };
-        var depth = new Option<int>("--depth") { Description = "PCT bug depth", DefaultValueFactory = _ => 3 };
-        var budget = new Option<string>("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
-        var seed = new Option<ulong?>("--seed") { Description = "First schedule's seed (default: random, always printed)" };
-        var faults = new Option<long>("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
-        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
+        var args = new HuntArgs();
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
-        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing };
+        var cluster = new ClusterArgs();
+        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { dir, cluster.Cluster, cluster.Port, cluster.SeedNode };
+        foreach (var o in args.Exploration) command.Add(o);
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
-            var names = r.GetValue(bug) ?? [];
-            var all = r.GetValue(allBugs);
-            if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
-            BugNames.Check(names);
-            var strat = r.GetValue(strategy) switch
-            {
-                "random" => HuntStrategy.Random,
-                "pct" => HuntStrategy.Pct,
-                var other => throw new CliUserError($"--strategy: expected random or pct, got '{other}'"),
-            };
-            var d = r.GetValue(depth);
-            if (d is < 1 or > 20) throw new CliUserError($"--depth: expected 1..20, got {d}");
-            var (maxSchedules, maxTime) = ParseBudget(r.GetValue(budget)!);
             var scheduleDir = r.GetValue(dir)!;
             if (!Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
-            var perSchedule = OptionChecks.Faults(r.GetValue(faults));
-            var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
-            var backings = Backings.Parse(r.GetValue(backing));
-            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings };
-            var options = new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime);
+            var plan = args.Read(r, scheduleDir);
+            var options = plan.Options;
+            var clustered = cluster.ReadHunt(r, config);
             var human = io.Human(json);
-            if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {d}" : "")}, seed {firstSeed}, budget {r.GetValue(budget)} per bug, {perSchedule} faults per schedule");
+            var strat = options.Strategy;
+            if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {options.Depth}" : "")}, seed {options.Seed}, budget {plan.BudgetText} per bug, {options.Workload.MaxFaults} faults per schedule");
+            if (clustered is { } node) return ClusterHunt.Run(plan, node, EngineConfig.Load(config), json, quiet, io);
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -60,19 +41,18 @@ internal static class HuntVerb
             try
             {
                 using var det = new DeterministicSystem(EngineConfig.Load(config));
-                var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
                 var rows = new List<(string Bug, HuntResult Result)>();
-                foreach (var t in targets)
+                foreach (var t in plan.Targets)
                 {
                     if (cts.IsCancellationRequested) break;
                     var result = Hunter.Hunt(det, options, new BugSet(t), cts.Token);
-                    var label = t.Length == 0 ? "(no bug)" : string.Join('+', t);
+                    var label = Label(t);
                     rows.Add((label, result));
-                    if (!all) WriteOne(human, label, t, result, workload, scheduleDir);
+                    if (!plan.AllBugs) WriteOne(human, label, t, result, options.Workload, scheduleDir);
                 }
-                if (all) HuntReport.WriteTable(human, rows);
+                if (plan.AllBugs) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
-                return rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+                return Exit(rows);
             }
             finally
             {
@@ -82,7 +62,15 @@ internal static class HuntVerb
         return command;
     }
 
-    private static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
+    /// <summary>A target's label in the reports.</summary>
+    public static string Label(IReadOnlyCollection<string> bugs) => bugs.Count == 0 ? "(no bug)" : string.Join('+', bugs);
+
+    /// <summary>0 when every target was found, else 1.</summary>
+    public static int Exit(IReadOnlyList<(string Bug, HuntResult Result)> rows) =>
+        rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+
+    /// <summary>One target's result, its schedule file written to <paramref name="dir"/>.</summary>
+    public static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
         if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
         if (r.FindingsLine is { } findings) human.WriteLine($"{label}: {findings}");
@@ -107,17 +95,4 @@ internal static class HuntVerb
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(w.Mte ? ["--mte"] : [])
             .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
-
-    private static (long Schedules, TimeSpan Time) ParseBudget(string text)
-    {
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return (n, TimeSpan.MaxValue);
-        try
-        {
-            return (long.MaxValue, DurationParser.Parse("--budget", text));
-        }
-        catch (CliUserError)
-        {
-            throw new CliUserError($"--budget: expected a duration such as 10s or a schedule count such as 5000, got '{text}'");
-        }
-    }
 }
