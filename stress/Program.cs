@@ -2,7 +2,7 @@ using ActorKvm.Stress.Cli;
 
 namespace ActorKvm.Stress;
 
-/// <summary>The <c>actorkvm</c> command (contract: shared/reference/cli.md).</summary>
+/// <summary>The <c>actorkvm</c> command (reference: docs/cli.md).</summary>
 public static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

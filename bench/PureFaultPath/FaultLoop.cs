@@ -8,7 +8,7 @@ using ActorKvm.Model.Vm;
 namespace ActorKvm.Bench.PureFaultPath;
 
 /// <summary>
-/// Drives one <see cref="FaultKind"/> through one reused <see cref="FaultHandler"/> on a fresh VM, with the oracle
+/// Drives one <see cref="FaultKind"/> through one reused <see cref="KvmHandleGuestAbort"/> on a fresh VM, with the oracle
 /// checking after every fault. A batch of faults is prepared by <see cref="Arm"/> (for
 /// permission and access-flag faults: map the pages, then write-protect or age them), so a benchmark can keep the
 /// preparation out of what it measures.
@@ -20,7 +20,7 @@ public sealed class FaultLoop
     private const int Holder = 2;
     private const int SetupHolder = 1_000_000;
     private readonly Kvm _kvm;
-    private readonly FaultHandler _handler;
+    private readonly KvmHandleGuestAbort _handler;
     private readonly ulong _stride;
     private readonly ulong _faults;
     private readonly Esr _esr;
@@ -37,7 +37,7 @@ public sealed class FaultLoop
         _kvm = new Kvm(new KvmConfig());
         _kvm.Mm.Mmap(new Hva(Hva), bytes, backing, HostProt.Read | HostProt.Write, false);
         new MemslotUpdate(_kvm, 1, new MemslotRequest(0, new Ipa(Gpa), bytes, new Hva(Hva), MemslotFlags.None)).RunToEnd();
-        _handler = new FaultHandler(_kvm, _kvm.Vcpus[0], Holder);
+        _handler = new KvmHandleGuestAbort(_kvm, _kvm.Vcpus[0], Holder);
         _esr = kind switch
         {
             FaultKind.PermissionRelax => Esr.Make(Esr.EcDabtLow, FscCodes.Permission(3), wnr: true),
@@ -69,7 +69,7 @@ public sealed class FaultLoop
         var size = _faults * Sizes.PageSize;
         if (!_kvm.Pgt.GetLeaf(new Ipa(Gpa)).Valid)
         {
-            var writer = new FaultHandler(_kvm, _kvm.Vcpus[0], Holder);
+            var writer = new KvmHandleGuestAbort(_kvm, _kvm.Vcpus[0], Holder);
             for (ulong i = 0; i < _faults; i++)
             {
                 writer.Begin(GuestAbort.At(new Ipa(Gpa + i * Sizes.PageSize), Esr.Make(Esr.EcDabtLow, FscCodes.Translation(3), wnr: true)));

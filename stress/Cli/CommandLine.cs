@@ -10,7 +10,8 @@ namespace ActorKvm.Stress.Cli;
 /// </summary>
 internal static class CommandLine
 {
-    public static int Run(string[] args, CliIo io, CliContext context)
+    /// <summary>The command tree: every verb and option (docs/cli.md documents each; a test checks).</summary>
+    public static RootCommand Build(CliIo io, CliContext context)
     {
         var common = new CommonOptions();
         var root = new RootCommand("actorkvm: an Akka.NET model of the arm64 KVM stage-2 fault path");
@@ -23,8 +24,12 @@ internal static class CommandLine
         root.Add(HuntVerb.Create(common, io));
         root.Add(ReplayVerb.Create(common, io));
         root.Add(WorkerVerb.Create(common, io));
+        return root;
+    }
 
-        var parsed = root.Parse(args);
+    public static int Run(string[] args, CliIo io, CliContext context)
+    {
+        var parsed = Build(io, context).Parse(args);
         if (parsed.Errors.Count > 0)
             return UserError(io, OneLine(parsed.Errors[0].Message));
         if (UnknownOption(parsed) is { } unknown)

@@ -1,6 +1,6 @@
 namespace ActorKvm.Model.Bugs;
 
-/// <summary>One entry of the bug catalog (<c>../shared/reference/bug-catalog.md</c>).</summary>
+/// <summary>One entry of the bug catalog (<c>docs/bug-catalog.md</c>).</summary>
 /// <param name="Number">The catalog entry number (1-based, catalog order).</param>
 /// <param name="Name">The switch name (scenario <c>bugs = [...]</c>, <c>--bug</c>).</param>
 /// <param name="KernelFix">The fixing commit id(s) as in the catalog, or "unknown".</param>

@@ -11,4 +11,18 @@ public static class HostPtWalkUnprotected
 
     /// <summary>The catalog entry.</summary>
     public static readonly BugSwitch Switch = new(7, Name, "e86fc1a3a3e9", "I6, I4", "the host page-table walk after mmap unlock runs where page-table freeing must wait, and a missing mapping makes the fault retry");
+
+    /// <summary>
+    /// <c>transparent_hugepage_adjust</c> after its huge-mapping gate, before e86fc1a3a3e9: <c>get_user_mapping_size</c>
+    /// walked without disabling interrupts (so freeing the tables did not wait for it) and a missing mapping just meant
+    /// "not a PMD". Aligns fault_ipa and pfn (not the canonical ipa) for a block; returns the size.
+    /// </summary>
+    public static ulong TransparentHugepageAdjust(Fault.KvmS2Fault f, Host.HostPageTable hostPt, Arch.Hva hva)
+    {
+        var raw = hostPt.MappingSizeUnprotected(hva);
+        if (raw < Arch.Sizes.PmdSize) return Arch.Sizes.PageSize;
+        f.FaultIpa = f.FaultIpa.AlignDown(Arch.Sizes.PmdSize);
+        f.Pfn = f.Pfn.AlignDown(Arch.Sizes.PtrsPerPmd);
+        return Arch.Sizes.PmdSize;
+    }
 }

@@ -3,7 +3,7 @@ namespace ActorKvm.Model.Bugs;
 /// <summary>
 /// Catalog entry 2, <c>page-leak-on-excl-atomic-fault</c>: the unsupported exclusive/atomic exit (FSC 0x35, inject DABT) releases the faulted-in page through out_put_page like every early exit.
 /// </summary>
-/// <remarks>Kernel fix: e07fc9e2da91. Where: kvm_s2_fault_compute_prot -&gt; out_put_page (FaultHandler, prot-computed exit).</remarks>
+/// <remarks>Kernel fix: e07fc9e2da91. Where: kvm_s2_fault_compute_prot -&gt; out_put_page (UserMemAbort, prot-computed exit).</remarks>
 public static class PageLeakOnExclAtomicFault
 {
     /// <summary>The switch name.</summary>

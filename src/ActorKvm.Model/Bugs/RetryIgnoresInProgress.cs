@@ -3,7 +3,7 @@ namespace ActorKvm.Model.Bugs;
 /// <summary>
 /// Catalog entry 25, <c>retry-ignores-in-progress</c>: no mapping is installed while an invalidation is in progress, even if the sequence has not moved yet.
 /// </summary>
-/// <remarks>Kernel fix: unknown. Where: mmu_invalidate_retry (MmuNotifierState.Retry caller in FaultHandler).</remarks>
+/// <remarks>Kernel fix: unknown. Where: mmu_invalidate_retry (MmuNotifierState.Retry, called by KvmS2FaultMap and GmemAbort).</remarks>
 public static class RetryIgnoresInProgress
 {
     /// <summary>The switch name.</summary>

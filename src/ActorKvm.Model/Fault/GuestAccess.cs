@@ -16,7 +16,7 @@ public sealed class GuestAccess : Activity
     /// <summary>Faults after which an access that makes no progress is reported as a livelock.</summary>
     public const int MaxFaults = 32;
 
-    private readonly FaultHandler _handler;
+    private readonly KvmHandleGuestAbort _handler;
     private readonly List<FaultResult> _faults = [];
     private bool _inFault;
     private bool _waitInvalidation;
@@ -29,7 +29,7 @@ public sealed class GuestAccess : Activity
         Gpa = gpa;
         Kind = kind;
         Value = value;
-        _handler = new FaultHandler(kvm, vcpu, id);
+        _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
         Pgt = vcpu.HwPgt(kvm.Pgt);
     }
 
@@ -51,7 +51,7 @@ public sealed class GuestAccess : Activity
     /// <summary>The value a read returned.</summary>
     public ulong ReadValue { get; private set; }
     /// <summary>The fault handler (its phase and state), for traces and gates.</summary>
-    public FaultHandler Handler => _handler;
+    public KvmHandleGuestAbort Handler => _handler;
 
     /// <inheritdoc/>
     protected override StepResult StepCore()

@@ -16,11 +16,6 @@ public sealed class KvmS2Fault
     public KvmMmuMemoryCache? Memcache { get; internal set; }
     /// <summary>The VMA snapshot.</summary>
     public VmaInfo Vma { get; internal set; }
-    /// <summary>
-    /// The VMA object itself, kept past <c>mmap_read_unlock</c> only by the <c>vma-used-after-mmap-unlock</c> switch
-    /// (the fixed kernel sets its pointer to NULL: "Don't use the VMA after the unlock -- it may have vanished").
-    /// </summary>
-    public Vma? VmaObject { get; internal set; }
     /// <summary>Where the leaf goes, aligned down to the mapping size.</summary>
     public Ipa FaultIpa { get; internal set; }
     /// <summary>The canonical IPA (memslot, pfn, dirty), aligned down to the VMA page size.</summary>
@@ -39,10 +34,12 @@ public sealed class KvmS2Fault
     public bool Writable { get; internal set; }
     /// <summary><c>s2_force_noncacheable</c>.</summary>
     public bool ForceNoncacheable { get; internal set; }
-    /// <summary>The stage-2 prot to install.</summary>
+    /// <summary>The stage-2 prot computed before the lock (<c>kvm_s2_fault_compute_prot</c>).</summary>
     public S2Prot Prot { get; internal set; }
-    /// <summary><c>vma_pagesize</c> after THP adjustment: the leaf size.</summary>
-    public ulong MapSize { get; internal set; }
+    /// <summary>The leaf decided under the lock after the retry check (default until then).</summary>
+    public KvmS2FaultMapping Mapping { get; internal set; }
+    /// <summary>The leaf size (<see cref="Mapping"/>'s): <c>vma_pagesize</c> after THP adjustment; 0 before the retry check.</summary>
+    public ulong MapSize => Mapping.Size;
     /// <summary>The handler's return code so far (<c>ret</c>).</summary>
     public Errno Ret { get; internal set; }
     /// <summary>The lsb reported with SIGBUS for a poisoned page, or -1.</summary>
@@ -53,7 +50,6 @@ public sealed class KvmS2Fault
     {
         Memcache = null;
         Vma = default;
-        VmaObject = null;
         FaultIpa = default;
         Ipa = default;
         Gfn = default;
@@ -64,7 +60,7 @@ public sealed class KvmS2Fault
         Writable = false;
         ForceNoncacheable = false;
         Prot = S2Prot.None;
-        MapSize = 0;
+        Mapping = default;
         Ret = Errno.Ok;
         SigbusLsb = -1;
     }

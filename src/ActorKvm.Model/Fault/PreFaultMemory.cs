@@ -21,7 +21,7 @@ namespace ActorKvm.Model.Fault;
 /// </remarks>
 public sealed class PreFaultMemory : Activity
 {
-    private readonly FaultHandler _handler;
+    private readonly KvmHandleGuestAbort _handler;
     private readonly List<FaultResult> _faults = [];
     private Stage _stage;
     private Memslots.Memslot? _slot;
@@ -38,7 +38,7 @@ public sealed class PreFaultMemory : Activity
         Size = size;
         NextGpa = gpa;
         Remaining = size;
-        _handler = new FaultHandler(kvm, vcpu, id);
+        _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
     }
 
     /// <summary>The vCPU whose ioctl this is.</summary>
@@ -62,7 +62,7 @@ public sealed class PreFaultMemory : Activity
     /// <summary>The synthetic aborts raised, in order (their FSC level is where the walk stopped).</summary>
     public List<GuestAbort> Aborts { get; } = [];
     /// <summary>The handler of the current synthetic fault.</summary>
-    public FaultHandler Handler => _handler;
+    public KvmHandleGuestAbort Handler => _handler;
 
     /// <inheritdoc/>
     protected override StepResult StepCore()

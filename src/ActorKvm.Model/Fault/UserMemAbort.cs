@@ -9,11 +9,93 @@ using ActorKvm.Model.Vm;
 namespace ActorKvm.Model.Fault;
 
 /// <summary>
-/// The phases of <c>user_mem_abort</c> after the 2026 refactor, each a small function whose parameters are
-/// all it may read. <see cref="FaultHandler"/> sequences them; an engine may interleave anything between two.
+/// <c>user_mem_abort</c> (anonymous, file, hugetlb and PFNMAP memory) as a stepper, in the shape of the 2026 refactor:
+/// <c>kvm_s2_fault_get_vma_info</c> [vma-snapshot], <c>kvm_s2_fault_pin_pfn</c> [pfn-faultin],
+/// <c>kvm_s2_fault_compute_prot</c> [prot-computed], then the locked sequence <see cref="KvmS2FaultMap"/> [mmu-lock,
+/// retry-check, thp-adjust, map, complete]. Each phase function takes only what it may read; an engine may interleave
+/// anything between two phases.
 /// </summary>
-public static class UserMemAbort
+public sealed class UserMemAbort : AbortHandler
 {
+    private static readonly FaultPhase[] PhaseList =
+    [
+        FaultPhase.VmaSnapshot, FaultPhase.PfnFaultin, FaultPhase.ProtComputed,
+        FaultPhase.MmuLock, FaultPhase.RetryCheck, FaultPhase.ThpAdjust, FaultPhase.Map, FaultPhase.Complete,
+    ];
+
+    private readonly KvmS2FaultMap _map;
+
+    internal UserMemAbort(KvmHandleGuestAbort abort) : base(abort, PhaseList) => _map = new KvmS2FaultMap(this);
+
+    /// <inheritdoc/>
+    internal override void Start()
+    {
+        base.Start();
+        _map.Start();
+    }
+
+    /// <inheritdoc/>
+    internal override StepResult Step() => Next switch
+    {
+        FaultPhase.VmaSnapshot => VmaSnapshot(),
+        FaultPhase.PfnFaultin => PfnFaultin(),
+        FaultPhase.ProtComputed => ProtComputed(),
+        _ => _map.Step(),
+    };
+
+    private StepResult VmaSnapshot()
+    {
+        var ret = PrepareMemcache(F, G.Vcpu, Abort, S2fd, Kvm.Pgt.MinCachePages, Bugs);
+        Host.Vma? kept = null;
+        if (ret == Errno.Ok) ret = GetVmaInfo(F, Kvm.Mm, Kvm.Notifier, S2fd, Bugs, out kept);
+        if (ret != Errno.Ok) return OutPutPage(ret);
+        if (kept is not null) G.PreFix.KeptVma = kept;
+        // Before 13ec9308a857 the sequence was read after mmap_read_unlock (next phase, before the pfn lookup).
+        if (Bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name)) G.PreFix.SeqSnapshotPending = true;
+        return Reached();
+    }
+
+    private StepResult PfnFaultin()
+    {
+        if (G.PreFixState is { SeqSnapshotPending: true } preFix)
+        {
+            F.MmuSeq = Kvm.Notifier.MmuInvalidateSeq;
+            preFix.SeqSnapshotPending = false;
+        }
+        var r = PinPfn(F, Kvm.Mm, Abort, S2fd, Bugs);
+        if (r.Status == HostFaultStatus.NeedsCowBreak)
+        {
+            if (BreakCow(r) is { } wait) return wait;
+            r = PinPfn(F, Kvm.Mm, Abort, S2fd, Bugs);
+        }
+        PageReferenced();
+        if (r.Status != HostFaultStatus.Ok) return OutPutPage(F.Ret);
+        return Reached();
+    }
+
+    private StepResult ProtComputed()
+    {
+        // The rule of entry 24: the snapshot must precede the pfn lookup; the bug reads it only now.
+        if (Bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) F.MmuSeq = Kvm.Notifier.MmuInvalidateSeq;
+        var injected = ComputeProt(F, Kvm.Config, Abort, S2fd, Bugs, G.PreFixState?.KeptVma, Kvm.Oracle);
+        if (injected == AccessExitKind.InjectExclAtomic)
+        {
+            // out_put_page: the injected fault must release the page like every early exit (e07fc9e2da91).
+            if (!Bugs.IsOn(PageLeakOnExclAtomicFault.Name)) KvmReleaseFaultinPage(unused: true, dirty: false);
+            G.Exit = new AccessExit(AccessExitKind.InjectExclAtomic);
+            return G.Finish(srcu: true);
+        }
+        if (F.Ret != Errno.Ok)
+        {
+            // 5f9466b50c1b: the PFNMAP attribute checks (-EFAULT cacheable without FWB+DIC, -ENOEXEC exec on
+            // non-cacheable) go to out_put_page too; before it they returned holding the page.
+            if (F.Ret is Errno.EFAULT or Errno.ENOEXEC && F.Vma.PfnMap && Bugs.IsOn(PageLeakOnAttrMismatch.Name))
+                F.Page = null;
+            return OutPutPage(F.Ret);
+        }
+        return Reached();
+    }
+
     /// <summary>
     /// <c>prepare_mmu_memcache</c>: the memcache is always selected; it is topped up unless this is a permission
     /// fault that cannot need table pages (only a write while logging may split a block).
@@ -31,8 +113,9 @@ public static class UserMemAbort
     /// VMA up, decide the page shift, align the IPAs, copy the VMA facts and read <c>mmu_invalidate_seq</c>
     /// before the unlock so every VMA-derived decision is covered by the later retry check.
     /// </summary>
-    public static Errno GetVmaInfo(KvmS2Fault f, HostMm mm, MmuNotifierState notifier, S2FaultDesc desc, BugSet bugs)
+    public static Errno GetVmaInfo(KvmS2Fault f, HostMm mm, MmuNotifierState notifier, S2FaultDesc desc, BugSet bugs, out Vma? kept)
     {
+        kept = null;
         var vma = mm.FindVma(desc.Hva);
         if (vma is null) return Errno.EFAULT;
 
@@ -59,7 +142,7 @@ public static class UserMemAbort
         f.Gfn = Gfn.Of(f.Ipa);
         f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
         // 8c2e8ac8ad4b: VM_MTE_ALLOWED is sampled here, under mmap_lock; before it the VMA pointer was kept and read later.
-        f.VmaObject = bugs.IsOn(VmaUsedAfterMmapUnlock.Name) ? vma : null;
+        if (bugs.IsOn(VmaUsedAfterMmapUnlock.Name)) kept = vma;
         // 13ec9308a857: read mmu_invalidate_seq before mmap_read_unlock (and, always, before the pfn lookup).
         if (!bugs.IsOn(MmuSeqSnapshotAfterVmaUnlock.Name) && !bugs.IsOn(MmuSeqSnapshotAfterFaultin.Name)) f.MmuSeq = notifier.MmuInvalidateSeq;
         return Errno.Ok; // mmap_read_unlock: the vma reference ends with this function
@@ -98,8 +181,9 @@ public static class UserMemAbort
     /// <c>kvm_s2_fault_compute_prot</c>: PFNMAP memtype rules, read-only while logging, exec on
     /// non-cacheable memory, the exclusive/atomic injection and the final prot. Returns
     /// <see cref="AccessExitKind.InjectExclAtomic"/> when it injected, else Ok with <c>f.Ret</c> set on error.
+    /// <paramref name="keptVma"/> is the VMA only <c>vma-used-after-mmap-unlock</c> keeps past the unlock.
     /// </summary>
-    public static AccessExitKind ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc, BugSet bugs, Oracle.KvmOracle? oracle = null)
+    public static AccessExitKind ComputeProt(KvmS2Fault f, KvmConfig config, in GuestAbort abort, S2FaultDesc desc, BugSet bugs, Vma? keptVma, Oracle.KvmOracle? oracle = null)
     {
         var write = abort.Esr.IsWriteFault;
         var exec = abort.Esr.IsExecFault;
@@ -146,105 +230,9 @@ public static class UserMemAbort
         // MTE check hoisted out of the locked section; the bug reads kvm_vma_mte_allowed(vma) through the pointer.
         if (!desc.FaultIsPerm && !f.ForceNoncacheable && config.Mte)
         {
-            var mteAllowed = f.VmaObject is { } vma ? VmaUsedAfterMmapUnlock.MteAllowed(vma, oracle) : f.Vma.MteAllowed;
+            var mteAllowed = keptVma is { } vma ? VmaUsedAfterMmapUnlock.MteAllowed(vma, oracle) : f.Vma.MteAllowed;
             if (!mteAllowed) f.Ret = Errno.EFAULT;
         }
         return AccessExitKind.Ok;
-    }
-
-    /// <summary>
-    /// The size decision under the lock: a permission fault on a block relaxes the block whole; otherwise
-    /// <c>transparent_hugepage_adjust</c> may promote a 4 KiB fault to a PMD block of a THP.
-    /// </summary>
-    public static void AdjustSize(KvmS2Fault f, HostPageTable hostPt, in GuestAbort abort, S2FaultDesc desc, BugSet bugs)
-    {
-        f.MapSize = f.Vma.VmaPageSize;
-        // 91a2c34b7d6f: a fault resolving to a device mapping keeps its size; THP adjustment never runs on it.
-        var device = f.ForceNoncacheable && !bugs.IsOn(DevicePfnThpUpgraded.Name);
-        if (f.MapSize != Sizes.PageSize || f.Vma.ForcePte || device) return;
-        if (desc.FaultIsPerm && abort.Esr.PermFaultGranule > Sizes.PageSize)
-        {
-            f.MapSize = abort.Esr.PermFaultGranule;
-            return;
-        }
-        f.MapSize = TransparentHugepageAdjust(f, hostPt, desc, bugs);
-    }
-
-    /// <summary>
-    /// <c>transparent_hugepage_adjust</c>: if the slot allows a PMD block here and the host maps hva with a
-    /// PMD (<c>get_user_mapping_size</c>), align fault_ipa and pfn down to 2 MiB. No host mapping → -EAGAIN.
-    /// </summary>
-    public static ulong TransparentHugepageAdjust(KvmS2Fault f, HostPageTable hostPt, S2FaultDesc desc, BugSet bugs)
-    {
-        // The THP upgrade is gated by fault_supports_stage2_huge_mapping (6794ad5443a2 added the gate, checking only
-        // congruence for THP; "Skip stage2 huge mappings for unaligned ipa backed by THP" restored it after a80868f39855).
-        var allowed = bugs.IsOn(ThpAdjustSkipsHugeCheck.Name)
-            || (bugs.IsOn(HugeMapIgnoresMemslotBounds.Name)
-                ? HugeMapIgnoresMemslotBounds.PreFixSupportsHugeMapping(desc.Memslot, Sizes.PmdSize, hugetlb: false)
-                : Stage2HugeMapping.FaultSupportsStage2HugeMapping(desc.Memslot, desc.Hva, Sizes.PmdSize));
-        if (!allowed) return Sizes.PageSize;
-        if (bugs.IsOn(HostPtWalkUnprotected.Name))
-        {
-            // Before e86fc1a3a3e9: get_user_mapping_size walked without disabling interrupts (so freeing the tables
-            // did not wait for it) and a missing mapping just meant "not a PMD".
-            var raw = hostPt.MappingSizeUnprotected(desc.Hva);
-            if (raw < Sizes.PmdSize) return Sizes.PageSize;
-            f.FaultIpa = f.FaultIpa.AlignDown(Sizes.PmdSize);
-            f.Pfn = f.Pfn.AlignDown(Sizes.PtrsPerPmd);
-            return Sizes.PmdSize;
-        }
-        var sz = hostPt.MappingSize(desc.Hva);
-        if (sz == 0) { f.Ret = Errno.EAGAIN; return Sizes.PageSize; }
-        if (sz < Sizes.PmdSize) return Sizes.PageSize;
-        f.FaultIpa = f.FaultIpa.AlignDown(Sizes.PmdSize);
-        // The newest rework re-aligns the canonical ipa too, so fault_ipa (L2) and ipa (L1) stay congruent.
-        f.Ipa = f.Ipa.AlignDown(Sizes.PmdSize);
-        f.Pfn = f.Pfn.AlignDown(Sizes.PtrsPerPmd);
-        return Sizes.PmdSize;
-    }
-
-    /// <summary>
-    /// <c>sanitise_mte_tags</c>: initialise the tags of every page about to be mapped, each through
-    /// <c>try_page_mte_tagging</c> (clear, then <c>set_page_mte_tagged</c>). A page another initialiser has claimed but
-    /// not finished makes the fault wait for it (still under <c>mmu_lock</c>, as the kernel spins); the wait is found
-    /// before anything changes, so a blocked step changes nothing. Returns the holder to wait for, or null when done.
-    /// </summary>
-    /// <remarks>The model keeps MTE state per 4 KiB page also for hugetlb folios (the kernel keeps it on the head page).</remarks>
-    public static int? SanitiseMteTags(KvmS2Fault f, PhysicalMemory phys, int holder, BugSet bugs, Oracle.KvmOracle oracle)
-    {
-        var pages = f.MapSize / Sizes.PageSize;
-        var preFix = bugs.IsOn(MteTagInitRace.Name);
-        if (!preFix)
-        {
-            for (ulong i = 0; i < pages; i++)
-                if (phys.FolioOf(f.Pfn + i)?.MteAt(f.Pfn + i) is { } m && m.ClaimedByOther(holder)) return m.LockHolder;
-        }
-        for (ulong i = 0; i < pages; i++)
-        {
-            if (phys.FolioOf(f.Pfn + i)?.MteOfPfn(f.Pfn + i) is not { } m) continue;
-            // d77e59a8fccd: claim with PG_mte_lock; before it, a plain "if (!PG_mte_tagged)" check.
-            var wiped = preFix ? MteTagInitRace.SanitisePage(m) : m.TryPageMteTagging(holder) == MteClaim.Claimed && m.InitialiseTags();
-            if (wiped) oracle.MteTagsWiped(f.Pfn + i, m, "sanitise_mte_tags");
-        }
-        return null;
-    }
-
-    /// <summary>Relax when a permission fault keeps the leaf's size; map otherwise (also splitting or collapsing).</summary>
-    public static FaultResult MapOrRelax(KvmS2Fault f, Kvm kvm, int holder, in GuestAbort abort, S2FaultDesc desc)
-    {
-        var bugs = kvm.Bugs;
-        // 7d894834a305: relax only when the mapping size equals the granule of the leaf that faulted.
-        var relax = bugs.IsOn(PermFaultRelaxIgnoresGranule.Name)
-            ? desc.FaultIsPerm && !(desc.LoggingActive && f.Writable)
-            : desc.FaultIsPerm && f.MapSize == abort.Esr.PermFaultGranule;
-        // hw_mmu->pgt: the shadow stage 2 for a nested fault.
-        var pgt = desc.Nested is null ? null : kvm.Vcpus[desc.Vcpu].Nested?.Shadow;
-        var ret = relax
-            ? kvm.S2RelaxPerms(holder, f.FaultIpa, f.Prot, pgt)
-            : kvm.S2Map(holder, f.FaultIpa, f.MapSize, f.Pfn, f.Prot, f.Memcache, pgt);
-        f.Ret = ret;
-        if (ret == Errno.EAGAIN) return FaultResult.Spurious;
-        if (ret != Errno.Ok) return FaultResult.None;
-        return relax ? FaultResult.Relax : FaultResult.Map;
     }
 }

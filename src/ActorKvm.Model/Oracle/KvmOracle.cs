@@ -22,7 +22,7 @@ public sealed partial class KvmOracle : IStage2Observer
     private readonly List<(ulong Start, ulong End)> _touched = [];
     private readonly List<S2Leaf> _scratch = [];
     private readonly Dictionary<ulong, ulong> _expected = [];          // hva page → last value written
-    private readonly Dictionary<int, FaultHandler> _inFlight = [];     // faults between memslot lookup and complete
+    private readonly Dictionary<int, KvmHandleGuestAbort> _inFlight = [];     // faults between memslot lookup and complete
     private readonly Dictionary<int, int> _heldRefs = [];              // holder → page references held
     private readonly HashSet<int> _loggingEnableInFlight = [];         // slot ids between flags-committed and write-protect
     private readonly HashSet<int> _flushPending = [];                  // slot ids between slot-invalidated and flushed
@@ -112,7 +112,7 @@ public sealed partial class KvmOracle : IStage2Observer
     // --- fault events ----------------------------------------------------------------------------
 
     /// <summary>A fault looked its memslot up (it is now in flight under SRCU).</summary>
-    public void FaultLookedUp(int holder, FaultHandler handler) => _inFlight[holder] = handler;
+    public void FaultLookedUp(int holder, KvmHandleGuestAbort handler) => _inFlight[holder] = handler;
 
     /// <summary>A fault took a page reference.</summary>
     public void PageReferenced(int holder, Folio page)
@@ -178,7 +178,7 @@ public sealed partial class KvmOracle : IStage2Observer
     }
 
     /// <summary>A fault finished: it must not hold any page reference any more.</summary>
-    public void FaultCompleted(int holder, FaultHandler handler)
+    public void FaultCompleted(int holder, KvmHandleGuestAbort handler)
     {
         _inFlight.Remove(holder);
         // A leaf this fault installed may have been exempted as pending-dirty while it was in flight: re-check it.

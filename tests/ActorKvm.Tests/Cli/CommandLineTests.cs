@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorKvm.Stress.Cli;
 using static ActorKvm.Tests.Cli.CliHarness;
 
 namespace ActorKvm.Tests.Cli;
@@ -65,6 +66,29 @@ public sealed class CommandLineTests : IDisposable
         var (code, stdout, _) = _cli.Run("scenarios");
         Assert.Equal(0, code);
         Assert.Equal(["alpha  first one", "be", "2 scenarios"], Lines(stdout));
+    }
+
+    [Fact]
+    public void Scenarios_OutsideARepository_ListsTheScenariosShippedWithTheProgram()
+    {
+        // The current directory has no ActorKvm.sln above it: the copy next to the program (what the tool ships) is listed.
+        var outside = Directory.CreateTempSubdirectory("actorkvm-outside-").FullName;
+        try
+        {
+            var (o, e) = (new StringWriter(), new StringWriter());
+            var code = ActorKvm.Stress.Program.Run(["scenarios", "--json"], o, e, new CliContext(_ => null, outside));
+            Assert.Equal(0, code);
+            var listed = JsonDocument.Parse(o.ToString()).RootElement.GetProperty("scenarios").EnumerateArray()
+                .Select(s => Path.GetFileName(s.GetProperty("file").GetString()!)).Order().ToList();
+            var shipped = Directory.GetFiles(Support.RepoPaths.Scenarios, "*.hocon", SearchOption.AllDirectories).Select(f => Path.GetFileName(f)).Order().ToList();
+            Assert.Equal(shipped, listed);
+            Assert.All(JsonDocument.Parse(o.ToString()).RootElement.GetProperty("scenarios").EnumerateArray(),
+                s => Assert.StartsWith(CliContext.ShippedScenariosDirectory, s.GetProperty("file").GetString()));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
     }
 
     [Fact]

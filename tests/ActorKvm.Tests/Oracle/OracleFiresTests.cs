@@ -135,7 +135,7 @@ public class OracleFiresTests
         // invariant 16 (kvm_release_faultin_page on every exit path)
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         var holder = vm.NextId();
-        var h = new FaultHandler(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
         h.Begin(GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, wnr: true)));
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: true, takeRef: true);
         vm.Kvm.Oracle.PageReferenced(holder, r.Folio!);
@@ -148,7 +148,7 @@ public class OracleFiresTests
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         var holder = vm.NextId();
-        var h = new FaultHandler(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
         h.Begin(GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, wnr: true)));
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: true, takeRef: true);
         vm.Kvm.Oracle.PageReferenced(holder, r.Folio!);
@@ -233,7 +233,7 @@ public class OracleFiresTests
         var slot = vm.Kvm.Memslots.ById(0)!;
         var desc = new S2FaultDesc(0, new Ipa(Gpa), slot, new Hva(Hva), FaultIsPerm: false);
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: false, takeRef: false);
-        var state = new KvmS2Fault { FaultIpa = new Ipa(Gpa), Pfn = r.Pfn, Prot = prot, MapSize = Sizes.PageSize };
+        var state = new KvmS2Fault { FaultIpa = new Ipa(Gpa), Pfn = r.Pfn, Prot = prot, Mapping = new KvmS2FaultMapping(Sizes.PageSize, prot, (prot & S2Prot.W) != 0) };
         return (desc, state);
     }
 

@@ -28,9 +28,9 @@ public static class Drive
     }
 
     /// <summary>Handles one raw abort (an ESR the hardware walk of <see cref="GuestAccess"/> would not build) to completion.</summary>
-    public static FaultHandler Abort(TestVm vm, Esr esr, ulong gpa, int vcpu = 0)
+    public static KvmHandleGuestAbort Abort(TestVm vm, Esr esr, ulong gpa, int vcpu = 0)
     {
-        var h = new FaultHandler(vm.Kvm, vm.Kvm.Vcpus[vcpu], vm.NextId());
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[vcpu], vm.NextId());
         h.Begin(GuestAbort.At(new Ipa(gpa), esr));
         for (var i = 0; i < 100 && !h.Finished; i++)
         {
