@@ -209,7 +209,11 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
     {
         get
         {
-            if (!_started && _nodes.Values.Count(n => n.Lost is null) >= _waitForNodes) _started = true;
+            if (!_started && _nodes.Values.Count(n => n.Lost is null) >= _waitForNodes)
+            {
+                _started = true;
+                _targetStart = Now; // the first target's clock starts when its nodes are in
+            }
             return !_started;
         }
     }
