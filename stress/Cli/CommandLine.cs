@@ -24,6 +24,8 @@ internal static class CommandLine
         root.Add(HuntVerb.Create(common, io));
         root.Add(ReplayVerb.Create(common, io));
         root.Add(WorkerVerb.Create(common, io));
+        root.Add(VariantsVerb.Create(common, io));
+        root.Add(CompareVerb.Create(common, io));
         return root;
     }
 

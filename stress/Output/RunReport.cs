@@ -17,6 +17,40 @@ internal static class RunReport
     public static string Knobs(WorkloadOptions o) =>
         (o.Mte ? ", MTE VM" : "") + (o.MapFixedReplace ? ", memory replaced by mmap(MAP_FIXED)" : "");
 
+    /// <summary>Host operations per second of wall-clock (free-running) time.</summary>
+    internal static double HostOpRate(StressResult r) => r.Elapsed.TotalSeconds <= 0 ? 0 : r.Stats.HostOps / r.Elapsed.TotalSeconds;
+
+    /// <summary><c> (N/s)</c>, or with a requested rate <c> (N/s of R/s requested, P %)</c>.</summary>
+    internal static string RateText(double achieved, double requested) =>
+        requested <= 0 ? $" ({achieved:F0}/s)" : $" ({achieved:F0}/s of {requested:F0}/s requested, {100 * achieved / requested:F0} %)";
+
+    /// <summary>A warning when a requested rate was missed by more than 10 %, saying why it can be; else null.</summary>
+    internal static string? RateWarning(double achieved, double requested) =>
+        requested > 0 && achieved < 0.9 * requested
+            ? $"--invalidate-rate {requested:F0}/s delivered {achieved:F0}/s ({100 * achieved / requested:F0} %): host operations run one at a time, " +
+              "and each waits for mmu_lock (write) behind the faults and for its own range-start/range-end turns, so a busy VM caps the rate"
+            : null;
+
+    private static IEnumerable<(OutcomeCause Cause, long Count)> Causes(Dictionary<OutcomeCause, long> causes) =>
+        causes.OrderBy(kv => kv.Key.Intended).ThenBy(kv => kv.Key.What, StringComparer.Ordinal).ThenByDescending(kv => kv.Value).Select(kv => (kv.Key, kv.Value));
+
+    private static string CauseText(OutcomeCause c) => c.Intended ? $"{c.Why} (intended by the workload)" : $"{c.Why} (NOT intended by the workload)";
+
+    private static void WriteCauses(System.Text.Json.Utf8JsonWriter w, string name, Dictionary<OutcomeCause, long> causes)
+    {
+        w.WriteStartArray(name);
+        foreach (var (cause, n) in Causes(causes))
+        {
+            w.WriteStartObject();
+            w.WriteString("what", cause.What);
+            w.WriteString("why", cause.Why);
+            w.WriteBoolean("intended", cause.Intended);
+            w.WriteNumber("count", n);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     public static void Write(StressResult r, ulong seed, CliIo io, bool json, RunReproduction replay, WorkloadOptions options, IReadOnlyList<AppliedNeed> needs)
     {
         var s = r.Stats;
@@ -31,9 +65,13 @@ internal static class RunReport
         if (lat is { Count: > 0 })
             t.AddRow("fault latency", $"p50 {lat.Percentile(50):F0} / p99 {lat.Percentile(99):F0} / max {lat.Max:F0} {lat.Unit} (faulting access, issue to finish, retries included)");
         t.AddRow("exits", string.Join(", ", s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
-        t.AddRow("invalidations", $"{s.HostOps} host operations; {s.MemslotOps} memslot/dirty-log operations");
+        foreach (var (cause, n) in Causes(s.ExitCauses))
+            t.AddRow($"  {cause.What} {n}", Markup.Escape(CauseText(cause)));
+        t.AddRow("invalidations", $"{s.HostOps} host operations{RateText(HostOpRate(r), options.InvalidateRate)}; {s.MemslotOps} memslot/dirty-log operations");
         if (s.HostOpErrors.Count > 0)
             t.AddRow("host op errors", string.Join(", ", s.HostOpErrors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
+        foreach (var (cause, n) in Causes(s.HostOpErrorCauses))
+            t.AddRow($"  {cause.What} {n}", Markup.Escape(CauseText(cause)));
         t.AddRow("dirty pages", $"{s.DirtyPagesHarvested} harvested");
         if (r.Schedule is { } sched)
             t.AddRow("schedule", $"{sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
@@ -45,9 +83,11 @@ internal static class RunReport
             t.AddRow("memory", $"RSS {Mib(m.RssStart)} at start, {Mib(m.RssEnd)} at end, peak {Mib(m.RssPeak)}; managed heap {Mib(m.HeapStart)} -> {Mib(m.HeapEnd)}");
         t.AddRow("final check", $"{(LostWrites(r) == 0 ? "no lost write" : $"{LostWrites(r)} lost write(s)")} ({r.PagesReadBack} written pages read back), "
             + $"{r.OutstandingFaultRefs} fault page reference(s) outstanding, stage 2 checked against the host");
-        t.AddRow("violations", $"{r.Violations.Count}{(r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : "")}");
-        foreach (var g in r.Violations.GroupBy(v => v.Kind))
-            t.AddRow($"  {g.Key.Name()}", Markup.Escape($"{g.Count()}x, first: {g.First()}"));
+        var tallies = ViolationTally.Of(r.Violations);
+        t.AddRow("violations", (r.Violations.Count == 0 ? "0" : $"{tallies.Count} distinct subject(s) (kind + address), {r.Violations.Count} event(s)")
+            + (r.OutstandingFaultRefs != 0 ? $"; {r.OutstandingFaultRefs} fault page reference(s) outstanding" : ""));
+        foreach (var (kind, line) in ViolationTally.KindLines(tallies))
+            t.AddRow($"  {kind}", Markup.Escape(line));
         foreach (var g in r.Findings.GroupBy(v => v.Finding!))
             t.AddRow("upstream finding", Markup.Escape($"{g.Key}: {g.Count()}{(r.Findings.Count >= Model.Oracle.KvmOracle.MaxFindings ? "+" : "")}x (not a switch's doing; see scenarios/findings/{g.Key}.hocon), first: {g.First().Kind.Name()}: {g.First().Detail}"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -59,6 +99,7 @@ internal static class RunReport
         });
         if (!RunProgressDisplay.IsTerminal(human)) console.Profile.Width = 160;
         console.Write(t);
+        if (RateWarning(HostOpRate(r), options.InvalidateRate) is { } warning) io.Err.WriteLine($"actorkvm run: warning: {warning}");
         if (r.Violations.Count > 0 || r.OutstandingFaultRefs != 0)
         {
             if (replay.Where is not null) human.WriteLine(replay.Where);
@@ -104,6 +145,10 @@ internal static class RunReport
             foreach (var (k, v) in s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
             w.WriteEndObject();
             w.WriteNumber("host_ops", s.HostOps);
+            w.WriteNumber("host_ops_per_second", Math.Round(HostOpRate(r), 1));
+            if (options.InvalidateRate > 0) w.WriteNumber("host_ops_per_second_requested", options.InvalidateRate);
+            WriteCauses(w, "exit_causes", s.ExitCauses);
+            WriteCauses(w, "host_op_error_causes", s.HostOpErrorCauses);
             w.WriteNumber("memslot_ops", s.MemslotOps);
             w.WriteStartObject("host_op_errors");
             foreach (var (k, v) in s.HostOpErrors.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
@@ -135,6 +180,19 @@ internal static class RunReport
                 w.WriteNumber("messages_per_fault", s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults);
             }
             if (s.Coverage is { } cov) CoverageReport.WriteJson(w, cov);
+            // Per distinct subject (kind + address), in order of first occurrence; the first 1000.
+            w.WriteNumber("violation_subjects_count", tallies.Count);
+            w.WriteStartArray("violation_subjects");
+            foreach (var tally in tallies.Take(1000))
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", tally.Kind.Name());
+                if (tally.Subject is null) w.WriteNull("subject"); else w.WriteString("subject", tally.Subject);
+                w.WriteNumber("events", tally.Events);
+                w.WriteString("first", tally.First.Detail);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("violations");
             foreach (var v in r.Violations)
             {

@@ -9,6 +9,7 @@ namespace ActorKvm.Stress.Verbs;
 internal sealed class CheckOptions
 {
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable; names from 'actorkvm bugs')", HelpName = "NAME" };
+    public Option<string[]> Variant { get; } = VariantNames.Option();
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write the event trace (Chrome trace-event JSON)", HelpName = "FILE" };
     public Option<string> Engine { get; } = new("--engine")
     {
@@ -20,6 +21,7 @@ internal sealed class CheckOptions
     public void AddTo(Command command)
     {
         command.Add(Bug);
+        command.Add(Variant);
         command.Add(Trace);
         command.Add(Engine);
     }
@@ -37,6 +39,7 @@ internal sealed class CheckOptions
                 ? $"engine '{engine}' is not available yet"
                 : $"engine '{engine}' is not available");
         var trace = OptionChecks.TracePath(r.GetValue(Trace));
-        return (new ScenarioRunOptions(bugs.Distinct().ToList(), trace), factory);
+        var variants = VariantNames.Check(r.GetValue(Variant));
+        return (new ScenarioRunOptions(bugs.Distinct().ToList(), trace) { ExtraVariants = variants.On }, factory);
     }
 }

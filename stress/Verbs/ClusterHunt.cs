@@ -106,7 +106,7 @@ internal static class ClusterHunt
             if (plan.AllBugs) HuntReport.WriteTable(human, rows);
             WriteNodes(human, nodes, figures);
             if (json) HuntReport.WriteJson(io.Out, rows, plan.Options, w => ClusterReport.WriteJson(w, nodes, figures));
-            return observer.Finished.Task.IsCompletedSuccessfully ? HuntVerb.Exit(rows) : ExitCodes.Failed;
+            return observer.Finished.Task.IsCompletedSuccessfully ? HuntVerb.ExitCode(rows, plan.AllBugs) : ExitCodes.Failed;
         }
     }
 

@@ -23,10 +23,11 @@ internal sealed class HuntArgs
     public Option<string> Budget { get; } = new("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "First schedule's seed (default: random, always printed)" };
     public Option<long> Faults { get; } = new("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
+    public Option<string[]> Variant { get; } = VariantNames.Option();
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
 
     /// <summary>The options that decide which schedules are explored (what a worker must agree on).</summary>
-    public IReadOnlyList<Option> Exploration => [Bug, AllBugs, Strategy, Depth, Budget, Seed, Faults, Backing];
+    public IReadOnlyList<Option> Exploration => [Bug, AllBugs, Strategy, Depth, Budget, Seed, Faults, Backing, Variant];
 
     /// <summary>Checks the options; <paramref name="scheduleDir"/> is where a found schedule goes.</summary>
     public HuntPlan Read(ParseResult r, string scheduleDir)
@@ -35,6 +36,7 @@ internal sealed class HuntArgs
         var all = r.GetValue(AllBugs);
         if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
         BugNames.Check(names);
+        var variants = VariantNames.Check(r.GetValue(Variant));
         var strat = r.GetValue(Strategy) switch
         {
             "random" => HuntStrategy.Random,
@@ -48,7 +50,7 @@ internal sealed class HuntArgs
         var perSchedule = OptionChecks.Faults(r.GetValue(Faults));
         var firstSeed = r.GetValue(Seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
         var backings = Backings.Parse(r.GetValue(Backing));
-        var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings };
+        var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings, Variants = variants };
         var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
         return new HuntPlan(targets, all, new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime), budgetText, scheduleDir);
     }
@@ -66,6 +68,7 @@ internal sealed class HuntArgs
             ["--budget"] = o.MaxSchedules != long.MaxValue ? o.MaxSchedules.ToString(CultureInfo.InvariantCulture) : $"{o.MaxTime.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
             ["--seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["--faults"] = o.Workload.MaxFaults.ToString(CultureInfo.InvariantCulture),
+            ["--variant"] = string.Join(',', o.Workload.Variants.On.Order(StringComparer.Ordinal)),
             ["--backing"] = o.Workload.Backings is null ? "(rotating layouts)" : string.Join(',', o.Workload.Backings.Select(b => b.ToScenarioName())),
         };
     }

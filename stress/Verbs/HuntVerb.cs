@@ -52,7 +52,7 @@ internal static class HuntVerb
                 }
                 if (plan.AllBugs) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
-                return Exit(rows);
+                return ExitCode(rows, plan.AllBugs);
             }
             finally
             {
@@ -65,9 +65,13 @@ internal static class HuntVerb
     /// <summary>A target's label in the reports.</summary>
     public static string Label(IReadOnlyCollection<string> bugs) => bugs.Count == 0 ? "(no bug)" : string.Join('+', bugs);
 
-    /// <summary>0 when every target was found, else 1.</summary>
-    public static int Exit(IReadOnlyList<(string Bug, HuntResult Result)> rows) =>
-        rows.Count > 0 && rows.All(x => x.Result.Found is not null) ? ExitCodes.Ok : ExitCodes.Failed;
+    /// <summary>
+    /// 0 when every hunted switch was found; with <c>--all-bugs</c> an entry the workload cannot reach
+    /// (<see cref="UnreachableFromWorkload"/>, its reason printed) is not a miss.
+    /// </summary>
+    internal static int ExitCode(IReadOnlyList<(string Bug, HuntResult Result)> rows, bool all) =>
+        rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
+            ? ExitCodes.Ok : ExitCodes.Failed;
 
     /// <summary>One target's result, its schedule file written to <paramref name="dir"/>.</summary>
     public static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
@@ -91,6 +95,7 @@ internal static class HuntVerb
     public static string ReplayCommand(IEnumerable<string> bugs, ulong seed, Engine.Workload.WorkloadOptions w, string? scheduleFile) =>
         string.Join(' ', new[] { "actorkvm replay", $"--seed {seed}" }
             .Concat(bugs.Select(b => $"--bug {b}"))
+            .Concat(w.Variants.On.Select(v => $"--variant {v}"))
             .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(w.Mte ? ["--mte"] : [])

@@ -34,7 +34,8 @@ internal static class ReplayVerb
         var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable)", AllowMultipleArgumentsPerToken = false };
         var mte = new Option<bool>("--mte") { Description = "An MTE VM (hunt's MTE layout)" };
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte };
+        var variant = VariantNames.Option();
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant };
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -42,11 +43,12 @@ internal static class ReplayVerb
             if (r.GetValue(schedule) is { } named && !File.Exists(named)) throw new CliUserError($"--schedule: no such file: {named}");
             if (r.GetValue(schedule) is { } recorded && RecordedSchedule.LooksLikeOne(recorded))
             {
-                var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+                var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
                 if (given is not null) throw new CliUserError($"{given.Name}: a schedule recorded by run carries its own workload options ({recorded})");
                 return ReplayRecorded(recorded, EngineConfig.Load(config), tracePath, json, io);
             }
             var bugs = BugNames.Check(r.GetValue(bug) ?? []);
+            var variants = VariantNames.Check(r.GetValue(variant));
             var n = OptionChecks.Vcpus(r.GetValue(vcpus));
             var bytes = OptionChecks.Memory(r.GetValue(memory)!);
             var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
@@ -61,7 +63,7 @@ internal static class ReplayVerb
             }
             var backings = Backings.Parse(r.GetValue(backing));
             if (r.GetValue(mte)) Backings.CheckMte(backings, "--mte");
-            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte) };
+            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte), Variants = variants };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
             if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace!);
             return Print(result, result.Trace!.Events, json, io);

@@ -5,13 +5,14 @@ namespace ActorKvm.Stress.Verbs;
 /// <summary>The options of <c>run</c> (also taken by the default verb), per cli.md; defaults from <see cref="RunDefaults"/>.</summary>
 internal sealed class RunOptions
 {
-    public Option<int> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus };
+    public Option<string> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors; a list (1,2,8,64) runs a sweep at a fixed --invalidate-rate", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture), HelpName = "N[,N...]" };
     public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => RunDefaults.Embedded.Duration };
     public Option<long?> Faults { get; } = new("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
     public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => RunDefaults.Embedded.Memory };
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
+    public Option<string[]> Variant { get; } = Cli.VariantNames.Option();
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
     public Option<string?> InvalidateRate { get; } = new("--invalidate-rate") { Description = "Host MM operations per second, e.g. 500/s (free-running; replaces --invalidate-every)", HelpName = "N/s" };
     public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => RunDefaults.Embedded.InvalidateEvery };
@@ -29,6 +30,6 @@ internal sealed class RunOptions
     public void AddTo(Command command)
     {
         foreach (Option o in new Option[] { Protected, Nested, Mte, MapFixed }) command.Add(o);
-        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
+        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Variant, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
     }
 }

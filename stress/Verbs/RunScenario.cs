@@ -31,12 +31,13 @@ internal static class RunScenario
         if (loaded.Scenario is not { } scenario) throw new CliUserError(loaded.Error!.ToString());
         var bugs = r.GetValue(o.Bug) ?? [];
         BugNames.Check(bugs);
+        var variants = VariantNames.Check(r.GetValue(o.Variant));
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
         var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var human = io.Human(common.Json);
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, scenario {scenario.Name} ({path})");
 
-        var (outcome, traceSha256) = Run(scenario, bugs.Distinct().ToList(), seed, tracePath, common.Config);
+        var (outcome, traceSha256) = Run(scenario with { Variants = [.. scenario.Variants.Concat(variants.On).Distinct()] }, bugs.Distinct().ToList(), seed, tracePath, common.Config);
         human.WriteLine(outcome.ToString());
         if (!outcome.Passed) human.WriteLine($"seed {seed}; replay: actorkvm run {path} --seed {seed}");
         if (common.Json) WriteJson(io, seed, outcome, traceSha256);

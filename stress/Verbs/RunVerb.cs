@@ -48,7 +48,8 @@ internal static class RunVerb
             var akka = EngineConfig.Load(config);
             var d = RunDefaults.From(akka);
             T Layered<T>(Option<T> option, T fromConfig) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfig;
-            var n = OptionChecks.Vcpus(Layered(vcpus, d.Vcpus));
+            var sweep = RunSweep.ParseVcpus(Layered(vcpus, d.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var n = sweep[0];
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
             var time = DurationParser.Parse("--duration", Layered(duration, d.Duration));
@@ -57,6 +58,7 @@ internal static class RunVerb
             var backings = Backings.Parse(r.GetValue(backing));
             var bugs = r.GetValue(bug) ?? [];
             var bugSet = BugNames.Check(bugs);
+            var variants = VariantNames.Check(r.GetValue(o.Variant));
             if (RunUnreachableBug.Which(bugs) is { } unreachable) return RunUnreachableBug.Execute(unreachable, r, o, (json, quiet, config), io);
             var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
@@ -72,11 +74,19 @@ internal static class RunVerb
 
             WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
                 DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
-            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed) };
+            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed), Variants = variants };
             if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
             if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
             n = options.Vcpus;
+            if (sweep.Count > 1)
+            {
+                if (tracePath is not null) throw new CliUserError("--trace: a sweep (--vcpus with a list) writes no trace; run one vCPU count");
+                if (!isDeterministic && rate == 0)
+                    throw new CliUserError("--vcpus: a free-running sweep holds the host-operation rate fixed: give --invalidate-rate N/s");
+                var sweepRecord = r.GetResult(o.Record) is { Implicit: false } && r.GetValue(o.Record);
+                return RunSweep.Execute(sweep, options, time, isDeterministic, sweepRecord, akka, bugSet, io, json, quiet);
+            }
             var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
@@ -123,6 +133,7 @@ internal static class RunVerb
             var parts = new List<string> { "actorkvm run --deterministic", $"--seed {w.Seed}", $"--vcpus {w.Vcpus}", $"--memory {memText}" };
             parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
             parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
+            parts.AddRange(w.Variants.On.Select(v => $"--variant {v}"));
             if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
             parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
             parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");

@@ -15,16 +15,17 @@ namespace ActorKvm.Cluster.Protocol;
 /// <param name="MaxSeconds">Wall-clock budget per target in seconds (<see cref="double.PositiveInfinity"/>: a count budget).</param>
 /// <param name="FaultsPerSchedule">Faults per schedule (<c>--faults</c>).</param>
 /// <param name="Backings">The chosen backings (<c>--backing</c>), or null for the rotating layouts.</param>
+/// <param name="Variants">The variants on (<c>--variant</c>).</param>
 /// <param name="Options">The hunt's options as canonical text (name → value), compared with a worker's given ones.</param>
 public sealed record HuntSpec(
     IReadOnlyList<IReadOnlyList<string>> Targets, string Strategy, int Depth, ulong FirstSeed, long MaxSchedules, double MaxSeconds,
-    long FaultsPerSchedule, IReadOnlyList<string>? Backings, IReadOnlyDictionary<string, string> Options) : IClusterMessage
+    long FaultsPerSchedule, IReadOnlyList<string>? Backings, IReadOnlyList<string> Variants, IReadOnlyDictionary<string, string> Options) : IClusterMessage
 {
     /// <summary>The single-machine hunt's options this spec stands for (schedule 0 onwards).</summary>
     public HuntOptions ToHuntOptions()
     {
         var backings = Backings?.Select(b => BackingKindExtensions.Parse(b) ?? throw new FormatException($"unknown backing '{b}'")).ToList();
-        var workload = HuntOptions.RaceMix with { MaxFaults = FaultsPerSchedule, Backings = backings };
+        var workload = HuntOptions.RaceMix with { MaxFaults = FaultsPerSchedule, Backings = backings, Variants = new Model.Variants.VariantSet(Variants) };
         var strategy = Strategy switch
         {
             "random" => HuntStrategy.Random,
@@ -39,7 +40,7 @@ public sealed record HuntSpec(
     public static HuntSpec From(HuntOptions o, IReadOnlyList<IReadOnlyList<string>> targets, IReadOnlyDictionary<string, string> options) =>
         new(targets, o.Strategy.ToString().ToLowerInvariant(), o.Depth, o.Seed, o.MaxSchedules,
             o.MaxTime == TimeSpan.MaxValue ? double.PositiveInfinity : o.MaxTime.TotalSeconds, o.Workload.MaxFaults,
-            o.Workload.Backings?.Select(b => b.ToScenarioName()).ToList(), options);
+            o.Workload.Backings?.Select(b => b.ToScenarioName()).ToList(), o.Workload.Variants.On.ToList(), options);
 
     /// <summary>
     /// Why a worker started with <paramref name="given"/> (its explicitly given hunt options, canonical text) may not join,

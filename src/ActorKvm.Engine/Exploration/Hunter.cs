@@ -47,7 +47,7 @@ public static class Hunter
             if (FirstProblem(r) is { } found)
             {
                 var foundAfter = sw.Elapsed;
-                var minimized = shrink ? Shrink(det, workload, bugs, r.Schedule.Choices, found.Kind) : r.Schedule.Choices;
+                var minimized = shrink ? Shrink(det, workload, bugs, r.Schedule.Choices, found) : r.Schedule.Choices;
                 return new HuntResult(found, seed, tried, sw.Elapsed, r.Schedule.Choices.Length, minimized, workload, abandoned, foundAfter, coverage)
                 {
                     FindingSchedules = findingSchedules,
@@ -71,11 +71,15 @@ public static class Hunter
         : r.OutstandingFaultRefs != 0 ? new Violation(ViolationKind.PageRefLeak, $"{r.OutstandingFaultRefs} fault page reference(s) outstanding at the end", null)
         : null;
 
+    /// <summary>True when <paramref name="v"/> is the violation <paramref name="found"/> names: the same kind and subject (kind + address).</summary>
+    public static bool SameViolation(Violation v, Violation found) => v.Kind == found.Kind && v.Subject == found.Subject;
+
     /// <summary>
-    /// Shrinks <paramref name="choices"/> while replaying it still gives a <paramref name="kind"/> violation: first the
-    /// shortest prefix (the rest runs oldest-first), then each remaining choice set to the oldest mailbox.
+    /// Shrinks <paramref name="choices"/> while replaying it still gives <paramref name="found"/> as its first problem
+    /// (the same kind and subject, <see cref="SameViolation"/>: the violation the hunt printed, not another of its kind):
+    /// first the shortest prefix (the rest runs oldest-first), then each remaining choice set to the oldest mailbox.
     /// </summary>
-    public static int[] Shrink(DeterministicSystem det, WorkloadOptions workload, BugSet bugs, int[] choices, ViolationKind kind, int maxReplays = 200)
+    public static int[] Shrink(DeterministicSystem det, WorkloadOptions workload, BugSet bugs, int[] choices, Violation found, int maxReplays = 200)
     {
         var replays = 0;
         bool Fails(int[] c)
@@ -83,7 +87,7 @@ public static class Hunter
             replays++;
             var r = StressRun.RunDeterministic(det, workload, new ReplayStrategy(c), bugs, maxDeliveries: DeliveryBound(workload));
             if (r.Schedule!.Truncated) return false;
-            return FirstProblem(r) is { } v && v.Kind == kind || r.Violations.Any(v => v.Kind == kind);
+            return FirstProblem(r) is { } v && SameViolation(v, found);
         }
 
         var best = choices;

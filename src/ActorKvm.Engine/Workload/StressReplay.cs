@@ -91,6 +91,9 @@ public static class StressReplay
         };
         foreach (var (k, v) in s.ByResult) c.ByResult[k] = v;
         foreach (var (k, v) in s.ByExit) c.ByExit[k] = v;
+        foreach (var (k, v) in s.HostOpErrors) c.HostOpErrors[k] = v;
+        foreach (var (k, v) in s.ExitCauses) c.ExitCauses[k] = v;
+        foreach (var (k, v) in s.HostOpErrorCauses) c.HostOpErrorCauses[k] = v;
         return c;
     }
 }

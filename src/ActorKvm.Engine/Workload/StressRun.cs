@@ -27,6 +27,12 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
     /// <summary>Invariant breaks that upstream code makes (<see cref="UpstreamFindings"/>): reported, never a failure.</summary>
     public IReadOnlyList<Violation> Findings { get; init; } = [];
 
+    /// <summary>Times a caller queued for <c>mmu_lock</c>: read side, write side.</summary>
+    public (long Read, long Write) LockWaits { get; init; }
+
+    /// <summary>Failed retry checks: an invalidation in progress, the sequence moved.</summary>
+    public (long InProgress, long SequenceMoved) RetryChecks { get; init; }
+
     /// <summary>The run's memory (CLI runs), or null.</summary>
     public RunMemory? Memory { get; init; }
 
@@ -45,6 +51,8 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
             return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency, pages)
             {
                 Findings = kvm.Oracle.Findings.ToList(),
+                LockWaits = (kvm.MmuLock.ReadWaits, kvm.MmuLock.WriteWaits),
+                RetryChecks = (kvm.RetryCauses.InProgress, kvm.RetryCauses.SequenceMoved),
             };
         }
     }

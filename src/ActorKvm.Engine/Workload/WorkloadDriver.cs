@@ -107,6 +107,7 @@ public sealed class WorkloadDriver
                     Count(Stats.ByResult, r);
                 }
                 Count(Stats.ByExit, a.Exit.Name);
+                if (OutcomeCauses.Of(_kvm, a) is { } cause) Count(Stats.ExitCauses, cause);
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
@@ -116,7 +117,11 @@ public sealed class WorkloadDriver
                 IssueAccess(a.Vcpu.Index);
                 break;
             case HostOperation or AgeOperation or HostMmap or MteSyncTags:
-                if (activity is HostOperation { Result: not Errno.Ok } failed) Count(Stats.HostOpErrors, failed.Result.ToScenarioName());
+                if (activity is HostOperation { Result: not Errno.Ok } failed)
+                {
+                    Count(Stats.HostOpErrors, failed.Result.ToScenarioName());
+                    Count(Stats.HostOpErrorCauses, OutcomeCauses.Of(failed.Op, failed.Result));
+                }
                 if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
                 Stats.HostOps++;
                 _hostBusy = false;

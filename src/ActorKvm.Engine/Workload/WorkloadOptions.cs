@@ -46,6 +46,9 @@ public sealed record WorkloadOptions(
     bool Nested = false,
     bool MapFixedReplace = false)
 {
+    /// <summary>Variants (proposed model changes, not bugs) on for the run's VM (<c>--variant</c>).</summary>
+    public Model.Variants.VariantSet Variants { get; init; } = Model.Variants.VariantSet.None;
+
     /// <summary>The default mix: THP, anonymous and hugetlb-2M slots.</summary>
     public static IReadOnlyList<BackingKind> DefaultBackings { get; } = [BackingKind.Thp, BackingKind.Anon, BackingKind.Hugetlb2M];
 

@@ -26,6 +26,12 @@ public sealed class WorkloadStats
     /// <summary>Host operations that ended in an error, by errno (-EBUSY: a pinned page refused migration or a split).</summary>
     public Dictionary<string, long> HostOpErrors { get; } = [];
 
+    /// <summary>Accesses that did not complete, by exit and cause (<see cref="OutcomeCauses"/>).</summary>
+    public Dictionary<OutcomeCause, long> ExitCauses { get; } = [];
+
+    /// <summary>Host operations that ended in an error, by operation, errno and cause (<see cref="OutcomeCauses"/>).</summary>
+    public Dictionary<OutcomeCause, long> HostOpErrorCauses { get; } = [];
+
     /// <summary>Retries per fault.</summary>
     public double RetriesPerFault => Faults == 0 ? 0 : ByResult.GetValueOrDefault(FaultResult.Retry) / (double)Faults;
 }

@@ -43,7 +43,7 @@ public static class WorkloadVm
     /// </summary>
     public static Kvm Build(WorkloadOptions o, BugSet? bugs = null)
     {
-        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested), bugs);
+        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested), bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;
         foreach (var s in Layout(o))

@@ -26,7 +26,7 @@ public sealed class KvmS2FaultMap
     /// <summary>Runs the next phase of the locked sequence.</summary>
     internal StepResult Step() => _h.Next switch
     {
-        FaultPhase.MmuLock => _h.KvmFaultLock(LockMode.Read) ?? _h.Reached(),
+        FaultPhase.MmuLock => _h.KvmFaultLock(_h.Kvm.Variants.FaultLockMode(_h.S2fd.FaultIsPerm, LockMode.Read)) ?? _h.Reached(),
         FaultPhase.RetryCheck => _h.MmuInvalidateRetry() ? OutUnlock() : _h.Reached(),
         FaultPhase.ThpAdjust => ThpAdjust(),
         FaultPhase.Map => Map(),

@@ -18,6 +18,10 @@ public sealed class MmuLock
     public IReadOnlyList<int> Readers => _readers;
     /// <summary>Waiters in arrival order.</summary>
     public IReadOnlyList<(int Holder, LockMode Mode)> Queue => _queue;
+    /// <summary>Times a caller had to queue for the read side (each wait counted once).</summary>
+    public long ReadWaits { get; private set; }
+    /// <summary>Times a caller had to queue for the write side (each wait counted once).</summary>
+    public long WriteWaits { get; private set; }
     /// <summary>True when nobody holds it.</summary>
     public bool IsFree => Writer < 0 && _readers.Count == 0;
 
@@ -35,7 +39,11 @@ public sealed class MmuLock
         var pos = QueuePosition(holder);
         if (!Compatible(mode) || !Eligible(pos, mode))
         {
-            if (pos < 0) _queue.Add((holder, mode));
+            if (pos < 0)
+            {
+                _queue.Add((holder, mode));
+                if (mode == LockMode.Write) WriteWaits++; else ReadWaits++;
+            }
             return false;
         }
         if (pos >= 0) _queue.RemoveAt(pos);

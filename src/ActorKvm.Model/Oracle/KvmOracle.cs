@@ -44,7 +44,7 @@ public sealed partial class KvmOracle : IStage2Observer
         {
             if (!_seen.Add((kind, key1, key2))) return;
         }
-        _violations.Add(new Violation(kind, detail, Context));
+        _violations.Add(new Violation(kind, detail, Context) { Subject = ViolationSubject.Of(kind, key1) });
     }
 
     /// <summary>Records an invariant break that upstream code makes (<paramref name="finding"/>: an <see cref="UpstreamFindings"/> id).</summary>

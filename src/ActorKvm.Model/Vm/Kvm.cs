@@ -41,6 +41,10 @@ public sealed class Kvm
     public PhaseCoverage Coverage { get; } = new();
     /// <summary>Bug switches on for this VM.</summary>
     public BugSet Bugs { get; }
+    /// <summary>Variants (proposed changes, not bugs) on for this VM; set before the first step.</summary>
+    public Variants.VariantSet Variants { get; set; } = ActorKvm.Model.Variants.VariantSet.None;
+    /// <summary>Why <c>mmu_invalidate_retry</c> failed, counted (what <c>compare</c> reports).</summary>
+    public Notifier.RetryCauses RetryCauses { get; } = new();
     /// <summary>Host physical memory.</summary>
     public PhysicalMemory Phys { get; }
     /// <summary>The VMM's address space.</summary>
@@ -157,7 +161,9 @@ public sealed class Kvm
     public bool MmuInvalidateRetry(int holder, ulong mmuSeq)
     {
         RequireLock(holder, LockMode.Read, "mmu_invalidate_retry");
-        return Bugs.IsOn(RetryIgnoresInProgress.Name) ? RetryIgnoresInProgress.SequenceOnlyRetry(Notifier, mmuSeq) : Notifier.Retry(mmuSeq);
+        var retry = Bugs.IsOn(RetryIgnoresInProgress.Name) ? RetryIgnoresInProgress.SequenceOnlyRetry(Notifier, mmuSeq) : Notifier.Retry(mmuSeq);
+        if (retry) RetryCauses.Count(Notifier, mmuSeq);
+        return retry;
     }
 
     private void RequireLock(int holder, LockMode needed, string what)

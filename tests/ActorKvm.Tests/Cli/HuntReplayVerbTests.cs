@@ -1,3 +1,6 @@
+using ActorKvm.Engine.Exploration;
+using ActorKvm.Stress.Verbs;
+
 namespace ActorKvm.Tests.Cli;
 
 /// <summary><c>hunt</c> and <c>replay</c>: byte-identical replays, the hunt's printed replay command, option errors.</summary>
@@ -26,6 +29,18 @@ public class HuntReplayVerbTests
         Assert.Equal(1, rcode);
         Assert.Contains("violations ", rout);
         Assert.DoesNotContain("violations 0\n", rout);
+    }
+
+    [Fact]
+    public void AllBugs_ExitsZeroWhenEverythingReachableWasFound_AndOneOnAReachableMiss()
+    {
+        var found = new HuntResult(new ActorKvm.Model.Oracle.Violation(ActorKvm.Model.Oracle.ViolationKind.StaleMapping, "x", null), 1, 1, TimeSpan.Zero, 1, []);
+        var missed = new HuntResult(null, 1, 100, TimeSpan.Zero, 0, null);
+        var unreachable = UnreachableFromWorkload.Reasons.Keys.Single();
+        Assert.Equal(0, HuntVerb.ExitCode([("retry-ignores-in-progress", found), (unreachable, missed)], all: true));
+        Assert.Equal(1, HuntVerb.ExitCode([("retry-ignores-in-progress", missed), (unreachable, missed)], all: true));
+        // Hunting the unreachable switch by name still reports the miss.
+        Assert.Equal(1, HuntVerb.ExitCode([(unreachable, missed)], all: false));
     }
 
     [Theory]

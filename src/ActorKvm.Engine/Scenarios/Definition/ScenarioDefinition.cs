@@ -22,4 +22,8 @@ public sealed record ScenarioDefinition(
     IReadOnlyList<MemslotSpec> Memslots,
     IReadOnlyList<StepSpec> Steps,
     FinalExpect Expect,
-    IReadOnlyList<string> Bugs);
+    IReadOnlyList<string> Bugs)
+{
+    /// <summary>Variants the scenario turns on (top-level <c>variants</c>; names from <c>actorkvm variants</c>).</summary>
+    public IReadOnlyList<string> Variants { get; init; } = [];
+}

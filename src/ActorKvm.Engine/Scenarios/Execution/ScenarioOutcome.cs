@@ -1,3 +1,5 @@
+using ActorKvm.Model.Oracle;
+
 namespace ActorKvm.Engine.Scenarios.Execution;
 
 /// <summary>
@@ -24,6 +26,21 @@ public sealed record ScenarioOutcome(
     /// <summary>The phases the run drove, when a trace was asked for (<c>--trace</c>).</summary>
     public IReadOnlyList<Tracing.PhaseEvent>? Trace { get; init; }
 
+    /// <summary>
+    /// The oracle's violation a failure line names (kind, detail and where, e.g. <c>stale-mapping: leaf ... (at steps[2])</c>):
+    /// the first one the scenario did not expect, else the first; null when there was none.
+    /// </summary>
+    public string? Violation { get; init; }
+
+    /// <summary>The violation a FAIL line of <paramref name="scenario"/> should name (see <see cref="Violation"/>).</summary>
+    public static string? NameViolation(Definition.ScenarioDefinition scenario, IReadOnlyList<Violation> violations)
+    {
+        if (violations.Count == 0) return null;
+        var expected = scenario.Steps.SelectMany(s => (s.Expect.Violations ?? []).Concat(s.Expect.ViolationsInclude ?? []))
+            .Concat(scenario.Expect.Violations ?? []).Concat(scenario.Expect.ViolationsInclude ?? []).ToHashSet();
+        return (violations.FirstOrDefault(v => !expected.Contains(v.Kind.Name())) ?? violations[0]).ToString();
+    }
+
     /// <summary>A pass.</summary>
     public static ScenarioOutcome Pass(string name, IReadOnlyList<string>? violations = null) =>
         new(name, true, null, null, null, null, violations ?? []);
@@ -48,7 +65,8 @@ public sealed record ScenarioOutcome(
             var what = Expected is not null && Actual is not null
                 ? $"expected {Expected}, got {Actual}"
                 : Message ?? "failed";
-            return FailureKeyPath is { Length: > 0 } k ? $"{k}: {what}" : what;
+            var text = FailureKeyPath is { Length: > 0 } k ? $"{k}: {what}" : what;
+            return Violation is null ? text : $"{text}; oracle: {Violation}";
         }
     }
 

@@ -60,6 +60,7 @@ public sealed class ScriptedRun
             : _failure.Expected is not null && _failure.Actual is not null
                 ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
                 : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
+        if (!outcome.Passed && Kvm is not null) outcome = outcome with { Violation = ScenarioOutcome.NameViolation(_sc, Kvm.Oracle.Violations) };
         return _tracing is null ? outcome : outcome with { Trace = _tracing.Trace.Events };
     }
 

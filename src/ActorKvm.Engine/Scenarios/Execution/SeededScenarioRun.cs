@@ -68,6 +68,7 @@ public sealed class SeededScenarioRun
             : _failure.Expected is not null && _failure.Actual is not null
                 ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
                 : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
+        if (!outcome.Passed && kvm is not null) outcome = outcome with { Violation = ScenarioOutcome.NameViolation(_sc, kvm.Oracle.Violations) };
         return outcome with { Trace = trace.Events };
     }
 

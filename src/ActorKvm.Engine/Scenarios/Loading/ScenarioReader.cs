@@ -25,8 +25,9 @@ internal static class ScenarioReader
         var steps = top.Get("steps") is { } stepsNode ? StepReader.ReadAll(stepsNode, "steps", vm) : [];
         var expect = top.Get("expect") is { } expectNode ? ReadFinalExpect(ObjectReader.Of(expectNode, FinalExpect.Path)) : FinalExpect.None;
         var bugs = top.List("bugs", (n, p) => Values.Name(n, p, BugCatalog.Names.ToList(), "bug")) ?? [];
+        var variants = top.List("variants", (n, p) => Values.Name(n, p, Model.Variants.VariantCatalog.Names.ToList(), "variant")) ?? [];
         top.Done();
-        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs);
+        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants };
     }
 
     private static VmConfig ReadVm(ObjectReader o)
