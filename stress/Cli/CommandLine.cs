@@ -26,6 +26,7 @@ internal static class CommandLine
         root.Add(WorkerVerb.Create(common, io));
         root.Add(VariantsVerb.Create(common, io));
         root.Add(CompareVerb.Create(common, io));
+        root.Add(DiffVerb.Create(common, io, context));
         return root;
     }
 

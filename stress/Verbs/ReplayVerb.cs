@@ -35,7 +35,8 @@ internal static class ReplayVerb
         var mte = new Option<bool>("--mte") { Description = "An MTE VM (hunt's MTE layout)" };
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
         var variant = VariantNames.Option();
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant };
+        var goOn = new Option<bool>("--go-on") { Description = "Print the whole replay, not only up to the first violation" };
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant, goOn };
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -66,7 +67,7 @@ internal static class ReplayVerb
             var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte), Variants = variants };
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
             if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace!);
-            return Print(result, result.Trace!.Events, json, io);
+            return Print(result, result.Trace!.Events, json, io, r.GetValue(goOn));
         });
         return command;
     }
@@ -98,16 +99,32 @@ internal static class ReplayVerb
             using var stream = File.Create(tracePath);
             ChromeTrace.Write(stream, events);
         }
-        return Print(outcome.Result, events, json, io);
+        return Print(outcome.Result, events, json, io, goOn: true);
     }
 
-    /// <summary>The trace, one line per phase, and the verdict; or the JSON summary with the trace's hash.</summary>
-    private static int Print(StressResult result, IReadOnlyList<PhaseEvent> events, bool json, CliIo io)
+    /// <summary>
+    /// The trace, one line per phase, and the verdict; or the JSON summary with the hash of the whole trace text. The
+    /// human text stops at the delivery where the first violation was seen, unless <paramref name="goOn"/> (the
+    /// replay itself always runs to its end, so the verdict and the hash are those of the whole schedule).
+    /// </summary>
+    private static int Print(StressResult result, IReadOnlyList<PhaseEvent> events, bool json, CliIo io, bool goOn)
     {
         var text = new StringBuilder();
-        foreach (var e in events) text.Append($"{e.Start} {e.Track} #{e.Activity} {e.Kind} {e.Phase}\n");
+        var shown = new StringBuilder();
+        var stopAt = goOn ? null : result.FirstViolationAt;
+        var hidden = 0;
+        foreach (var e in events)
+        {
+            var line = $"{e.Start} {e.Track} #{e.Activity} {e.Kind} {e.Phase}\n";
+            text.Append(line);
+            if (stopAt is { } at && e.Start > at) hidden++;
+            else shown.Append(line);
+        }
+        if (hidden > 0) shown.Append($"... stopped at the first violation (delivery {stopAt}); {hidden} more phase line(s): --go-on prints them\n");
         var problem = Hunter.FirstProblem(result);
-        text.Append(problem is null ? "violations 0\n" : $"violations {result.Violations.Count}; first: {problem}\n");
+        var verdict = problem is null ? "violations 0\n" : $"violations {result.Violations.Count}; first: {problem}\n";
+        text.Append(verdict);
+        shown.Append(verdict);
         if (json)
             JsonOut.Write(io.Out, j =>
             {
@@ -118,7 +135,7 @@ internal static class ReplayVerb
                 j.WriteNumber("violations", result.Violations.Count);
                 if (problem is not null) j.WriteString("first_violation", problem.ToString());
             });
-        else io.Out.Write(text.ToString());
+        else io.Out.Write(shown.ToString());
         return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -27,6 +27,9 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
     /// <summary>Invariant breaks that upstream code makes (<see cref="UpstreamFindings"/>): reported, never a failure.</summary>
     public IReadOnlyList<Violation> Findings { get; init; } = [];
 
+    /// <summary>On the deterministic dispatcher: the delivery (since the run's start) after which the first violation was seen, or null.</summary>
+    public long? FirstViolationAt { get; init; }
+
     /// <summary>Times a caller queued for <c>mmu_lock</c>: read side, write side.</summary>
     public (long Read, long Write) LockWaits { get; init; }
 
@@ -204,8 +207,10 @@ public static class StressRun
         var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats, latency), "workload");
         workload.Tell(new WorkloadActor.StartRequested(), ActorRefs.NoSender);
         var nextReport = ProgressInterval;
+        long? firstViolationAt = null;
         bool Stop()
         {
+            if (firstViolationAt is null && kvm.Oracle.Violations.Count > 0) firstViolationAt = executor.Steps - origin;
             // The clock is read only every 4096 deliveries: progress must not cost the driver its speed.
             if (progress is not null && (executor.Steps & 4095) == 0 && sw.Elapsed >= nextReport)
             {
@@ -225,7 +230,8 @@ public static class StressRun
         sw.Stop();
         var deliveries = executor.Steps - origin;
         var result = StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency);
+            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency) with
+        { FirstViolationAt = firstViolationAt };
         det.StopAndDrain(workload);
         det.StopAndDrain(vm);
         return result;

@@ -107,7 +107,9 @@ public sealed class WorkloadDriver
                     Count(Stats.ByResult, r);
                 }
                 Count(Stats.ByExit, a.Exit.Name);
-                if (OutcomeCauses.Of(_kvm, a) is { } cause) Count(Stats.ExitCauses, cause);
+                OutcomeCause? cause;
+                lock (_kvm) cause = OutcomeCauses.Of(_kvm, a); // reads memslots and VMAs: other threads step the model under this lock
+                if (cause is not null) Count(Stats.ExitCauses, cause);
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;

@@ -89,7 +89,18 @@ public sealed partial class HostMm
         var hsize = vma.HugePageSize;
         var start = hva.AlignDown(hsize);
         var order = System.Numerics.BitOperations.Log2(hsize / Sizes.PageSize);
-        var folio = Phys.Allocate(order, vma.Backing);
+        // hugetlb_no_page: a shared mapping's page lives in the hugetlbfs file (hugetlb_add_to_page_cache), so a zap
+        // (MADV_DONTNEED) keeps its content for the next fault; a private mapping's page is anonymous. Found by actorkvm diff.
+        var key = PageIndex(vma, start);
+        if (!vma.Shared || !_pageCache.TryGetValue(key, out var folio))
+        {
+            folio = Phys.Allocate(order, vma.Backing);
+            if (vma.Shared)
+            {
+                folio.CacheRefs = 1;
+                _pageCache[key] = folio;
+            }
+        }
         // hugetlb_no_page: a private read maps read-only; a write or a shared mapping maps writable.
         var writable = (vma.Prot & HostProt.Write) != 0 && (write || vma.Shared);
         // CONT_PTE (64K) and CONT_PMD (32M) pages are runs of PTEs / PMDs in the host table.

@@ -39,6 +39,9 @@ public sealed partial class HostMm
     /// <summary><c>mmap</c>: adds a VMA. The caller checked that it does not overlap.</summary>
     public Vma Mmap(Hva start, ulong size, BackingKind backing, HostProt prot, bool shared)
     {
+        // MAP_SHARED|MAP_ANONYMOUS is shmem: mmap_region calls shmem_zero_setup for a shared anonymous VMA, so it has no
+        // zero page and no copy-on-write, and its THPs follow shmem_enabled (default never). Found by actorkvm diff.
+        if (shared && backing is BackingKind.Anon or BackingKind.Thp) backing = BackingKind.Shmem;
         var pgoff = backing.IsDeviceAperture() ? Phys.AllocateDeviceAperture(size, AlignmentFor(start, size)).Value : 0;
         var id = _nextVmaId++;
         var vma = new Vma(id, id, start, size, backing, prot, shared, pgoff);
@@ -157,6 +160,8 @@ public sealed partial class HostMm
         var key = PageIndex(vma, hva);
         if (_swap.TryGetValue(hva.AlignDown(Sizes.PageSize).Value, out var swapped)) return swapped;
         if (_pageCache.TryGetValue(key, out var f)) return f.Read(0);
+        if (vma.Backing.IsHugetlb() && _pageCache.TryGetValue(PageIndex(vma, hva.AlignDown(vma.HugePageSize)), out var h))
+            return h.Read((hva - hva.AlignDown(vma.HugePageSize)) >> Sizes.PageShift);
         return _fileStore.TryGetValue(key, out var disk) ? disk : 0;
     }
 

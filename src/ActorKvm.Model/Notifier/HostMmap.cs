@@ -31,16 +31,26 @@ public sealed class HostMmap : Activity
     public HostProt Prot { get; }
     /// <summary><c>MAP_SHARED</c>.</summary>
     public bool Shared { get; }
-    /// <summary>Ok; EINVAL for a size or address not aligned to the backing's page size; EEXIST when the range is in use.</summary>
+    /// <summary>Ok; EINVAL for a zero size or an address not aligned to the backing's page size; EEXIST when the range is in use.</summary>
     public Errno Result { get; private set; }
+
+    /// <summary>
+    /// The length mapped: <see cref="Size"/> rounded up to the backing's page size, as <c>ksys_mmap_pgoff</c> does for
+    /// hugetlbfs files and <c>MAP_HUGETLB</c> (<c>len = ALIGN(len, huge_page_size(...))</c>) and <c>do_mmap</c> for the rest
+    /// (<c>PAGE_ALIGN(len)</c>). Found by <c>actorkvm diff</c>: the model refused such a length with EINVAL.
+    /// </summary>
+    public ulong MappedSize => AlignUp(Size, Backing.IsHugetlb() ? Backing.HugetlbPageSize() : Sizes.PageSize);
+
+    private static ulong AlignUp(ulong v, ulong align) => (v + align - 1) & ~(align - 1);
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
     {
         var align = Backing.IsHugetlb() ? Backing.HugetlbPageSize() : Sizes.PageSize;
-        if (Size == 0 || !Hva.IsAligned(align) || Size % align != 0) Result = Errno.EINVAL;
-        else if (Kvm.Mm.Overlaps(Hva, Size)) Result = Errno.EEXIST;
-        else Kvm.Mm.Mmap(Hva, Size, Backing, Prot, Shared);
+        // hugetlb_get_unmapped_area refuses an address not aligned to the huge page (MAP_FIXED_NOREPLACE implies MAP_FIXED).
+        if (Size == 0 || !Hva.IsAligned(align)) Result = Errno.EINVAL;
+        else if (Kvm.Mm.Overlaps(Hva, MappedSize)) Result = Errno.EEXIST;
+        else Kvm.Mm.Mmap(Hva, MappedSize, Backing, Prot, Shared);
         IsDone = true;
         return StepResult.Finished(null);
     }

@@ -32,6 +32,22 @@ public class HuntReplayVerbTests
     }
 
     [Fact]
+    public void Replay_StopsPrintingAtTheFirstViolation_UnlessGoOn()
+    {
+        using var cli = new CliHarness();
+        var (_, stdout, _) = cli.Run("hunt", "--bug", "retry-ignores-in-progress", "--seed", "1", "--budget", "500", "--schedule-dir", cli.Root, "--quiet");
+        var replay = CliHarness.Lines(stdout).Single(l => l.StartsWith("replay: actorkvm replay ", StringComparison.Ordinal))["replay: actorkvm ".Length..].Split(' ');
+        var (code, shortOut, _) = cli.Run(replay);
+        var (goOnCode, fullOut, _) = cli.Run([.. replay, "--go-on"]);
+        Assert.Equal((1, 1), (code, goOnCode));
+        Assert.Contains("... stopped at the first violation (delivery ", shortOut);
+        Assert.True(CliHarness.Lines(shortOut).Length < CliHarness.Lines(fullOut).Length);
+        Assert.Equal(CliHarness.Lines(fullOut)[^1], CliHarness.Lines(shortOut)[^1]); // the same verdict
+        // The JSON hash is the whole trace's, with or without --go-on.
+        Assert.Equal(cli.Run([.. replay, "--json"]).Out, cli.Run([.. replay, "--json", "--go-on"]).Out);
+    }
+
+    [Fact]
     public void AllBugs_ExitsZeroWhenEverythingReachableWasFound_AndOneOnAReachableMiss()
     {
         var found = new HuntResult(new ActorKvm.Model.Oracle.Violation(ActorKvm.Model.Oracle.ViolationKind.StaleMapping, "x", null), 1, 1, TimeSpan.Zero, 1, []);

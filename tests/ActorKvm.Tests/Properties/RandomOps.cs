@@ -5,43 +5,14 @@ using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
+using ActorKvm.Engine.Random;
 using CsCheck;
 
 namespace ActorKvm.Tests.Properties;
 
-/// <summary>One memslot of a generated layout.</summary>
-/// <param name="Backing">What backs its VMA.</param>
-/// <param name="Size">Bytes (2M..8M, a 2M multiple so hugetlb-2M VMAs are valid).</param>
-/// <param name="GpaOffset">0, or 4K to make IPA and HVA non-congruent (blocks refused).</param>
-/// <param name="Logging">Created with KVM_MEM_LOG_DIRTY_PAGES.</param>
-/// <param name="Shared">MAP_SHARED (file and hugetlb; shmem is always shared).</param>
-public sealed record SlotSpec(BackingKind Backing, ulong Size, ulong GpaOffset, bool Logging, bool Shared = false)
-{
-    public override string ToString() => $"{Backing.ToScenarioName()}/{Sizes.Format(Size)}{(GpaOffset != 0 ? "+4K" : "")}{(Logging ? "/log" : "")}{(Shared ? "/shared" : "")}";
-}
-
-/// <summary>Operation kinds of a generated single-threaded sequence.</summary>
-public enum OpKind
-{
-    GuestRead, GuestWrite, GuestExec, GuestAtomic,
-    Migrate, ThpSplit, ThpSplitFolio, ThpCollapse, MadviseDontneed, SwapOut, MprotectRo, MprotectRw,
-    HostWrite, HostRead, Age, LogEnable, LogDisable, LogGet, MemslotMove,
-}
-
-/// <summary>One generated operation: slot and page are reduced modulo the layout when run.</summary>
-public sealed record Op(OpKind Kind, int Slot, int Page, ulong Value)
-{
-    public override string ToString() => $"{Kind}(s{Slot},p{Page}{(Kind is OpKind.GuestWrite or OpKind.HostWrite ? $",{Value}" : "")})";
-}
-
 /// <summary>Runs a layout and an operation sequence to completion on the pure model, checking as it goes.</summary>
 public sealed class RandomOpsRunner
 {
-    public const ulong HvaBase = 0x7f00_0000_0000;
-    public const ulong GpaBase = 0x4000_0000;
-    public const ulong MovedGpaBase = 0x1_0000_0000;
-    public const ulong Stride = 16 * Sizes.PmdSize / 2; // 16M per slot
-
     private readonly TestVm _vm;
     private readonly SlotSpec[] _slots;
     private readonly bool[] _moved;
@@ -70,8 +41,8 @@ public sealed class RandomOpsRunner
 
     public Kvm Kvm => _vm.Kvm;
 
-    private static ulong Hva(int i) => HvaBase + (ulong)i * Stride;
-    private ulong Gpa(int i) => (_moved[i] ? MovedGpaBase : GpaBase) + (ulong)i * Stride + _slots[i].GpaOffset;
+    private static ulong Hva(int i) => RandomOpGen.Hva(i);
+    private ulong Gpa(int i) => RandomOpGen.Gpa(i, _moved[i], _slots[i]);
 
     public void Run(IEnumerable<Op> ops)
     {
@@ -95,12 +66,8 @@ public sealed class RandomOpsRunner
 
     private void Apply(Op op)
     {
-        var i = op.Slot % _slots.Length;
+        var (i, _, hva, gpa) = RandomOpGen.Resolve(_slots, _moved, op);
         var s = _slots[i];
-        var pages = (int)(s.Size / Sizes.PageSize);
-        var page = (ulong)(op.Page % pages);
-        var hva = Hva(i) + page * Sizes.PageSize;
-        var gpa = Gpa(i) + page * Sizes.PageSize;
         switch (op.Kind)
         {
             case OpKind.GuestRead:
@@ -147,10 +114,7 @@ public sealed class RandomOpsRunner
             case OpKind.MadviseDontneed:
                 {
                     // Content of the range is discarded on purpose: forget what we expect there.
-                    var start = hva;
-                    var size = 4 * Sizes.PageSize;
-                    if (start + size > Hva(i) + s.Size) size = Hva(i) + s.Size - start;
-                    if (s.Backing.IsHugetlb()) { start = (hva & ~(Sizes.PmdSize - 1)); size = Sizes.PmdSize; }
+                    var (start, size) = RandomOpGen.DontneedRange(s, i, hva);
                     RunHost(Model.Host.HostOp.MadviseDontneed, start, size);
                     foreach (var k in _expected.Keys.Where(k => k >= start && k < start + size).ToList()) _expected.Remove(k);
                     break;
@@ -216,24 +180,6 @@ public sealed class RandomOpsRunner
 /// <summary>CsCheck properties over random layouts and single-threaded operation sequences.</summary>
 public class RandomOpsProperties
 {
-    private static readonly BackingKind[] Backings = [BackingKind.Anon, BackingKind.Thp, BackingKind.Hugetlb2M, BackingKind.Shmem, BackingKind.File];
-
-    public static readonly Gen<SlotSpec> GenSlot =
-        Gen.Select(Gen.Int[0, Backings.Length - 1], Gen.Int[1, 4], Gen.Int[0, 3], Gen.Int[0, 3], Gen.Bool,
-            (b, mb2, off, log, shared) => new SlotSpec(Backings[b], (ulong)mb2 * Sizes.PmdSize, off == 0 ? Sizes.PageSize : 0, log == 0, shared));
-
-    // Guest accesses are weighted up so most sequences actually map, split and dirty pages.
-    public static readonly Gen<OpKind> GenKind = Gen.Frequency(
-        (6, Gen.OneOf(OpKind.GuestRead, OpKind.GuestWrite)),
-        (1, Gen.Enum<OpKind>()));
-
-    // A few hot pages per 2M region so writes are read back, plus anywhere in the slot.
-    public static readonly Gen<int> GenPage = Gen.Frequency((2, Gen.Int[0, 7]), (1, Gen.Int[512, 519]), (1, Gen.Int[0, 2047]));
-
-    public static readonly Gen<Op> GenOp =
-        Gen.Select(GenKind, Gen.Int[0, 2], GenPage, Gen.Int[1, 1_000_000],
-            (k, s, p, v) => new Op(k, s, p, (ulong)v));
-
     private static string Print(SlotSpec[] slots, Op[] ops) =>
         $"slots [{string.Join(", ", slots.AsEnumerable())}] ops [{string.Join(", ", ops.AsEnumerable())}]";
 
@@ -241,7 +187,7 @@ public class RandomOpsProperties
     public void RandomSingleThreadedSequences_LeaveNoViolationAndNoReference()
     {
         var stats = new RandomOpsRunner.Coverage();
-        Gen.Select(GenSlot.Array[1, 3], GenOp.Array[1, 40])
+        RandomOpGen.GenSequence
             .Sample((slots, ops) => new RandomOpsRunner(slots) { Stats = stats }.Run(ops),
                 iter: 200, print: t => Print(t.Item1, t.Item2));
         // The property is only worth something if the sequences map, promote, relax, retry and read back. The bounds sit
@@ -254,7 +200,7 @@ public class RandomOpsProperties
     public void RandomSequencesWithEagerSplitAndCacheDic_LeaveNoViolation()
     {
         var config = new KvmConfig(CacheDic: true, EagerSplitChunk: Sizes.PmdSize);
-        Gen.Select(GenSlot.Array[1, 3], GenOp.Array[1, 40])
+        RandomOpGen.GenSequence
             .Sample((slots, ops) => new RandomOpsRunner(slots, config).Run(ops),
                 iter: 100, print: t => Print(t.Item1, t.Item2));
     }
@@ -263,7 +209,7 @@ public class RandomOpsProperties
     public void RandomSequencesWithManualProtectInitiallySet_LeaveNoViolation()
     {
         var config = new KvmConfig(ManualDirtyProtect: true, InitiallyAllSet: true);
-        Gen.Select(GenSlot.Array[1, 3], GenOp.Array[1, 40])
+        RandomOpGen.GenSequence
             .Sample((slots, ops) => new RandomOpsRunner(slots, config).Run(ops),
                 iter: 100, print: t => Print(t.Item1, t.Item2));
     }

@@ -24,6 +24,9 @@ public sealed record ScenarioDefinition(
     FinalExpect Expect,
     IReadOnlyList<string> Bugs)
 {
+    /// <summary><c>min-kernel</c>: the oldest kernel whose behaviour the scenario asserts (<c>actorkvm diff</c> skips it on older kernels); null = any.</summary>
+    public KernelVersion? MinKernel { get; init; }
+
     /// <summary>Variants the scenario turns on (top-level <c>variants</c>; names from <c>actorkvm variants</c>).</summary>
     public IReadOnlyList<string> Variants { get; init; } = [];
 }

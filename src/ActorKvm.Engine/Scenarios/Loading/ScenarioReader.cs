@@ -25,9 +25,12 @@ internal static class ScenarioReader
         var steps = top.Get("steps") is { } stepsNode ? StepReader.ReadAll(stepsNode, "steps", vm) : [];
         var expect = top.Get("expect") is { } expectNode ? ReadFinalExpect(ObjectReader.Of(expectNode, FinalExpect.Path)) : FinalExpect.None;
         var bugs = top.List("bugs", (n, p) => Values.Name(n, p, BugCatalog.Names.ToList(), "bug")) ?? [];
+        var minKernel = top.String("min-kernel") is { } mk
+            ? KernelVersion.Parse(mk) ?? throw new ScenarioParseException("min-kernel", $"expected a kernel version such as \"6.17\", got \"{mk}\"")
+            : null;
         var variants = top.List("variants", (n, p) => Values.Name(n, p, Model.Variants.VariantCatalog.Names.ToList(), "variant")) ?? [];
         top.Done();
-        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants };
+        return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants, MinKernel = minKernel };
     }
 
     private static VmConfig ReadVm(ObjectReader o)
