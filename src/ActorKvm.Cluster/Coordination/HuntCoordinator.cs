@@ -83,6 +83,10 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
         Receive<RangeExplored>(Explored);
         Receive<ClusterEvent.UnreachableMember>(m => NodeLost(m.Member.Address, "unreachable"));
         Receive<ClusterEvent.MemberRemoved>(m => NodeLost(m.Member.Address, "left the cluster"));
+        // A downed node never comes back: its ranges go out again now, not when the cluster has removed it.
+        Receive<ClusterEvent.MemberDowned>(m => NodeLost(m.Member.Address, "downed"));
+        // Back from a false alarm (a loaded machine): its re-issued ranges stay re-issued, its late results count once.
+        Receive<ClusterEvent.ReachableMember>(m => NodeBack(m.Member.Address));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<Tick>(_ => OnTick());
         StartTarget(0);
@@ -95,7 +99,7 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember));
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
     }
 
@@ -179,12 +183,20 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
         var node = address.ToString();
         if (address == _self) return;
         var lost = _book.Lose(lane => lane.StartsWith(node + "/", StringComparison.Ordinal));
-        _parked.RemoveAll(p => NodeOf(p.Lane) == node);
+        if (why != "unreachable") _parked.RemoveAll(p => NodeOf(p.Lane) == node); // an unreachable node's requests wait for it
         if (_nodes.TryGetValue(node, out var state) && state.Lost is null)
         {
             state.Lost = why;
             _observer.Event($"{node} {why}{(lost.Count > 0 ? $"; re-issuing {string.Join(", ", lost)}" : "")}");
         }
+        ServeParked();
+    }
+
+    private void NodeBack(Address address)
+    {
+        if (!_nodes.TryGetValue(address.ToString(), out var state) || state.Lost != "unreachable") return;
+        state.Lost = null;
+        _observer.Event($"{address} reachable again");
         ServeParked();
     }
 
@@ -223,6 +235,7 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
         if (Waiting) return;
         foreach (var (lane, wanted) in _parked.ToList())
         {
+            if (_nodes.GetValueOrDefault(NodeOf(lane))?.Lost is not null) continue;
             if (_book.Issue(LaneKey(lane), wanted) is not { } r) break;
             _parked.RemoveAll(p => p.Lane.Equals(lane));
             lane.Tell(new RangeIssued(_hunt, r.First, r.Count));
@@ -244,7 +257,7 @@ public sealed class HuntCoordinator : ReceiveActor, IWithTimers
             }
             _finished = true;
             var line = $"the hunt is over: {_foundTargets.Count} of {_spec.Targets.Count} found";
-            foreach (var n in _nodes.Values.Where(n => n.Lost is null)) n.Worker.Tell(new HuntFinished(line));
+            foreach (var n in _nodes.Values) n.Worker.Tell(new HuntFinished(line)); // a lost node may still be listening
             foreach (var (lane, _) in _parked) lane.Tell(new HuntFinished(line));
             _parked.Clear();
             _observer.Finished(NodeFiguresNow());

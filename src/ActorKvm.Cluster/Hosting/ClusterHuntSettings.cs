@@ -22,9 +22,10 @@ namespace ActorKvm.Cluster.Hosting;
 /// <param name="Threshold">Failure detector: phi threshold.</param>
 /// <param name="DownAfter">An unreachable node is downed (removed) after this (split-brain resolver <c>stable-after</c>).</param>
 /// <param name="WaitForNodes">The coordinator hands out no range before this many worker nodes (its own included) joined.</param>
+/// <param name="JoinTimeout">A worker not taken into a hunt within this ends (exit 1) instead of waiting for a coordinator that never comes.</param>
 public sealed record ClusterHuntSettings(string Hostname, string PublicHostname, int Port, int WorkerPort, IReadOnlyList<string> SeedNodes, int Lanes,
     double RangeSeconds, string CoordinatorRole, string WorkerRole, TimeSpan HeartbeatInterval, TimeSpan AcceptableHeartbeatPause, double Threshold,
-    TimeSpan DownAfter, int WaitForNodes)
+    TimeSpan DownAfter, int WaitForNodes, TimeSpan JoinTimeout)
 {
     /// <summary>The actor system's name on every node (part of every address).</summary>
     public const string SystemName = "actorkvm";
@@ -49,7 +50,7 @@ public sealed record ClusterHuntSettings(string Hostname, string PublicHostname,
         return new ClusterHuntSettings(Str("hostname"), Str("public-hostname"), Int("port", 0, 65535), Int("worker-port", 0, 65535), seeds,
             Int("lanes", 0, 1024), Positive("range-seconds"), Str("roles.coordinator"), Str("roles.worker"),
             Time("failure-detector.heartbeat-interval"), Time("failure-detector.acceptable-heartbeat-pause"), Positive("failure-detector.threshold"),
-            Time("down-unreachable-after"), Int("wait-for-nodes", 1, 100_000));
+            Time("down-unreachable-after"), Int("wait-for-nodes", 1, 100_000), Time("join-timeout"));
     }
 
     /// <summary>Lanes to run on this machine.</summary>

@@ -38,7 +38,7 @@ public sealed class ClusterNode : IDisposable
             WorkerNode.CoordinatorName);
         if (lanes > 0)
             node.System.ActorOf(WorkerNode.Props(new WorkerJoining(node.Address.ToString(), BuildId.Current, lanes, new Dictionary<string, string>()),
-                s.CoordinatorRole, s.RangeSeconds, engine, worker), "worker");
+                s.CoordinatorRole, s.RangeSeconds, engine, worker, s.JoinTimeout), "worker");
         node.Join(seeds);
         return node;
     }
@@ -49,7 +49,7 @@ public sealed class ClusterNode : IDisposable
     {
         var node = new ClusterNode(ActorSystem.Create(ClusterHuntSettings.SystemName, s.ToAkkaConfig([s.WorkerRole], port, engine)));
         node.System.ActorOf(WorkerNode.Props(new WorkerJoining(node.Address.ToString(), BuildId.Current, lanes, options), s.CoordinatorRole,
-            s.RangeSeconds, engine, worker), "worker");
+            s.RangeSeconds, engine, worker, s.JoinTimeout), "worker");
         node.Join(seeds);
         return node;
     }

@@ -19,6 +19,8 @@ public enum WorkerEnd
     Removed,
     /// <summary>A lane failed (a programming error).</summary>
     Failed,
+    /// <summary>No coordinator took this worker in within <c>actorkvm.cluster.join-timeout</c>.</summary>
+    NotJoined,
 }
 
 /// <summary>What a worker node tells the process it runs in (the <c>worker</c> verb, or the <c>hunt --cluster</c> node's own lanes).</summary>
@@ -52,21 +54,28 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         public static readonly Register Instance = new();
     }
 
+    private sealed class JoinTimedOut
+    {
+        public static readonly JoinTimedOut Instance = new();
+    }
+
     private readonly WorkerJoining _joining;
     private readonly string _coordinatorRole;
     private readonly double _rangeSeconds;
     private readonly Config _engineConfig;
     private readonly IWorkerObserver _observer;
+    private readonly TimeSpan _joinTimeout;
     private IActorRef _proxy = ActorRefs.Nobody;
     private bool _accepted, _ended;
 
-    /// <summary>The props of a worker joining with <paramref name="joining"/>.</summary>
-    public static Props Props(WorkerJoining joining, string coordinatorRole, double rangeSeconds, Config engineConfig, IWorkerObserver observer) =>
-        Akka.Actor.Props.Create(() => new WorkerNode(joining, coordinatorRole, rangeSeconds, engineConfig, observer));
+    /// <summary>The props of a worker joining with <paramref name="joining"/>; it gives up when not taken in within <paramref name="joinTimeout"/>.</summary>
+    public static Props Props(WorkerJoining joining, string coordinatorRole, double rangeSeconds, Config engineConfig, IWorkerObserver observer, TimeSpan joinTimeout) =>
+        Akka.Actor.Props.Create(() => new WorkerNode(joining, coordinatorRole, rangeSeconds, engineConfig, observer, joinTimeout));
 
     /// <summary>Creates the worker; use <see cref="Props"/>.</summary>
-    public WorkerNode(WorkerJoining joining, string coordinatorRole, double rangeSeconds, Config engineConfig, IWorkerObserver observer)
+    public WorkerNode(WorkerJoining joining, string coordinatorRole, double rangeSeconds, Config engineConfig, IWorkerObserver observer, TimeSpan joinTimeout)
     {
+        _joinTimeout = joinTimeout;
         _joining = joining;
         _coordinatorRole = coordinatorRole;
         _rangeSeconds = rangeSeconds;
@@ -74,6 +83,10 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         _observer = observer;
         Receive<Register>(_ => { if (!_accepted) _proxy.Tell(_joining); });
         Receive<WorkerAccepted>(Accepted);
+        Receive<JoinTimedOut>(_ =>
+        {
+            if (!_accepted) End(WorkerEnd.NotJoined, $"no hunt took this worker in within {_joinTimeout.TotalSeconds:0.#} s (is hunt --cluster running at the seed node, reachable from here?)");
+        });
         Receive<WorkerRefused>(r => End(WorkerEnd.Refused, r.Reason));
         Receive<HuntFinished>(f => End(WorkerEnd.Finished, f.Summary));
         Receive<ClusterEvent.MemberRemoved>(m =>
@@ -110,6 +123,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         Self.Tell(Register.Instance);
         // The proxy buffers until it finds the singleton; ask again now and then in case the first went to a coordinator that moved.
         Timers.StartPeriodicTimer("register", Register.Instance, TimeSpan.FromSeconds(5));
+        Timers.StartSingleTimer("join-timeout", JoinTimedOut.Instance, _joinTimeout);
     }
 
     /// <inheritdoc/>
@@ -120,6 +134,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         if (_accepted) return;
         _accepted = true;
         Timers.Cancel("register");
+        Timers.Cancel("join-timeout");
         _observer.Event($"joined the hunt: {a.Spec.Targets.Count} target(s), {_joining.Lanes} lane(s) here");
         for (var i = 0; i < _joining.Lanes; i++)
             Context.ActorOf(HuntLane.Props(a.Spec, _proxy, _rangeSeconds, _engineConfig, i, _observer), $"lane-{i}");

@@ -54,7 +54,20 @@ public class HuntCoordinatorClusterTests : Akka.TestKit.Xunit2.TestKit
     {
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
-        using var other = ActorSystem.Create(ClusterHuntSettings.SystemName, NodeConfig);
+        var other = ActorSystem.Create(ClusterHuntSettings.SystemName, NodeConfig);
+        try
+        {
+            DownedNode(cluster, other);
+        }
+        finally
+        {
+            // Bounded: ActorSystem.Dispose waits for termination without limit, and a cluster member's can hang.
+            Shutdown(other, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private void DownedNode(Akka.Cluster.Cluster cluster, ActorSystem other)
+    {
         var otherCluster = Akka.Cluster.Cluster.Get(other);
         otherCluster.Join(cluster.SelfAddress);
         AwaitAssert(() => Assert.Equal(2, cluster.State.Members.Count(m => m.Status == MemberStatus.Up)), TimeSpan.FromSeconds(60));
@@ -77,7 +90,7 @@ public class HuntCoordinatorClusterTests : Akka.TestKit.Xunit2.TestKit
         coordinator.Tell(Explored(10, 5), localLane.Ref);
 
         cluster.Down(otherCluster.SelfAddress); // it leaves holding [0, 10)
-        AwaitAssert(() => Assert.Contains(observer.Events, e => e.Contains("re-issuing [0, 10)", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
+        AwaitAssert(() => Assert.Contains(observer.Events, e => e.Contains("downed; re-issuing [0, 10)", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
         coordinator.Tell(new RangeRequested(10), localLane.Ref);
         Assert.Equal(new RangeIssued(0, 0, 10), localLane.ExpectMsg<RangeIssued>());
         coordinator.Tell(Explored(0, 10), localLane.Ref);
