@@ -18,13 +18,16 @@ public static class EngineConfig
     }
 
     /// <summary>Loads <c>akka.hocon</c>, with <paramref name="overlayPath"/> (<c>--config FILE</c>) taking precedence.</summary>
-    /// <exception cref="FormatException">The overlay's brackets do not balance (Akka's parser would accept or hang on it).</exception>
+    /// <exception cref="FormatException">
+    /// The overlay cannot be used (not a regular file, not valid HOCON, a substitution cycle...): the message is one line.
+    /// It is read by the scenario loader's bounded parser and handed to Akka as strict JSON, so Akka's parser never sees
+    /// text it could hang on.
+    /// </exception>
     public static Config Load(string? overlayPath = null)
     {
         var config = ConfigurationFactory.ParseString(DefaultText);
         if (overlayPath is null) return config;
-        var text = File.ReadAllText(overlayPath);
-        if (Scenarios.Loading.Tree.BracketScanner.Check(text) is { } problem) throw new FormatException($"line {problem.Line}: {problem.Message}");
-        return ConfigurationFactory.ParseString(text).WithFallback(config);
+        var json = Scenarios.Loading.ScenarioLoader.ConfigAsJson(overlayPath, out var error) ?? throw new FormatException(error);
+        return ConfigurationFactory.ParseString(json).WithFallback(config);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorKvm.Engine.Scenarios.Loading;
 
 namespace ActorKvm.Stress.Cli;
 
@@ -20,16 +21,16 @@ internal sealed class CommonOptions
     public (bool Json, bool Quiet, string? Config) Read(ParseResult r)
     {
         var config = r.GetValue(Config);
-        if (config is not null && !File.Exists(config)) throw new CliUserError($"--config: no such file: {config}");
+        if (config is not null && InputFiles.Stat(config).Kind == InputFiles.Kind.Missing) throw new CliUserError($"--config: no such file: {config}");
         if (config is not null)
         {
             try
             {
                 Engine.EngineConfig.Load(config); // a bad file is the user's error, whichever verb reads it later
             }
-            catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException or ArgumentException or IOException)
+            catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException)
             {
-                throw new CliUserError($"--config: {config}: not valid HOCON: {e.Message.ReplaceLineEndings(" ")}");
+                throw new CliUserError($"--config: {config}: {e.Message.ReplaceLineEndings(" ")}");
             }
         }
         return (r.GetValue(Json), r.GetValue(Quiet), config);

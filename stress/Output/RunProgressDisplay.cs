@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Workload;
+using ActorKvm.Stress.Cli;
 using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
@@ -24,7 +25,7 @@ internal sealed class RunProgressDisplay
     }
 
     /// <summary>True when <paramref name="to"/> is the process's own console, not redirected (a person is watching).</summary>
-    public static bool IsTerminal(TextWriter to) =>
+    public static bool IsTerminal(TextWriter to) => to is GuardedWriter g ? g.Inner is { } inner && IsTerminal(inner) :
         (ReferenceEquals(to, Console.Out) && !Console.IsOutputRedirected) || (ReferenceEquals(to, Console.Error) && !Console.IsErrorRedirected);
 
     /// <summary>Runs <paramref name="work"/>, handing it the progress callback to call.</summary>

@@ -33,10 +33,13 @@ internal static class CheckVerb
         var traces = new List<(string, IReadOnlyList<PhaseEvent>)>();
         foreach (var path in paths)
         {
-            IReadOnlyList<ScenarioLoadResult> loaded =
-                Directory.Exists(path) ? ScenarioLoader.LoadDirectory(path)
-                : File.Exists(path) ? [ScenarioLoader.LoadFile(path)]
-                : [ScenarioLoadResult.Failed(new ScenarioError(path, "", "no such file or directory"))];
+            IReadOnlyList<ScenarioLoadResult> loaded = InputFiles.Stat(path).Kind switch
+            {
+                InputFiles.Kind.Directory => ScenarioLoader.LoadDirectory(path) is { Count: > 0 } all ? all
+                    : [ScenarioLoadResult.Failed(new ScenarioError(path, "", $"no scenario files ({string.Join(", ", ScenarioLoader.Extensions)}) in this directory"))],
+                InputFiles.Kind.Missing => [ScenarioLoadResult.Failed(new ScenarioError(path, "", "no such file or directory"))],
+                _ => [ScenarioLoader.LoadFile(path)],
+            };
             foreach (var result in loaded)
             {
                 if (result.Scenario is { } scenario)
@@ -48,10 +51,10 @@ internal static class CheckVerb
                 else report.AddMalformed(result.Error!);
             }
         }
-        if (runOptions.TracePath is { } tracePath) ChromeTrace.WriteFile(tracePath, traces);
+        var written = runOptions.TracePath is not { } tracePath || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, traces));
         report.WriteSummary();
         if (json) report.WriteJson(io.Out);
-        return report.Malformed > 0 ? ExitCodes.BadInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        return report.Malformed > 0 || !written ? ExitCodes.BadInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static ScenarioOutcome Run(Func<IScenarioExecutor> executor, Engine.Scenarios.Definition.ScenarioDefinition scenario, ScenarioRunOptions options)

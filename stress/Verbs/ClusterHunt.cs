@@ -4,6 +4,7 @@ using ActorKvm.Cluster.Hosting;
 using ActorKvm.Cluster.Protocol;
 using ActorKvm.Cluster.Working;
 using ActorKvm.Engine.Exploration;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
 using Akka.Configuration;
@@ -93,25 +94,31 @@ internal static class ClusterHunt
                 Console.CancelKeyPress -= onCancel;
             }
             var rows = new List<(string Bug, HuntResult Result)>();
+            var saved = true;
             var figures = new List<TargetFigures>();
             foreach (var (hunt, result, f) in observer.Done.OrderBy(x => x.Hunt))
             {
                 var t = plan.Targets[hunt];
                 rows.Add((HuntVerb.Label(t), result));
                 figures.Add(f);
-                if (!plan.AllBugs) HuntVerb.WriteOne(human, HuntVerb.Label(t), t, result, plan.Options.Workload, plan.ScheduleDir);
-                else if (result.Found is not null) WriteScheduleFile(plan.ScheduleDir, t, result);
+                if (!plan.AllBugs) saved &= HuntVerb.WriteOne(io, human, HuntVerb.Label(t), t, result, plan.Options.Workload, plan.ScheduleDir);
+                else if (result.Found is not null) saved &= WriteScheduleFile(io, plan.ScheduleDir, t, result);
             }
             var nodes = observer.Finished.Task.IsCompletedSuccessfully ? observer.Finished.Task.Result : [];
             if (plan.AllBugs) HuntReport.WriteTable(human, rows);
             WriteNodes(human, nodes, figures);
             if (json) HuntReport.WriteJson(io.Out, rows, plan.Options, w => ClusterReport.WriteJson(w, nodes, figures));
+            if (cancelled.IsCancellationRequested) return ExitCodes.Interrupted;
+            if (!saved) return ExitCodes.BadInput;
             return observer.Finished.Task.IsCompletedSuccessfully ? HuntVerb.ExitCode(rows, plan.AllBugs) : ExitCodes.Failed;
         }
     }
 
-    private static void WriteScheduleFile(string dir, string[] bugs, HuntResult r) =>
-        File.WriteAllText(Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule"), string.Join(',', r.Minimized!) + "\n");
+    private static bool WriteScheduleFile(CliIo io, string dir, string[] bugs, HuntResult r)
+    {
+        var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
+        return OptionChecks.TryWrite(io, "--schedule-dir", file, () => File.WriteAllText(file, ScheduleLog.Format(r.Minimized!, bugs, r.Seed)));
+    }
 
     private static void WriteNodes(TextWriter human, IReadOnlyList<NodeFigures> nodes, IReadOnlyList<TargetFigures> figures)
     {

@@ -87,7 +87,7 @@ internal sealed class HuntArgs
         {
             return (long.MaxValue, DurationParser.Parse("--budget", text));
         }
-        catch (CliUserError)
+        catch (CliUserError e) when (!e.Message.Contains("at most", StringComparison.Ordinal))
         {
             throw new CliUserError($"--budget: expected a duration such as 10s or a schedule count such as 5000, got '{text}'");
         }

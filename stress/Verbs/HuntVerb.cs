@@ -25,8 +25,7 @@ internal static class HuntVerb
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
-            var scheduleDir = r.GetValue(dir)!;
-            if (!Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
+            var scheduleDir = OptionChecks.ScheduleDir(r.GetValue(dir)!);
             var plan = args.Read(r, scheduleDir);
             var options = plan.Options;
             var clustered = cluster.ReadHunt(r, config);
@@ -42,16 +41,25 @@ internal static class HuntVerb
             {
                 using var det = new DeterministicSystem(EngineConfig.Load(config));
                 var rows = new List<(string Bug, HuntResult Result)>();
+                var saved = true;
                 foreach (var t in plan.Targets)
                 {
                     if (cts.IsCancellationRequested) break;
                     var result = Hunter.Hunt(det, options, new BugSet(t), cts.Token);
                     var label = Label(t);
                     rows.Add((label, result));
-                    if (!plan.AllBugs) WriteOne(human, label, t, result, options.Workload, scheduleDir);
+                    if (!plan.AllBugs) saved &= WriteOne(io, human, label, t, result, options.Workload, scheduleDir);
                 }
                 if (plan.AllBugs) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
+                if (cts.IsCancellationRequested)
+                {
+                    // A hunt stopped by Ctrl-C is no verdict: say how far it got, exit 130 (128 + SIGINT, as shells do).
+                    var whole = rows.Count(x => x.Result.Found is not null) + Math.Max(0, rows.Count(x => x.Result.Found is null) - 1);
+                    io.Err.WriteLine($"actorkvm hunt: interrupted: {rows.Count(x => x.Result.Found is not null)} found, {whole} of {plan.Targets.Count} hunted to the end (exit 130)");
+                    return ExitCodes.Interrupted;
+                }
+                if (!saved) return ExitCodes.BadInput;
                 return ExitCode(rows, plan.AllBugs);
             }
             finally
@@ -73,8 +81,8 @@ internal static class HuntVerb
         rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
             ? ExitCodes.Ok : ExitCodes.Failed;
 
-    /// <summary>One target's result, its schedule file written to <paramref name="dir"/>.</summary>
-    public static void WriteOne(TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
+    /// <summary>One target's lines, its schedule file written to <paramref name="dir"/>; false when the found schedule could not be saved (it is then printed inline).</summary>
+    public static bool WriteOne(CliIo io, TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
         if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
         if (r.FindingsLine is { } findings) human.WriteLine($"{label}: {findings}");
@@ -82,13 +90,15 @@ internal static class HuntVerb
         {
             human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
             if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
-            return;
+            return true;
         }
         var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
-        File.WriteAllText(file, string.Join(',', r.Minimized!) + "\n");
+        var saved = OptionChecks.TryWrite(io, "--schedule-dir", file, () => File.WriteAllText(file, ScheduleLog.Format(r.Minimized!, bugs, r.Seed)));
+        if (!saved) human.WriteLine($"  schedule (not saved): {string.Join(',', r.Minimized!)}");
         human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.FoundAfter.TotalSeconds:F2}s; {r.Elapsed.TotalSeconds:F2}s with shrinking)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
         human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
+        return saved;
     }
 
     /// <summary>The command that re-runs a hunt's failing schedule.</summary>

@@ -41,7 +41,8 @@ internal static class ReplayVerb
         {
             var (json, _, config) = common.Read(r);
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
-            if (r.GetValue(schedule) is { } named && !File.Exists(named)) throw new CliUserError($"--schedule: no such file: {named}");
+            if (r.GetValue(schedule) is { } named && InputFiles.Stat(named) is { Kind: not InputFiles.Kind.File } st)
+                throw new CliUserError(st.Kind == InputFiles.Kind.Missing ? $"--schedule: no such file: {named}" : $"--schedule: {named} is {st.What}, not a regular file");
             if (r.GetValue(schedule) is { } recorded && RecordedSchedule.LooksLikeOne(recorded))
             {
                 var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
@@ -58,16 +59,24 @@ internal static class ReplayVerb
             ISchedulingStrategy strategy = new SeededStrategy(theSeed);
             if (r.GetValue(schedule) is { } file)
             {
-                if (!File.Exists(file)) throw new CliUserError($"--schedule: no such file: {file}");
-                if (!ScheduleLog.TryParse(File.ReadAllText(file), out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
+                var text = InputFiles.ReadText(file, out var error) ?? throw new CliUserError($"--schedule: {file}: {error}");
+                if (!ScheduleLog.TryParse(text, out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
+                if (ScheduleLog.Header(text) is { } found)
+                {
+                    var given = (r.GetValue(bug) ?? []).Order(StringComparer.Ordinal);
+                    if (found.Seed != theSeed || !found.Bugs.Order(StringComparer.Ordinal).SequenceEqual(given))
+                        throw new CliUserError($"--schedule: {file} was found with --seed {found.Seed}{string.Concat(found.Bugs.Select(b => $" --bug {b}"))}; with other ones it replays another run");
+                }
                 strategy = new ReplayStrategy(choices);
             }
             var backings = Backings.Parse(r.GetValue(backing));
             if (r.GetValue(mte)) Backings.CheckMte(backings, "--mte");
             var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte), Variants = variants };
+            if (WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {r.GetValue(memory)}: {tooBig}");
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
-            if (tracePath is not null) ChromeTrace.WriteFile(tracePath, result.Trace!);
-            return Print(result, result.Trace!.Events, json, io, r.GetValue(goOn));
+            var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, result.Trace!));
+            var code = Print(result, result.Trace!.Events, json, io, r.GetValue(goOn));
+            return written ? code : ExitCodes.BadInput;
         });
         return command;
     }
@@ -94,12 +103,13 @@ internal static class ReplayVerb
         if (schedule.FirstViolation is { } recordedFirst && replayed != recordedFirst)
             throw new CliUserError($"--schedule: {file}: the replay did not reach the recorded violation '{recordedFirst}' (got: {replayed ?? "none"})");
         var events = outcome.Result.Trace!.Events.Take(outcome.TraceEvents).ToList();
-        if (tracePath is not null)
+        var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () =>
         {
             using var stream = File.Create(tracePath);
             ChromeTrace.Write(stream, events);
-        }
-        return Print(outcome.Result, events, json, io, goOn: true);
+        });
+        var code = Print(outcome.Result, events, json, io, goOn: true);
+        return written ? code : ExitCodes.BadInput;
     }
 
     /// <summary>

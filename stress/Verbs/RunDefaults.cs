@@ -29,14 +29,17 @@ internal sealed record RunDefaults(int Vcpus, string Memory, string Duration, in
         const string Section = "actorkvm.run";
         try
         {
-            var c = config.GetConfig(Section) ?? throw new ConfigurationException($"no '{Section}' section");
+            // A section written as a value (actorkvm.run = 5) is not an object: Akka's GetConfig would hand back garbage.
+            if (config.GetValue(Section) is not { } section || !section.IsObject())
+                throw new ConfigurationException("must be an object of keys (vcpus, memory, duration, ...)");
+            var c = config.GetConfig(Section);
             return new RunDefaults(c.GetInt("vcpus"), c.GetString("memory"), c.GetString("duration"), c.GetInt("invalidate-every"),
                 c.GetBoolean("dirty-log"), c.GetBoolean("memslot-churn"), c.GetString("record"), c.GetBoolean("mte"))
                 is { Record: "auto" or "on" or "off" or "true" or "false" or "yes" or "no" } d
                 ? d
                 : throw new ConfigurationException("record: expected on, off or auto");
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or OverflowException or InvalidCastException or ArgumentException)
+        catch (Exception e) when (e is ConfigurationException or FormatException or OverflowException or InvalidCastException or ArgumentException or NotSupportedException)
         {
             throw new CliUserError($"--config: {Section}: {e.Message.ReplaceLineEndings(" ")}");
         }

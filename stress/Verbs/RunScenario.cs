@@ -37,26 +37,26 @@ internal static class RunScenario
         var human = io.Human(common.Json);
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, scenario {scenario.Name} ({path})");
 
-        var (outcome, traceSha256) = Run(scenario with { Variants = [.. scenario.Variants.Concat(variants.On).Distinct()] }, bugs.Distinct().ToList(), seed, tracePath, common.Config);
+        var (outcome, traceSha256, traceBytes) = Run(scenario with { Variants = [.. scenario.Variants.Concat(variants.On).Distinct()] }, bugs.Distinct().ToList(), seed, common.Config);
+        var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => File.WriteAllBytes(tracePath, traceBytes));
         human.WriteLine(outcome.ToString());
         if (!outcome.Passed) human.WriteLine($"seed {seed}; replay: actorkvm run {path} --seed {seed}");
         if (common.Json) WriteJson(io, seed, outcome, traceSha256);
-        return outcome.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        return !written ? ExitCodes.BadInput : outcome.Passed ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     /// <summary>
-    /// Runs <paramref name="scenario"/> with <paramref name="seed"/> ordering its deliveries; writes the Chrome trace to
-    /// <paramref name="tracePath"/> if given. Returns the outcome and the trace's SHA-256 (what "the same bytes" compares).
+    /// Runs <paramref name="scenario"/> with <paramref name="seed"/> ordering its deliveries. Returns the outcome, the
+    /// Chrome trace's SHA-256 (what "the same bytes" compares) and the trace itself, for the caller to write.
     /// </summary>
-    public static (ScenarioOutcome Outcome, string TraceSha256) Run(ScenarioDefinition scenario, IReadOnlyList<string> bugs, ulong seed, string? tracePath, string? config)
+    public static (ScenarioOutcome Outcome, string TraceSha256, byte[] Trace) Run(ScenarioDefinition scenario, IReadOnlyList<string> bugs, ulong seed, string? config)
     {
         ScenarioOutcome outcome;
         using (var det = new DeterministicSystem(EngineConfig.Load(config)))
-            outcome = new SeededScenarioRun(scenario, new ScenarioRunOptions(bugs, tracePath)).Run(det, new SeededStrategy(seed));
+            outcome = new SeededScenarioRun(scenario, new ScenarioRunOptions(bugs, null)).Run(det, new SeededStrategy(seed));
         var traceBytes = new MemoryStream();
         ChromeTrace.Write(traceBytes, [(scenario.Name, outcome.Trace ?? [])]);
-        if (tracePath is not null) File.WriteAllBytes(tracePath, traceBytes.ToArray());
-        return (outcome, Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())));
+        return (outcome, Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())), traceBytes.ToArray());
     }
 
     /// <summary>The JSON object of a seeded scenario run; <paramref name="more"/> adds fields.</summary>

@@ -30,7 +30,8 @@ internal static class RunUnreachableBug
         if (!common.Quiet && !common.Json) human.WriteLine($"actorkvm run: {bug} cannot arise from the running workload: {why}");
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, its catalog scenario {scenario.Name} ({source}, built into actorkvm) instead");
 
-        var (outcome, traceSha256) = RunScenario.Run(scenario, [], seed, tracePath, common.Config);
+        var (outcome, traceSha256, traceBytes) = RunScenario.Run(scenario, [], seed, common.Config);
+        var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => File.WriteAllBytes(tracePath, traceBytes));
         var replay = $"actorkvm run --bug {bug} --seed {seed}";
         human.WriteLine(outcome.Violations.Count > 0 ? $"violations: {string.Join(", ", outcome.Violations)}" : "no violation");
         if (!outcome.Passed) human.WriteLine(outcome.ToString());
@@ -42,6 +43,7 @@ internal static class RunUnreachableBug
                 w.WriteString("scenario", source);
                 w.WriteString("replay", replay);
             });
+        if (!written) return ExitCodes.BadInput;
         return outcome.Violations.Count > 0 || !outcome.Passed ? ExitCodes.Failed : ExitCodes.Ok;
     }
 }

@@ -79,6 +79,7 @@ internal static class RunVerb
             (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
             if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
             n = options.Vcpus;
+            if (Engine.Workload.WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {memText}: {tooBig}");
             if (sweep.Count > 1)
             {
                 if (tracePath is not null) throw new CliUserError("--trace: a sweep (--vcpus with a list) writes no trace; run one vCPU count");
@@ -89,7 +90,7 @@ internal static class RunVerb
             }
             var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
-            if (record && !Directory.Exists(scheduleDir)) throw new CliUserError($"--schedule-dir: no such directory: {scheduleDir}");
+            if (record) OptionChecks.ScheduleDir(scheduleDir);
             var human = io.Human(json);
             var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}{RunReport.Knobs(options)}");
@@ -111,11 +112,14 @@ internal static class RunVerb
             {
                 Console.CancelKeyPress -= onCancel;
             }
-            if (tracePath is not null && result.Trace is { } recorded) ChromeTrace.WriteFile(tracePath, recorded);
+            var written = tracePath is null || result.Trace is not { } recorded
+                || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, recorded));
             // A recorded free-running run replays from its saved schedule; otherwise the seeded command re-runs the workload.
-            var saved = RunRecording.Save(result, options, bugs, scheduleDir);
+            RunReproduction? saved = null;
+            written &= OptionChecks.TryWrite(io, "--schedule-dir", scheduleDir, () => saved = RunRecording.Save(result, options, bugs, scheduleDir));
             var reproduction = saved is { ScheduleFile: not null } ? saved : new RunReproduction(ReplayCommand(r, isDeterministic, options, memText), Where: saved?.Where);
             RunReport.Write(result, theSeed, io, json, reproduction, options, needs);
+            if (!written) return ExitCodes.BadInput;
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 

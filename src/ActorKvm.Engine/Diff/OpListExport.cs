@@ -28,7 +28,7 @@ public static class OpListExport
         var vm = sc.Vm;
         b.Append(CultureInfo.InvariantCulture, $"scenario {Token(sc.Name)}\n");
         b.Append(CultureInfo.InvariantCulture,
-            $"vm ipa={vm.IpaBits} vcpus={vm.Vcpus} manual={Bit(vm.ManualDirtyProtect)} initset={Bit(vm.InitiallyAllSet)} eager={Hex(vm.EagerSplitChunk)} nisv=0 code={Hex(code)}\n");
+            $"vm ipa={vm.IpaBits} vcpus={vm.Vcpus} manual={Bit(vm.ManualDirtyProtect)} initset={Bit(vm.InitiallyAllSet)} eager={Hex(vm.EagerSplitChunk)} nisv={Bit(vm.NisvToUser)} code={Hex(code)}\n");
         foreach (var v in sc.Host.Vmas)
             b.Append(CultureInfo.InvariantCulture, $"vma {Vma(v.Hva, v.Size, v.Backing, v.Prot, v.Shared)}\n");
         foreach (var s in sc.Memslots) b.Append(CultureInfo.InvariantCulture, $"slot {Slot(s)}\n");
@@ -100,6 +100,8 @@ public static class OpListExport
         AccessKind.Atomic => "atomic",
         AccessKind.Cmo => "cmo",
         AccessKind.Read => "read",
+        AccessKind.LoadNoSyndrome => "load-no-syndrome",
+        AccessKind.StoreNoSyndrome => "store-no-syndrome",
         _ => throw new InvalidOperationException($"access kind {k} is not exported"),
     };
 

@@ -22,7 +22,11 @@ public static class Hunter
         var coverage = new Model.Vm.PhaseCoverage();
         long findingSchedules = 0;
         Violation? firstFinding = null;
-        while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !cancel.IsCancellationRequested)
+        // The wall-clock budget holds inside a schedule too (a schedule of 10^12 faults never ends by itself): a timer
+        // cancels the schedule in flight, which then stops as a Ctrl-C stops it and counts as abandoned, not a verdict.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        if (o.MaxTime < TimeSpan.FromDays(24)) budget.CancelAfter(o.MaxTime); // a timer holds at most 2^31 ms
+        while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !budget.IsCancellationRequested)
         {
             var index = o.FirstIndex + tried;
             var seed = o.Seed + (ulong)index;
@@ -30,8 +34,13 @@ public static class Hunter
             ISchedulingStrategy strategy = o.Strategy == HuntStrategy.Pct ? new PctStrategy(seed, o.Depth, expectedChoices) : new SeededStrategy(seed);
             // PCT is deliberately unfair: an actor that polls for progress can keep a starved one from ever running. A
             // schedule that outlives its bound is abandoned (its mid-flight state is no verdict), not reported.
-            var r = StressRun.RunDeterministic(det, workload, strategy, bugs, maxDeliveries: DeliveryBound(workload));
+            var r = StressRun.RunDeterministic(det, workload, strategy, bugs, budget.Token, maxDeliveries: DeliveryBound(workload));
             tried++;
+            if (budget.IsCancellationRequested)
+            {
+                abandoned++; // cut off by the budget or Ctrl-C mid-schedule: its state is no verdict
+                break;
+            }
             if (r.Stats.Coverage is { } c) coverage.Add(c);
             if (r.Findings.Count > 0)
             {
@@ -63,7 +72,7 @@ public static class Hunter
     }
 
     /// <summary>A schedule's delivery bound: far above a fair schedule's (about 12 deliveries per fault).</summary>
-    public static long DeliveryBound(WorkloadOptions w) => Math.Max(20_000, w.MaxFaults * 200);
+    public static long DeliveryBound(WorkloadOptions w) => Math.Max(20_000, w.MaxFaults > long.MaxValue / 200 ? long.MaxValue : w.MaxFaults * 200);
 
     /// <summary>The first violation, or a leaked fault reference as one.</summary>
     public static Violation? FirstProblem(StressResult r) =>

@@ -19,6 +19,13 @@ public sealed class RecordedOrderStrategy : ISchedulingStrategy
     private IActorRef? _workload;
     private long _next;
     private long _deliveries;
+    private long _pastEnd;
+
+    /// <summary>
+    /// Bookkeeping deliveries allowed after a whole run's recording ends (a real one has a few per actor); more means
+    /// the run did not end where the recording did (a damaged header: it would otherwise run on without end).
+    /// </summary>
+    public const long MaxPastEnd = 100_000;
 
     /// <summary>Replays <paramref name="entries"/>; <paramref name="prefix"/>: they stop mid-run (at the first violation).</summary>
     public RecordedOrderStrategy(ushort[] entries, bool prefix)
@@ -97,7 +104,11 @@ public sealed class RecordedOrderStrategy : ISchedulingStrategy
         {
             // A whole run's recording may end before the last bookkeeping turns (they ran as its final check did, and
             // change no model state): deliver those oldest first.
-            if (!Prefix) return -1;
+            if (!Prefix)
+            {
+                if (++_pastEnd > MaxPastEnd) Diverge(_deliveries + 1, $"the recording ended but the run went on for {MaxPastEnd} more deliveries");
+                return -1;
+            }
             Diverge(_deliveries + 1, $"the recording ended but {string.Join(", ", runnable.Select(r => RecordedActors.Name(IdOf(r))))} still had deliveries");
             return -1;
         }

@@ -73,9 +73,13 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
     {
         try
         {
+            if (Scenarios.Loading.InputFiles.Stat(path) is { Kind: not Scenarios.Loading.InputFiles.Kind.File } st)
+                throw new FormatException(st.Kind == Scenarios.Loading.InputFiles.Kind.Missing ? "no such file" : $"is {st.What}, not a regular file");
             using var file = File.OpenRead(path);
             using var gz = new GZipStream(file, CompressionMode.Decompress);
-            using var r = new StreamReader(gz, Encoding.UTF8);
+            // A gzip bomb decompresses without end: read no more than the largest recording the recorder writes.
+            using var bounded = new BoundedReadStream(gz, MaxTextBytes);
+            using var r = new StreamReader(bounded, Encoding.UTF8);
             if (r.ReadLine() != Magic) throw new FormatException($"not a recorded schedule (first line is not '{Magic}')");
             var h = new Dictionary<string, string>(StringComparer.Ordinal);
             string? line;
@@ -87,17 +91,19 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 h[key] = value;
             }
             if (line is null) throw new FormatException("no 'entries' line");
-            var count = Long(line[8..], "entries");
-            if (count is < 0 or > int.MaxValue) throw new FormatException($"entries: bad count {count}");
-            var entries = new ushort[count];
+            var count = Long(line.Length > 8 ? line[8..] : "", "entries");
+            // The count is a number inside the file: memory follows the entries actually read, never the count.
+            if (count is < 0 or > DeliveryRecorder.DefaultLimit) throw new FormatException($"entries: bad count {count} (a recording holds 0..{DeliveryRecorder.DefaultLimit})");
+            var entries = new ushort[Math.Min(count, 1 << 16)];
             var n = 0;
             while ((line = r.ReadLine()) is not null)
                 foreach (var t in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
-                    if (n == entries.Length) throw new FormatException($"more than the {count} entries announced");
+                    if (n == count) throw new FormatException($"more than the {count} entries announced");
+                    if (n == entries.Length) Array.Resize(ref entries, (int)Math.Min(count, 2L * entries.Length));
                     entries[n++] = ushort.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : throw new FormatException($"entry {n}: '{t}' is not an entry");
                 }
-            if (n != entries.Length) throw new FormatException($"{n} entries, {count} announced (truncated file?)");
+            if (n != count) throw new FormatException($"{n} entries, {count} announced (truncated file?)");
             string Get(string key) => h.TryGetValue(key, out var v) ? v : throw new FormatException($"missing '{key}'");
             var backings = Get("backings") == DefaultBackings ? null
                 : Get("backings").Split(',').Select(b => BackingKindExtensions.Parse(b) ?? throw new FormatException($"backings: unknown backing '{b}'")).ToList();
@@ -116,11 +122,21 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
                 Nested: Bool(Get("nested"), "nested"),
                 // Absent in files written before the knob existed: those replaced memory with munmap then mmap.
                 MapFixedReplace: Bool(h.GetValueOrDefault("map-fixed-replace", "false"), "map-fixed-replace"));
-            if (workload.Vcpus < 1 || workload.MaxFaults < 1) throw new FormatException("vcpus and max-faults must be positive");
+            // The header's numbers are the user's input like any option: the run's own limits apply (a recording of
+            // 100 000 vCPUs would build them all before diverging).
+            if (workload.Vcpus is < 1 or > MaxVcpus) throw new FormatException($"vcpus: expected 1..{MaxVcpus}, got {workload.Vcpus}");
+            if (workload.MaxFaults < 1) throw new FormatException("max-faults must be positive");
+            if (workload.Memory < 2UL << 20) throw new FormatException($"memory: expected at least 2M, got {workload.Memory}");
+            if (WorkloadVm.DoesNotFit(workload) is { } tooBig) throw new FormatException($"memory: {tooBig}");
             var bugs = Get("bugs").Split(',', StringSplitOptions.RemoveEmptyEntries);
             var first = Get("first-violation");
             return new RecordedSchedule(workload, bugs, entries, Bool(Get("prefix"), "prefix"), first.Length == 0 ? null : first,
                 Long(Get("first-violation-delivery"), "first-violation-delivery"));
+        }
+        catch (FormatException e) when (e.Message.Any(char.IsControl))
+        {
+            // The messages quote the file's tokens, and a damaged file can hold any byte.
+            throw new FormatException(Scenarios.Loading.Printable.Escape(e.Message));
         }
         catch (InvalidDataException e)
         {
@@ -131,6 +147,12 @@ public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<st
             throw new FormatException("truncated file");
         }
     }
+
+    /// <summary>The most vCPUs a run takes (<c>run --vcpus</c>).</summary>
+    public const int MaxVcpus = 4096;
+
+    /// <summary>The most decompressed bytes read: the header and the recorder's limit of entries at six characters each.</summary>
+    private const long MaxTextBytes = (64 << 10) + DeliveryRecorder.DefaultLimit * 6;
 
     private static long Long(string text, string key) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{key}: '{text}' is not a number");

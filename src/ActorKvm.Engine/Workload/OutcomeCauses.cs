@@ -35,6 +35,8 @@ public static class OutcomeCauses
                 new(name, "a write to a read-only memslot", true),
             (AccessExitKind.Mmio, _) =>
                 new(name, "the memslot was invalid when the fault looked it up (a move in progress: memslot churn), back by the end of the access", true),
+            (AccessExitKind.Errno, Errno.ENOSYS) or (AccessExitKind.Nisv, _) =>
+                new(name, "an access without a valid syndrome (an atomic) needed emulation (no memslot or a read-only slot): io_mem_abort cannot decode it", true),
             (AccessExitKind.Errno, Errno.EFAULT) when slot is not null && vma is null =>
                 new(name, "no VMA behind the slot: the VMM was replacing its memory (munmap, then mmap)", true),
             (AccessExitKind.Errno, Errno.EFAULT) =>

@@ -192,7 +192,6 @@ public static class StressRun
     public static StressResult RunDeterministic(DeterministicSystem det, WorkloadOptions options, ISchedulingStrategy schedule, BugSet? bugs = null,
         CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null, long maxDeliveries = long.MaxValue)
     {
-        if (options.MaxFaults == long.MaxValue) throw new ArgumentException("a deterministic run is bounded by a fault count", nameof(options));
         var kvm = WorkloadVm.Build(options, bugs);
         var executor = det.Executor;
         var origin = executor.Steps;

@@ -18,6 +18,25 @@ public static class WorkloadVm
     public const ulong HvaBase = 0x7f00_0000_0000;
     /// <summary>Where a churned slot moves to and back from (IPA offset beyond all slots).</summary>
     public const ulong MoveOffset = 1UL << 38;
+    /// <summary>The workload VM's IPA size (<c>KVM_VM_TYPE_ARM_IPA_SIZE</c> 40: 1 TiB).</summary>
+    public const int IpaBits = 40;
+
+    /// <summary>
+    /// Why <paramref name="o"/>'s layout does not fit the VM, or null: every slot, and the churned slot at its moved
+    /// place, must end inside the IPA space, or <c>kvm_arch_prepare_memory_region</c> refuses it with -EFAULT.
+    /// </summary>
+    public static string? DoesNotFit(WorkloadOptions o)
+    {
+        var phys = 1UL << IpaBits;
+        var slots = Layout(o);
+        var main = o.EffectiveBackings.Count;
+        var churned = o.MemslotChurn && main > 1 ? slots[main - 1] : null;
+        var end = slots.Max(s => s.Gpa + s.Size);
+        if (churned is not null) end = Math.Max(end, churned.Gpa + churned.Size + MoveOffset);
+        return end <= phys ? null
+            : $"the workload lays its slots out up to IPA 0x{end:x} (one 1G-aligned window per backing{(churned is null ? "" : ", the moving slot 256G higher")}), "
+              + $"beyond the VM's {IpaBits}-bit IPA space (kvm_arch_prepare_memory_region: -EFAULT); use less memory or fewer backings";
+    }
 
     /// <summary>The slot layout: the main slots (one per backing, in order), then the odd ones.</summary>
     public static IReadOnlyList<WorkloadSlot> Layout(WorkloadOptions o)
@@ -43,7 +62,11 @@ public static class WorkloadVm
     /// </summary>
     public static Kvm Build(WorkloadOptions o, BugSet? bugs = null)
     {
-        var kvm = new Kvm(new KvmConfig(IpaBits: 40, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested), bugs) { Variants = o.Variants };
+        if (DoesNotFit(o) is { } why) throw new ArgumentException(why, nameof(o));
+        // A main slot of cacheable device memory exists only on a host with FWB and CACHE DIC (kvm_supports_cacheable_pfnmap):
+        // asking for one as a backing picks such a host, else every slot of it would be refused (-EINVAL).
+        var cacheDic = o.EffectiveBackings.Contains(BackingKind.DeviceCacheable);
+        var kvm = new Kvm(new KvmConfig(IpaBits: IpaBits, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested, CacheDic: cacheDic), bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;
         foreach (var s in Layout(o))

@@ -29,6 +29,8 @@ public enum AccessExitKind : byte
     MemoryFault,
     /// <summary>An SError was injected (<c>kvm_handle_guest_sea</c> when firmware-first RAS does not claim the SEA).</summary>
     InjectSerror,
+    /// <summary><c>KVM_EXIT_ARM_NISV</c>: an access without a valid syndrome handed to userspace (<c>KVM_CAP_ARM_NISV_TO_USER</c>).</summary>
+    Nisv,
     /// <summary>The access kept faulting with nothing changing (a progress failure, never the kernel's intent).</summary>
     Livelock,
 }
@@ -47,6 +49,7 @@ public readonly record struct AccessExit(AccessExitKind Kind, Errno Errno = Errn
     {
         AccessExitKind.Ok => "ok",
         AccessExitKind.Mmio => "mmio",
+        AccessExitKind.Nisv => "nisv",
         AccessExitKind.Errno => Errno.ToScenarioName(),
         AccessExitKind.SigbusHwpoison => "sigbus-hwpoison",
         AccessExitKind.InjectDabt => "inject-dabt",

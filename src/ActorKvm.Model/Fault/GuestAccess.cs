@@ -111,25 +111,26 @@ public sealed class GuestAccess : Activity
     private Esr? HardwareWalk(out S2Leaf leaf)
     {
         var ec = Kind == AccessKind.Exec ? Esr.EcIabtLow : Esr.EcDabtLow;
-        // Stores, atomics and cache maintenance report WnR = 1.
-        var wnr = Kind is AccessKind.Write or AccessKind.Atomic or AccessKind.Cmo or AccessKind.TagWrite;
+        // Stores, atomics and cache maintenance report WnR = 1; only single-register loads and stores a valid syndrome.
+        var wnr = Kind.IsWnR();
         var cm = Kind == AccessKind.Cmo;
+        var isv = Kind.HasValidSyndrome();
         leaf = default;
         if (Gpa.Value >= Kvm.Config.PhysSize)
-            return Esr.Make(ec, FscCodes.Translation(Pgt.StartLevel), wnr, cm: cm);
+            return Esr.Make(ec, FscCodes.Translation(Pgt.StartLevel), wnr, cm: cm, isv: isv);
         var walk = Pgt.GetLeaf(Gpa);
-        if (!walk.Valid) return Esr.Make(ec, FscCodes.Translation(walk.Level), wnr, cm: cm);
+        if (!walk.Valid) return Esr.Make(ec, FscCodes.Translation(walk.Level), wnr, cm: cm, isv: isv);
         leaf = walk.Leaf;
-        if (!leaf.Young && !Kvm.Config.HwAf) return Esr.Make(ec, FscCodes.AccessFlag(leaf.Level), wnr, cm: cm);
+        if (!leaf.Young && !Kvm.Config.HwAf) return Esr.Make(ec, FscCodes.AccessFlag(leaf.Level), wnr, cm: cm, isv: isv);
         var needed = Kind switch
         {
             AccessKind.Exec => S2Prot.X,
-            AccessKind.Write or AccessKind.Atomic or AccessKind.TagWrite => S2Prot.W,
+            AccessKind.Write or AccessKind.StoreNoSyndrome or AccessKind.Atomic or AccessKind.TagWrite => S2Prot.W,
             _ => S2Prot.R,
         };
-        if ((leaf.Prot & needed) != needed) return Esr.Make(ec, FscCodes.Permission(leaf.Level), wnr, cm: cm);
+        if ((leaf.Prot & needed) != needed) return Esr.Make(ec, FscCodes.Permission(leaf.Level), wnr, cm: cm, isv: isv);
         if (Kind == AccessKind.Atomic && leaf.MemType != MemType.Normal && !Kvm.Config.Ls64Wb)
-            return Esr.Make(ec, Fsc.ExclAtomic, wnr);
+            return Esr.Make(ec, Fsc.ExclAtomic, wnr, isv: isv);
         return null;
     }
 
@@ -140,7 +141,7 @@ public sealed class GuestAccess : Activity
         var pfn = leaf.PfnAt(Gpa);
         switch (Kind)
         {
-            case AccessKind.Write:
+            case AccessKind.Write or AccessKind.StoreNoSyndrome or AccessKind.Atomic:
                 if (Kvm.Phys.FolioOf(pfn) is { IsZeroPage: true })
                 {
                     // Only a broken leaf (a bug switch's misaligned or stale block) lets a guest store reach the shared
@@ -148,11 +149,13 @@ public sealed class GuestAccess : Activity
                     Kvm.Oracle.Report(ViolationKind.WritableHostReadonly, $"guest write at {Gpa} reached the shared zero page {pfn}", Gpa.Value, pfn.Value);
                     break;
                 }
+                // An atomic is a read-modify-write, modelled as a swap: it returns the old value and stores its own.
+                if (Kind == AccessKind.Atomic) ReadValue = Kvm.Phys.Read(pfn);
                 Kvm.Phys.Write(pfn, Value);
                 // The oracle keys content by the canonical (L1) IPA.
                 Kvm.Oracle.GuestWrote(Vcpu.Nested?.Translate(Gpa) ?? Gpa, pfn, Value);
                 break;
-            case AccessKind.Read:
+            case AccessKind.Read or AccessKind.LoadNoSyndrome:
                 ReadValue = Kvm.Phys.Read(pfn);
                 break;
             case AccessKind.TagWrite:

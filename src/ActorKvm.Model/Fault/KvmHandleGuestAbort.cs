@@ -135,7 +135,7 @@ public sealed class KvmHandleGuestAbort
         }
         // The memslot is looked up with the canonical ipa (the L1 output when nested); the leaf goes at fault_ipa.
         var (slot, hva, writable) = LookupMemslot(Kvm.Memslots, nested?.Output ?? _abort.FaultIpa);
-        Exit = NotRam(_abort, hva, writable);
+        Exit = NotRam(Kvm.Config, _abort, hva, writable);
         if (Exit is not null) return Finish(srcu: true);
         _desc = new S2FaultDesc(Vcpu.Index, _abort.FaultIpa, slot!, hva!.Value, _abort.Esr.Fsc.IsPermission(), Nested: nested);
         Kvm.Oracle.FaultLookedUp(Holder, this);
@@ -190,17 +190,17 @@ public sealed class KvmHandleGuestAbort
     /// <summary>
     /// Rule 1.2.8, "not RAM or not writable RAM": with no usable HVA, or a write to a read-only slot, the
     /// abort is an instruction abort (→ -ENOEXEC → prefetch abort), a stage-1 walk (→ data abort), cache
-    /// maintenance outside any slot (skipped), or MMIO. Returns null when the access targets RAM.
+    /// maintenance outside any slot (skipped: only there, a CM write to a read-only slot is emulated), or emulated
+    /// (<see cref="IoMemAbort"/>). Returns null when the access targets RAM.
     /// </summary>
-    public static AccessExit? NotRam(in GuestAbort abort, Hva? hva, bool writable)
+    public static AccessExit? NotRam(KvmConfig config, in GuestAbort abort, Hva? hva, bool writable)
     {
         var write = abort.Esr.IsWriteFault;
         if (hva is not null && !(write && !writable)) return null;
         if (abort.Esr.IsIabt) return new AccessExit(AccessExitKind.InjectIabt);
         if (abort.Esr.IsS1Ptw) return new AccessExit(AccessExitKind.InjectDabt);
         if (hva is null && abort.Esr.IsCm) return new AccessExit(AccessExitKind.SkipCm);
-        // io_mem_abort: without ISV and without KVM_CAP_ARM_NISV_TO_USER, -ENOSYS.
-        return abort.Esr.IsIsv ? new AccessExit(AccessExitKind.Mmio) : AccessExit.Fail(Errno.ENOSYS);
+        return IoMemAbort.Emulate(config, abort);
     }
 
     /// <summary>The memslot and HVA for the canonical IPA (<c>gfn_to_memslot</c> + <c>gfn_to_hva_memslot_prot</c>).</summary>

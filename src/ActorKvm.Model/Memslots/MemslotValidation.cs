@@ -13,6 +13,9 @@ public static class MemslotValidation
     /// <summary><c>KVM_USER_MEM_SLOTS</c> (generic default).</summary>
     public const int MaxUserSlots = 32767;
 
+    /// <summary><c>KVM_MEM_MAX_NR_PAGES</c> (virt/kvm/kvm_main.c): the most pages one slot may have, 2^31 - 1.</summary>
+    public const ulong MaxNrPages = (1UL << 31) - 1;
+
     /// <summary>Validates <paramref name="req"/> against the current slots and the host's VMAs.</summary>
     public static (Errno Errno, MemslotChange Change) Validate(
         MemslotRequest req, MemslotSet slots, HostMm mm, ulong physSize, bool mte, bool supportsCacheablePfnmap, BugSet? bugs = null)
@@ -25,6 +28,8 @@ public static class MemslotValidation
             return (Errno.EINVAL, MemslotChange.None);
         if (req.Id < 0 || req.Id >= MaxUserSlots) return (Errno.EINVAL, MemslotChange.None);
         if (req.Gpa.Value + req.Size < req.Gpa.Value) return (Errno.EINVAL, MemslotChange.None);
+        // kvm_set_memory_region: mem->memory_size >> PAGE_SHIFT > KVM_MEM_MAX_NR_PAGES -> -EINVAL (and no bitmap is sized).
+        if (req.Size / Sizes.PageSize > MaxNrPages) return (Errno.EINVAL, MemslotChange.None);
 
         var old = slots.ById(req.Id);
         MemslotChange change;
@@ -48,11 +53,8 @@ public static class MemslotValidation
 
         if (change is MemslotChange.Create or MemslotChange.Move)
         {
-            foreach (var s in slots.Slots)
-            {
-                if (s.Id == req.Id) continue;
-                if (req.Gpa.Value < s.End.Value && s.Gpa.Value < req.Gpa.Value + req.Size) return (Errno.EEXIST, change);
-            }
+            // kvm_check_memslot_overlap, by binary search over the sorted slots (a scan of all made n slots cost O(n^2)).
+            if (slots.Overlapping(req.Gpa.Value / Sizes.PageSize, req.Size / Sizes.PageSize, req.Id) is not null) return (Errno.EEXIST, change);
         }
 
         return (PrepareMemoryRegion(req, mm, physSize, mte, supportsCacheablePfnmap, bugs), change);

@@ -79,6 +79,14 @@ public sealed partial class KvmOracle : IStage2Observer
     /// <summary>A new memslot set was published: re-check the IPA ranges of every slot that changed.</summary>
     public void MemslotsPublished(MemslotSet before, MemslotSet after)
     {
+        if (after.ChangeFrom(before) is var (removed, added))
+        {
+            // One slot went or came (every memslot ioctl): no need to compare all n slots (n ioctls cost O(n^2) then).
+            if (ReferenceEquals(removed, added)) return;
+            if (removed is not null) TouchIpa(removed.Gpa, removed.Size);
+            if (added is not null) TouchIpa(added.Gpa, added.Size);
+            return;
+        }
         foreach (var s in before.Slots) if (after.ById(s.Id) != s) TouchIpa(s.Gpa, s.Size);
         foreach (var s in after.Slots) if (before.ById(s.Id) != s) TouchIpa(s.Gpa, s.Size);
     }

@@ -15,6 +15,7 @@ namespace ActorKvm.Model.Vm;
 /// <param name="EagerSplitChunk"><c>KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE</c>; 0 = off.</param>
 /// <param name="ManualDirtyProtect"><c>KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2</c>.</param>
 /// <param name="InitiallyAllSet"><c>KVM_DIRTY_LOG_INITIALLY_SET</c>.</param>
+/// <param name="NisvToUser"><c>KVM_CAP_ARM_NISV_TO_USER</c>: an emulated access without a valid syndrome exits with <c>KVM_EXIT_ARM_NISV</c>.</param>
 /// <param name="MemcacheCapacity">Model knob: the capacity of each vCPU's memcache (0 = a cache that never holds a page).</param>
 public sealed record KvmConfig(
     int IpaBits = 40,
@@ -31,7 +32,8 @@ public sealed record KvmConfig(
     ulong EagerSplitChunk = 0,
     bool ManualDirtyProtect = false,
     bool InitiallyAllSet = false,
-    int MemcacheCapacity = Stage2.KvmMmuMemoryCache.DefaultCapacity)
+    int MemcacheCapacity = Stage2.KvmMmuMemoryCache.DefaultCapacity,
+    bool NisvToUser = false)
 {
     /// <summary><c>kvm_phys_size</c>.</summary>
     public ulong PhysSize => 1UL << IpaBits;

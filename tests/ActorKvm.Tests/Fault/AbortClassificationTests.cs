@@ -89,12 +89,13 @@ public class AbortClassificationTests
     }
 
     [Fact]
-    public void CacheMaintenanceOnReadOnlySlot_IsMmioNotSkipped()
+    public void CacheMaintenanceOnReadOnlySlot_IsEmulatedNotSkipped_AndFailsEnosysWithoutSyndrome()
     {
-        // kvm_handle_guest_abort: only a CM abort with no slot is skipped; a CM "write" to a RO slot goes to MMIO
+        // kvm_handle_guest_abort: only a CM abort with no slot is skipped; a CM "write" to a RO slot goes to
+        // io_mem_abort, and cache maintenance carries no valid syndrome: -ENOSYS
         var vm = Anon(MemslotFlags.ReadOnly);
         var a = vm.Access(Gpa, AccessKind.Cmo);
-        Assert.Equal("mmio", a.Exit.Name);
+        Assert.Equal("enosys", a.Exit.Name);
     }
 
     [Fact]

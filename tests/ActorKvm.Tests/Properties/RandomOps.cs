@@ -98,7 +98,7 @@ public sealed class RandomOpsRunner
                             Interlocked.Increment(ref c.Blocks);
                     }
                     if (a.Exit.Kind != AccessExitKind.Ok) break;
-                    if (kind == AccessKind.Write) _expected[hva] = op.Value;
+                    if (kind.StoresValue()) _expected[hva] = op.Value; // an atomic stores its value too (a swap)
                     if (kind == AccessKind.Read && _expected.TryGetValue(hva, out var want))
                     {
                         Assert.Equal(want, a.ReadValue);

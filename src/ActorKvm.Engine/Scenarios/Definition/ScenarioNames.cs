@@ -12,7 +12,8 @@ public static class ScenarioNames
     /// <summary>Access kinds.</summary>
     public static readonly IReadOnlyList<(AccessKind Value, string Name)> AccessKinds =
         [(AccessKind.Read, "read"), (AccessKind.Write, "write"), (AccessKind.Exec, "exec"), (AccessKind.Atomic, "atomic"), (AccessKind.Cmo, "cmo"),
-         (AccessKind.TagWrite, "tag-write"), (AccessKind.TagRead, "tag-read")];
+         (AccessKind.TagWrite, "tag-write"), (AccessKind.TagRead, "tag-read"),
+         (AccessKind.LoadNoSyndrome, "load-no-syndrome"), (AccessKind.StoreNoSyndrome, "store-no-syndrome")];
 
     /// <summary>Memory types (<c>memtype</c>).</summary>
     public static readonly IReadOnlyList<(MemType Value, string Name)> MemTypes =
@@ -32,7 +33,7 @@ public static class ScenarioNames
     /// <summary>Results that are not errno names.</summary>
     public static readonly IReadOnlyList<string> SpecialResults =
     [
-        "ok", "mmio", "sigbus-hwpoison", "inject-dabt", "inject-iabt", "inject-excl-atomic", "inject-l1",
+        "ok", "mmio", "nisv", "sigbus-hwpoison", "inject-dabt", "inject-iabt", "inject-excl-atomic", "inject-l1",
         "inject-size-fault", "skip-cm", "memory-fault", "inject-serror", "livelock",
     ];
 

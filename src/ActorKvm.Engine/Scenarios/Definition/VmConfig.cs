@@ -15,6 +15,7 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 /// <c>KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE</c>). 0 makes a cache that never holds a page, so a map that needs a
 /// table page fails with -ENOMEM in the walker (an allocation failure the kernel cannot otherwise show there).
 /// </param>
+/// <param name="NisvToUser"><c>nisv-to-user</c>: <c>KVM_CAP_ARM_NISV_TO_USER</c>, refused for a protected VM (default false).</param>
 public sealed record VmConfig(
     int IpaBits,
     int Vcpus,
@@ -23,7 +24,8 @@ public sealed record VmConfig(
     ulong EagerSplitChunk,
     bool ManualDirtyProtect,
     bool InitiallyAllSet,
-    int MemcacheCapacity = Model.Stage2.KvmMmuMemoryCache.DefaultCapacity)
+    int MemcacheCapacity = Model.Stage2.KvmMmuMemoryCache.DefaultCapacity,
+    bool NisvToUser = false)
 {
     /// <summary>The format's defaults.</summary>
     public static VmConfig Default { get; } = new(40, 1, false, VmFeatures.Default, 0, false, false);

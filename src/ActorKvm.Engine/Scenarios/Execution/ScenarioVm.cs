@@ -26,7 +26,7 @@ public static class ScenarioVm
                 return (null, new ScenarioFailure("bugs", null, null, $"bug switch '{b}' is not modelled: {why}"));
         var f = vm.Features;
         var kvm = new Kvm(new KvmConfig(vm.IpaBits, sc.Host.IpaLimit, vm.Vcpus, vm.Protected, f.S2Fwb, f.CacheDic, f.CacheIdc, f.Mte,
-            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet, vm.MemcacheCapacity), bugs)
+            f.Ls64Wb, f.Nested, f.HwAf, vm.EagerSplitChunk, vm.ManualDirtyProtect, vm.InitiallyAllSet, vm.MemcacheCapacity, vm.NisvToUser), bugs)
         {
             Variants = new Model.Variants.VariantSet(sc.Variants.Concat(options.ExtraVariants)),
         };

@@ -11,21 +11,11 @@ public static class ScenarioLoader
     /// <summary>File extensions picked up from a directory.</summary>
     public static readonly IReadOnlyList<string> Extensions = [".hocon", ".conf", ".json"];
 
-    /// <summary>Loads one file (any extension; <c>.json</c> is parsed as strict JSON).</summary>
+    /// <summary>Loads one file (any extension; <c>.json</c> is parsed as strict JSON). Only regular files are read.</summary>
     public static ScenarioLoadResult LoadFile(string path)
     {
-        string text;
-        try
-        {
-            if (Directory.Exists(path)) return Fail(path, "", "is a directory, not a scenario file");
-            if (!File.Exists(path)) return Fail(path, "", "no such file");
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Fail(path, "", "cannot read: " + e.Message);
-        }
-        return LoadText(text, path);
+        var text = InputFiles.ReadText(path, out var error);
+        return text is null ? Fail(path, "", error!) : LoadText(text, path);
     }
 
     /// <summary>
@@ -54,13 +44,11 @@ public static class ScenarioLoader
     /// </summary>
     public static IReadOnlyList<ScenarioLoadResult> LoadDirectory(string directory)
     {
-        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var results = new List<ScenarioLoadResult>(files.Count);
+        var results = new List<ScenarioLoadResult>();
+        var files = new List<string>();
+        Walk(directory, files, results, new HashSet<(long, long)>());
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
             var r = LoadFile(file);
             if (r.Scenario is { } s && !byName.TryAdd(s.Name, file))
@@ -68,6 +56,55 @@ public static class ScenarioLoader
             results.Add(r);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Collects the scenario files under <paramref name="directory"/>. Each directory is entered once (by device and
+    /// inode), so a symbolic-link loop ends; a directory that cannot be read, and a FIFO or device with a scenario
+    /// extension, are reported as failed entries and the walk goes on.
+    /// </summary>
+    private static void Walk(string directory, List<string> files, List<ScenarioLoadResult> failures, HashSet<(long, long)> seen)
+    {
+        var (_, _, dev, ino) = InputFiles.Stat(directory);
+        if (!seen.Add((dev, ino))) return;
+        List<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add(Fail(directory, "", "cannot read directory: " + e.Message.ReplaceLineEndings(" ")));
+            return;
+        }
+        foreach (var entry in entries)
+        {
+            var kind = InputFiles.Stat(entry).Kind;
+            if (kind == InputFiles.Kind.Directory) Walk(entry, files, failures, seen);
+            else if (Extensions.Contains(Path.GetExtension(entry).ToLowerInvariant()) && kind != InputFiles.Kind.Missing) files.Add(entry);
+        }
+    }
+
+    /// <summary>
+    /// Parses a <c>--config</c> overlay with the scenario loader's guards (bounded, one-line errors) and returns it as
+    /// strict JSON for Akka's configuration reader; null with <paramref name="error"/> (<c>line N: ...</c> or
+    /// <c>KEYPATH: ...</c>) when the file cannot be used.
+    /// </summary>
+    public static string? ConfigAsJson(string path, out string? error)
+    {
+        var text = InputFiles.ReadText(path, out error);
+        if (text is null) return null;
+        try
+        {
+            var tree = text.TrimStart().StartsWith('{') && JsonTreeReader.TryParse(text, out var json, out _) ? json! : HoconTreeReader.Parse(text);
+            if (tree is not SObject) throw new ScenarioParseException("", "the file must be an object of keys");
+            return HoconTreeReader.ToJson(tree);
+        }
+        catch (ScenarioParseException e)
+        {
+            error = e.KeyPath.Length == 0 ? e.Message : $"{e.KeyPath}: {e.Message}";
+            return null;
+        }
     }
 
     private static SNode ParseTree(string text, string sourcePath)
@@ -81,5 +118,5 @@ public static class ScenarioLoader
     }
 
     private static ScenarioLoadResult Fail(string file, string keyPath, string message) =>
-        ScenarioLoadResult.Failed(new ScenarioError(file, keyPath, message));
+        ScenarioLoadResult.Failed(new ScenarioError(file, Printable.Escape(keyPath), Printable.Escape(message)));
 }

@@ -18,7 +18,9 @@ internal static class ScenarioReader
         var top = ObjectReader.Of(root, "");
         var name = top.RequiredString("name");
         if (name.Trim().Length == 0) throw new ScenarioParseException("name", "must not be empty");
+        NoControlCharacters(name, "name");
         var description = top.String("description");
+        if (description is not null) NoControlCharacters(description, "description");
         var vm = top.Get("vm") is { } vmNode ? ReadVm(ObjectReader.Of(vmNode, "vm")) : VmConfig.Default;
         var host = top.Get("host") is { } hostNode ? ReadHost(ObjectReader.Of(hostNode, "host")) : new HostConfig([], 48);
         var memslots = top.List("memslots", (n, p) => ReadMemslot(n, p)) ?? [];
@@ -31,6 +33,16 @@ internal static class ScenarioReader
         var variants = top.List("variants", (n, p) => Values.Name(n, p, Model.Variants.VariantCatalog.Names.ToList(), "variant")) ?? [];
         top.Done();
         return new ScenarioDefinition(name, description, sourcePath, vm, host, memslots, steps, expect, bugs) { Variants = variants, MinKernel = minKernel };
+    }
+
+    /// <summary>
+    /// Names and descriptions are echoed to the terminal (PASS/FAIL lines, <c>scenarios</c>): a newline could forge an
+    /// output line and an escape sequence could restyle or retitle the terminal.
+    /// </summary>
+    private static void NoControlCharacters(string text, string key)
+    {
+        if (text.FirstOrDefault(char.IsControl) is var c && c != '\0')
+            throw new ScenarioParseException(key, $"must not contain control characters (found U+{(int)c:X4}; it is printed on the terminal)");
     }
 
     private static VmConfig ReadVm(ObjectReader o)
@@ -56,8 +68,12 @@ internal static class ScenarioReader
         if (allSet && !manual)
             throw new ScenarioParseException(o.PathOf("initially-all-set"), "needs manual-dirty-protect = true (it is a flag of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)");
         var memcache = o.Int("memcache-capacity", 0, Model.Stage2.KvmMmuMemoryCache.DefaultCapacity) ?? d.MemcacheCapacity;
+        var nisv = o.Bool("nisv-to-user") ?? d.NisvToUser;
+        // kvm_vm_ioctl_check_extension: KVM_CAP_ARM_NISV_TO_USER is not offered to a protected VM.
+        if (nisv && prot)
+            throw new ScenarioParseException(o.PathOf("nisv-to-user"), "KVM_CAP_ARM_NISV_TO_USER is not available to a protected VM");
         o.Done();
-        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache);
+        return new VmConfig(ipaBits, vcpus, prot, features, chunk, manual, allSet, memcache, nisv);
     }
 
     private static VmFeatures ReadFeatures(ObjectReader o)
@@ -109,7 +125,7 @@ internal static class ScenarioReader
     {
         var o = ObjectReader.Of(node, path);
         var slot = new MemslotSpec(
-            o.RequiredInt("id", 0, short.MaxValue),
+            o.RequiredInt("id", 0, Model.Memslots.MemslotValidation.MaxUserSlots - 1), // KVM_USER_MEM_SLOTS: ids 0..32766
             new Ipa(o.RequiredAddress("gpa")),
             o.RequiredSize("size"),
             new Hva(o.RequiredAddress("hva")),

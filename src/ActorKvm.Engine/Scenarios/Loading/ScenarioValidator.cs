@@ -1,6 +1,7 @@
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Memslots;
 
 namespace ActorKvm.Engine.Scenarios.Loading;
 
@@ -51,24 +52,48 @@ internal static class ScenarioValidator
 
     private static void ValidateMemslots(ScenarioDefinition s)
     {
-        var seen = new List<MemslotSpec>();
+        // By id and by gpa, so n slots cost O(n log n): the kernel allows 32 767 of them.
+        var byId = new Dictionary<int, MemslotSpec>();
+        var byGpa = new List<MemslotSpec>();
+        var vmas = s.Host.Vmas.OrderBy(v => v.Hva.Value).ToList();
         foreach (var m in s.Memslots)
         {
-            if (seen.FirstOrDefault(x => x.Id == m.Id) is { } sameId)
+            if (byId.TryGetValue(m.Id, out var sameId))
                 throw new ScenarioParseException($"{m.Path}.id", $"duplicate memslot id {m.Id} (also {sameId.Path})");
             CheckFlags(m);
             CheckAlignment(m);
+            // kvm_set_memory_region: mem->memory_size >> PAGE_SHIFT > KVM_MEM_MAX_NR_PAGES -> -EINVAL.
+            if (m.Size / Sizes.PageSize > MemslotValidation.MaxNrPages)
+                throw new ScenarioParseException($"{m.Path}.size",
+                    $"{Sizes.Format(m.Size)} is {m.Size / Sizes.PageSize} pages, more than KVM_MEM_MAX_NR_PAGES (2^31 - 1; kvm_set_memory_region: -EINVAL)");
             // kvm_set_memory_region: a new slot must not overlap another slot's gfn range (-EEXIST).
-            if (seen.FirstOrDefault(x => m.Gpa < x.GpaEnd && x.Gpa < m.GpaEnd) is { } overlap)
+            var at = FirstEndingAfter(byGpa, m.Gpa.Value);
+            if (at < byGpa.Count && byGpa[at].Gpa < m.GpaEnd)
+            {
+                var overlap = byGpa[at];
                 throw new ScenarioParseException($"{m.Path}.gpa",
                     $"slot {Range(m.Gpa.Value, m.Size)} overlaps {overlap.Path} {Range(overlap.Gpa.Value, overlap.Size)}");
+            }
             // kvm_arch_prepare_memory_region: base_gfn + npages > kvm_phys_size >> PAGE_SHIFT -> -EFAULT.
             if (m.GpaEnd.Value > s.Vm.PhysSize)
                 throw new ScenarioParseException($"{m.Path}.gpa",
                     $"slot {Range(m.Gpa.Value, m.Size)} ends beyond the IPA space of 2^{s.Vm.IpaBits} bytes (vm.ipa-bits)");
-            CheckVmas(s, m);
-            seen.Add(m);
+            CheckVmas(s, m, vmas);
+            byId[m.Id] = m;
+            byGpa.Insert(at, m);
         }
+    }
+
+    /// <summary>The index of the first slot of <paramref name="sorted"/> (disjoint, by gpa) ending after <paramref name="gpa"/>.</summary>
+    private static int FirstEndingAfter(List<MemslotSpec> sorted, ulong gpa)
+    {
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (sorted[mid].GpaEnd.Value <= gpa) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary><c>check_memory_region_flags</c>: guest_memfd slots cannot log dirty pages or be read-only.</summary>
@@ -95,10 +120,18 @@ internal static class ScenarioValidator
     }
 
     /// <summary>The per-VMA rules of <c>kvm_arch_prepare_memory_region</c>; holes are allowed.</summary>
-    private static void CheckVmas(ScenarioDefinition s, MemslotSpec m)
+    private static void CheckVmas(ScenarioDefinition s, MemslotSpec m, List<VmaSpec> byHva)
     {
-        foreach (var v in s.Host.VmasIntersecting(m.Hva, m.Size))
+        // VMAs do not overlap (checked above), so those meeting the slot are a run of the list sorted by start.
+        int lo = 0, hi = byHva.Count;
+        while (lo < hi)
         {
+            var mid = (lo + hi) >> 1;
+            if (byHva[mid].Hva.Value + byHva[mid].Size <= m.Hva.Value) lo = mid + 1; else hi = mid;
+        }
+        for (var i = lo; i < byHva.Count && byHva[i].Hva.Value < m.Hva.Value + m.Size; i++)
+        {
+            var v = byHva[i];
             var backing = v.Backing.ToScenarioName();
             if (s.Vm.Features.Mte && !v.Backing.MteAllowed())
                 throw new ScenarioParseException($"{m.Path}.hva", $"MTE VM: {v.Path} ({backing}) does not allow MTE (no VM_MTE_ALLOWED)");

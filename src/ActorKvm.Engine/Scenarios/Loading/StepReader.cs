@@ -102,8 +102,8 @@ internal static class StepReader
         var gpa = new Ipa(o.RequiredAddress("gpa"));
         var kind = Values.Enum(o.Require("kind"), o.PathOf("kind"), ScenarioNames.AccessKinds);
         var value = o.UInt64("value");
-        if (value is not null && kind is not (AccessKind.Write or AccessKind.Atomic or AccessKind.TagWrite))
-            throw new ScenarioParseException(o.PathOf("value"), "only a write, atomic or tag-write access stores a value (use expect.value for reads)");
+        if (value is not null && !kind.StoresValue() && kind != AccessKind.TagWrite)
+            throw new ScenarioParseException(o.PathOf("value"), "only a write, store-no-syndrome, atomic or tag-write access stores a value (use expect.value for reads)");
         if (kind is AccessKind.TagWrite or AccessKind.TagRead && !vm.Features.Mte)
             throw new ScenarioParseException(o.PathOf("kind"), $"{ScenarioNames.AccessKinds.First(k => k.Value == kind).Name} needs vm.features.mte = true");
         if (kind == AccessKind.TagWrite && value is null or > 15)
