@@ -80,7 +80,8 @@ internal sealed class HuntArgs
         return Exploration.Where(x => r.GetResult(x) is { Implicit: false }).ToDictionary(x => x.Name, x => all[x.Name], StringComparer.Ordinal);
     }
 
-    private static (long Schedules, TimeSpan Time) ParseBudget(string text)
+    /// <summary><c>--budget</c>: a schedule count or a wall-clock duration.</summary>
+    public static (long Schedules, TimeSpan Time) ParseBudget(string text)
     {
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return (n, TimeSpan.MaxValue);
         try

@@ -20,11 +20,23 @@ internal static class HuntVerb
         var args = new HuntArgs();
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
         var cluster = new ClusterArgs();
-        var command = new Command("hunt", "Explore interleavings of the race workload until a violation is found") { dir, cluster.Cluster, cluster.Port, cluster.SeedNode };
+        var scenarioPaths = new Argument<string[]>("scenarios") { Arity = ArgumentArity.ZeroOrMore, HelpName = "SCENARIO", Description = "Scenario files: explore their interleavings exhaustively instead of the built-in workload" };
+        var maxRetries = HuntScenario.MaxRetriesOption();
+        var command = new Command("hunt", "Explore interleavings of the race workload (or of scenarios) until a violation is found") { dir, cluster.Cluster, cluster.Port, cluster.SeedNode, maxRetries, scenarioPaths };
         foreach (var o in args.Exploration) command.Add(o);
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
+            if (r.GetValue(scenarioPaths) is { Length: > 0 } files)
+            {
+                if (r.GetValue(cluster.Cluster)) throw new CliUserError("--cluster: not with a scenario (a scenario hunt explores its interleavings exhaustively on one machine)");
+                var scenarioDir = r.GetValue(dir)!;
+                if (!Directory.Exists(scenarioDir)) throw new CliUserError($"--schedule-dir: no such directory: {scenarioDir}");
+                var budgetText = r.GetValue(args.Budget)!;
+                return HuntScenario.Execute(files, r, [args.AllBugs, args.Strategy, args.Depth, args.Seed, args.Faults, args.Backing], args.Bug, args.Variant, maxRetries,
+                    HuntArgs.ParseBudget(budgetText), budgetText, scenarioDir, (json, quiet, config), io);
+            }
+            if (r.GetResult(maxRetries) is { Implicit: false }) throw new CliUserError("--max-retries: only with a scenario (hunt SCENARIO)");
             var scheduleDir = OptionChecks.ScheduleDir(r.GetValue(dir)!);
             var plan = args.Read(r, scheduleDir);
             var options = plan.Options;

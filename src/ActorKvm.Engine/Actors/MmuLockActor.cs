@@ -36,6 +36,7 @@ public sealed class MmuLockActor : RecordedActor
     {
         int next;
         var kvm = _gate.Kvm;
+        DeliveryObservers.Current?.Touched(ModelAccess.Read);
         lock (kvm) next = kvm.MmuLock.NextEligible();
         if (next >= 0 && _waiters.Remove(next, out var worker)) worker.Tell(new LockAvailable(next));
     }

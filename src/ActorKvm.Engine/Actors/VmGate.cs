@@ -49,6 +49,7 @@ public sealed class VmGate
     /// </summary>
     public (StepResult Result, bool LockMoved, long Epoch) Step(Activity act, string track)
     {
+        DeliveryObservers.Current?.Touched(ModelAccess.Write);
         lock (Kvm)
         {
             var mmuLock = Kvm.MmuLock;
@@ -77,6 +78,10 @@ public sealed class VmGate
     /// <summary>The current epoch.</summary>
     public long Epoch
     {
-        get { lock (Kvm) return ProgressEpoch; }
+        get
+        {
+            DeliveryObservers.Current?.Touched(ModelAccess.Read);
+            lock (Kvm) return ProgressEpoch;
+        }
     }
 }

@@ -26,7 +26,7 @@ public sealed class OwnedMailbox : MailboxType, IProducesMessageQueue<OwnedMessa
 /// </summary>
 public sealed class OwnedMessageQueue(IActorRef owner) : IMessageQueue, IUnboundedMessageQueueSemantics
 {
-    private readonly UnboundedMessageQueue _queue = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Envelope> _queue = new();
     private bool _oneOnly;
     private bool _taken;
 
@@ -60,16 +60,26 @@ public sealed class OwnedMessageQueue(IActorRef owner) : IMessageQueue, IUnbound
     }
 
     /// <inheritdoc/>
-    public bool HasMessages => _queue.HasMessages;
+    public bool HasMessages => !_queue.IsEmpty;
 
     /// <inheritdoc/>
     public int Count => _queue.Count;
 
     /// <inheritdoc/>
-    public void Enqueue(IActorRef receiver, Envelope envelope) => _queue.Enqueue(receiver, envelope);
+    public void Enqueue(IActorRef receiver, Envelope envelope)
+    {
+        DeliveryObservers.Current?.Sent(Owner);
+        _queue.Enqueue(envelope);
+    }
+
+    /// <summary>The message the next delivery will hand to the actor, or null when the mailbox is empty.</summary>
+    public object? Head => _queue.TryPeek(out var e) ? e.Message : null;
 
     /// <inheritdoc/>
-    public void CleanUp(IActorRef owner, IMessageQueue deadletters) => _queue.CleanUp(owner, deadletters);
+    public void CleanUp(IActorRef owner, IMessageQueue deadletters)
+    {
+        while (_queue.TryDequeue(out var e)) deadletters.Enqueue(owner, e);
+    }
 
     /// <summary>The owner of a runnable handed to the deterministic executor (a mailbox), or null.</summary>
     public static IActorRef? OwnerOf(IRunnable run) => QueueOf(run)?.Owner;

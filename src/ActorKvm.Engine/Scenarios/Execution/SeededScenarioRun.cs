@@ -43,12 +43,30 @@ public sealed class SeededScenarioRun
         _options = options;
     }
 
+    /// <summary>
+    /// Asked before every delivery: true ends the run at once, as a failure (an explorer abandons a schedule it has
+    /// already covered). Null: never.
+    /// </summary>
+    public Func<bool>? Abandon { get; init; }
+
+    /// <summary>Which step (index into the scenario's steps) each started activity performs, by activity id.</summary>
+    public IReadOnlyDictionary<int, int> StepOfActivity => _stepOf;
+
+    /// <summary>The oracle's violations of the last run, in the order reported.</summary>
+    public IReadOnlyList<Violation> OracleViolations { get; private set; } = [];
+
+    private readonly Dictionary<int, int> _stepOf = [];
+
+    /// <summary>The trace of the run in progress (or of the last run): what an explorer's <see cref="Abandon"/> reads.</summary>
+    public TraceRecorder? Trace { get; private set; }
+
     /// <summary>Runs the scenario on <paramref name="det"/> with <paramref name="strategy"/> choosing every delivery.</summary>
     public ScenarioOutcome Run(DeterministicSystem det, ISchedulingStrategy strategy)
     {
         var executor = det.Executor;
         var origin = executor.Steps;
         var trace = new TraceRecorder(() => executor.Steps - origin);
+        Trace = trace;
         var (kvm, failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
         _failure = failure;
         IActorRef? vm = null;
@@ -61,6 +79,7 @@ public sealed class SeededScenarioRun
             RunSteps(det, strategy, kvm!, vm);
             if (_failure is null) Finish(det, strategy, kvm!);
         }
+        OracleViolations = kvm?.Oracle.Violations.ToList() ?? [];
         var violations = kvm?.Oracle.Violations.Select(v => v.Kind.Name()).Distinct().ToList() ?? [];
         if (vm is not null) det.StopAndDrain(vm);
         if (_pauseListener is not null) det.StopAndDrain(_pauseListener);
@@ -74,8 +93,9 @@ public sealed class SeededScenarioRun
 
     private void RunSteps(DeterministicSystem det, ISchedulingStrategy strategy, Kvm kvm, IActorRef vm)
     {
-        foreach (var step in _sc.Steps)
+        for (var index = 0; index < _sc.Steps.Count; index++)
         {
+            var step = _sc.Steps[index];
             switch (step)
             {
                 case JoinStep:
@@ -113,6 +133,7 @@ public sealed class SeededScenarioRun
                         }
                         if (act is null) break;
                         _started.Add((step, act));
+                        _stepOf[act.Id] = index;
                         if (step.Id is not null) _byId[step.Id] = act;
                         vm.Tell(new RunRequested(act, step.PauseAt is null ? ActorRefs.Nobody : _pauseListener!, step.PauseAt), ActorRefs.NoSender);
                         if (!step.Async) DriveUntil(det, strategy, kvm, StepsSettled);
@@ -132,6 +153,11 @@ public sealed class SeededScenarioRun
     {
         det.Drive(strategy, maxSteps: DeliveryBound, stop: () =>
         {
+            if (Abandon?.Invoke() == true)
+            {
+                _failure ??= new ScenarioFailure("", null, null, "abandoned by the explorer");
+                return true;
+            }
             for (var i = 0; i < _started.Count; i++)
             {
                 var (spec, act) = _started[i];
@@ -184,6 +210,10 @@ public sealed class SeededScenarioRun
     /// <summary>Hears <see cref="ActivityPaused"/> for the runner (on the driver's thread, like every delivery).</summary>
     private sealed class PauseListener : ReceiveActor
     {
-        public PauseListener(HashSet<int> paused) => Receive<ActivityPaused>(p => paused.Add(p.Activity.Id));
+        public PauseListener(HashSet<int> paused) => Receive<ActivityPaused>(p =>
+        {
+            DeliveryObservers.Current?.Touched(ModelAccess.Write); // the runner's stop conditions read the paused set
+            paused.Add(p.Activity.Id);
+        });
     }
 }

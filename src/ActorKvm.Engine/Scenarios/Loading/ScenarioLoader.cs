@@ -107,7 +107,7 @@ public static class ScenarioLoader
         }
     }
 
-    private static SNode ParseTree(string text, string sourcePath)
+    internal static SNode ParseTree(string text, string sourcePath)
     {
         if (string.Equals(Path.GetExtension(sourcePath), ".json", StringComparison.OrdinalIgnoreCase))
             return JsonTreeReader.Parse(text);
