@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Stress.Output;
@@ -13,6 +14,28 @@ internal static class CoverageReport
     public static string Text(PhaseCoverage c) =>
         string.Join('\n', new[] { Headline(c) }.Concat(c.Pairs().GroupBy(p => p.FaultPhase)
             .Select(g => $"after {g.Key}: {string.Join(", ", g.Select(p => $"{p.Concurrent} {p.Count}"))}")));
+
+    /// <summary>One line: how many model operations/branches were reached, and which were not.</summary>
+    public static string ReachText(Reachability r)
+    {
+        var zero = r.Zero().ToList();
+        return $"{r.Reached} of {Reachability.Names.Length} model operations/branches reached" + (zero.Count == 0 ? "" : $"; never: {string.Join(", ", zero)}");
+    }
+
+    /// <summary>The <c>reachability</c> JSON object: every point's count and the list of those at zero.</summary>
+    public static void WriteJson(Utf8JsonWriter w, Reachability r)
+    {
+        w.WriteStartObject("reachability");
+        w.WriteNumber("reached", r.Reached);
+        w.WriteNumber("points", Reachability.Names.Length);
+        w.WriteStartObject("counts");
+        foreach (var (name, count) in r.All()) w.WriteNumber(name, count);
+        w.WriteEndObject();
+        w.WriteStartArray("zero");
+        foreach (var name in r.Zero()) w.WriteStringValue(name);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
 
     /// <summary>The <c>coverage</c> JSON object.</summary>
     public static void WriteJson(Utf8JsonWriter w, PhaseCoverage c)

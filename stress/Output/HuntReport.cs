@@ -21,6 +21,9 @@ internal static class HuntReport
         var all = new PhaseCoverage();
         foreach (var (_, r) in rows) if (r.Coverage is { } c) all.Add(c);
         human.WriteLine($"interleaving coverage over all hunts: {CoverageReport.Text(all)}");
+        var reachAll = new Model.Oracle.Reachability();
+        foreach (var (_, r) in rows) if (r.Reach is { } reach) reachAll.Add(reach);
+        human.WriteLine($"reachability over all hunts: {CoverageReport.ReachText(reachAll)}");
         human.WriteLine("(pairs: (fault phase, concurrent host/memslot phase) pairs a hunt interleaved)");
         foreach (var (bug, r) in rows)
             if (r.Found is null && UnreachableFromWorkload.Reasons.TryGetValue(bug, out var why)) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
@@ -57,9 +60,13 @@ internal static class HuntReport
                 w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
                 w.WriteNumber("finding_schedules", r.FindingSchedules);
                 if (r.Coverage is { } c) CoverageReport.WriteJson(w, c);
+                if (r.Reach is { } reach) CoverageReport.WriteJson(w, reach);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            var all = new Model.Oracle.Reachability();
+            foreach (var (_, r) in rows) if (r.Reach is { } reach) all.Add(reach);
+            CoverageReport.WriteJson(w, all);
             more?.Invoke(w);
         });
 

@@ -76,6 +76,7 @@ internal static class RunReport
         if (r.Schedule is { } sched)
             t.AddRow("schedule", $"{sched.Deliveries} deliveries ({(s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults):F1} per fault), {sched.Choices.Length} choice points");
         if (s.Coverage is { } cov) t.AddRow("coverage", Markup.Escape(CoverageReport.Text(cov)));
+        if (s.Reach is { } reach) t.AddRow("reachability", Markup.Escape(CoverageReport.ReachText(reach)));
         if (r.Trace is { Dropped: > 0 } tr) t.AddRow("trace", $"{tr.Dropped} events past the {tr.Limit}-event limit not written");
         if (r.Recording is { } rec)
             t.AddRow("recorded", $"{rec.Deliveries} deliveries ({rec.Bytes >> 20} MiB){(rec.Overflowed ? $"; stopped at the {rec.Limit}-entry limit" : "")}");
@@ -180,6 +181,7 @@ internal static class RunReport
                 w.WriteNumber("messages_per_fault", s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults);
             }
             if (s.Coverage is { } cov) CoverageReport.WriteJson(w, cov);
+            if (s.Reach is { } reach) CoverageReport.WriteJson(w, reach);
             // Per distinct subject (kind + address), in order of first occurrence; the first 1000.
             w.WriteNumber("violation_subjects_count", tallies.Count);
             w.WriteStartArray("violation_subjects");

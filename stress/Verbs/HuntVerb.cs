@@ -97,6 +97,7 @@ internal static class HuntVerb
     public static bool WriteOne(CliIo io, TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
         if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
+        if (r.Reach is { } reach) human.WriteLine($"{label}: {CoverageReport.ReachText(reach)}");
         if (r.FindingsLine is { } findings) human.WriteLine($"{label}: {findings}");
         if (r.Found is null)
         {

@@ -19,6 +19,9 @@ public sealed record HuntResult(Violation? Found, ulong Seed, long SchedulesTrie
     /// <summary>Schedules in which the oracle recorded an upstream finding (<see cref="UpstreamFindings"/>; never a hit).</summary>
     public long FindingSchedules { get; init; }
 
+    /// <summary>The model operations and branches reached, summed over the schedules tried.</summary>
+    public Reachability? Reach { get; init; }
+
     /// <summary>The first upstream finding seen, or null.</summary>
     public Violation? FirstFinding { get; init; }
 

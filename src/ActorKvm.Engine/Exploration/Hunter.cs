@@ -20,6 +20,7 @@ public static class Hunter
         long tried = 0, abandoned = 0;
         long expectedChoices = 4_000; // refined from the schedules seen
         var coverage = new Model.Vm.PhaseCoverage();
+        var reach = new Reachability();
         long findingSchedules = 0;
         Violation? firstFinding = null;
         // The wall-clock budget holds inside a schedule too (a schedule of 10^12 faults never ends by itself): a timer
@@ -42,6 +43,7 @@ public static class Hunter
                 break;
             }
             if (r.Stats.Coverage is { } c) coverage.Add(c);
+            if (r.Stats.Reach is { } rc) reach.Add(rc);
             if (r.Findings.Count > 0)
             {
                 findingSchedules++;
@@ -61,6 +63,7 @@ public static class Hunter
                 {
                     FindingSchedules = findingSchedules,
                     FirstFinding = firstFinding,
+                    Reach = reach,
                 };
             }
         }
@@ -68,6 +71,7 @@ public static class Hunter
         {
             FindingSchedules = findingSchedules,
             FirstFinding = firstFinding,
+            Reach = reach,
         };
     }
 

@@ -30,7 +30,10 @@ public sealed class WorkloadDriver
     private readonly int _main;          // _slots[.._main] are the main slots; the rest the odd ones
     private readonly int _churn;         // the slot that moves (the last main slot), or -1
     private readonly BackingKind[] _backing; // what backs each slot's VMA now (a remap may change it)
-    private (int Slot, BackingKind Backing)? _remap; // the mmap that follows a munmap, due when it finishes
+    private (int Slot, BackingKind Backing, ulong Hva, ulong Size)? _remap; // the mmap that follows a munmap, due when it finishes
+    private readonly int _big;           // ReachOps: a slot larger than 2M that moves, is deleted and re-created, or -1
+    private int _bigState;               // 0 at home, 1 moved, 2 deleted
+    private int _churnTurn;
     private int _logSlot;
     private (int Slot, ulong Offset) _lastPage; // the page of the latest access: the host often works where the guest does
     private readonly bool[] _vcpuBusy;
@@ -53,6 +56,7 @@ public sealed class WorkloadDriver
     {
         Stats = stats ?? new WorkloadStats();
         Stats.Coverage = kvm.Coverage;
+        Stats.Reach = kvm.Oracle.Reach;
         _o = options.Protected ? options with { DirtyLog = false, MemslotChurn = false } : options; // see ProtectedWorkload.Note
         _kvm = kvm;
         _issue = issue;
@@ -63,6 +67,7 @@ public sealed class WorkloadDriver
         _churn = _o.MemslotChurn && _main > 1 ? _main - 1 : -1;
         if (options.Nested) _issue = (_nested = new NestedL2(kvm, _slots, _churn >= 0 ? _slots[_churn] : null, issue)).Issue;
         _backing = _slots.Select(s => s.Backing).ToArray();
+        _big = _o.ReachOps && _o.MemslotChurn ? BigSlot() : -1;
         _vcpuBusy = new bool[options.Vcpus];
         _vcpuPage = new (int, ulong)[options.Vcpus];
     }
@@ -133,6 +138,11 @@ public sealed class WorkloadDriver
                     for (var v = 0; v < _o.Vcpus; v++) IssueAccess(v); // those held back by the backlog
                 }
                 break;
+            case PreFaultMemory p:
+                _vcpuBusy[p.Vcpu.Index] = false;
+                _busyVcpus--;
+                IssueAccess(p.Vcpu.Index);
+                break;
             case DirtyLogIoctl d:
                 Stats.DirtyPagesHarvested += d.Pages.Count;
                 Stats.MemslotOps++;
@@ -165,6 +175,13 @@ public sealed class WorkloadDriver
         if (kind == AccessKind.TagWrite) value = 1 + value % 15;
         _vcpuBusy[vcpu] = true;
         _busyVcpus++;
+        if (_o.ReachOps && _rng.Below(16) == 0)
+        {
+            // KVM_PRE_FAULT_MEMORY of 1..8 pages from this page (page- but rarely block-aligned), clipped to the slot.
+            var pages = Math.Min(1UL + (ulong)_rng.Below(8), (_slots[slot].Size - off) / Sizes.PageSize);
+            _issue(new PreFaultMemory(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), pages * Sizes.PageSize));
+            return;
+        }
         _latency?.Issued(vcpu);
         _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, value));
     }
@@ -226,7 +243,15 @@ public sealed class WorkloadDriver
                     op = new HostOperation(_kvm, _nextId++, new Hva(s.VmaHva), s.VmaSize, next, HostProt.Read | HostProt.Write);
                     break;
                 }
-                _remap = (slot, next);
+                if (_o.ReachOps && !_backing[slot].IsHugetlb() && _rng.Below(2) == 0)
+                {
+                    // One page unmapped inside whatever maps it (a THP or device block: a partial-block unmap), then mapped again.
+                    var page = h.AlignDown(Sizes.PageSize).Value;
+                    _remap = (slot, _backing[slot], page, Sizes.PageSize);
+                    op = new HostOperation(_kvm, _nextId++, HostOp.Munmap, new Hva(page), Sizes.PageSize, HostProt.None);
+                    break;
+                }
+                _remap = (slot, next, s.VmaHva, s.VmaSize);
                 op = new HostOperation(_kvm, _nextId++, HostOp.Munmap, new Hva(s.VmaHva), s.VmaSize, HostProt.None);
                 break;
             default:
@@ -244,9 +269,8 @@ public sealed class WorkloadDriver
     {
         if (_remap is not { } r) return false;
         _remap = null;
-        var s = _slots[r.Slot];
         _backing[r.Slot] = r.Backing;
-        _issue(new HostMmap(_kvm, _nextId++, new Hva(s.VmaHva), s.VmaSize, r.Backing, HostProt.Read | HostProt.Write, shared: false));
+        _issue(new HostMmap(_kvm, _nextId++, new Hva(r.Hva), r.Size, r.Backing, HostProt.Read | HostProt.Write, shared: false));
         return true;
     }
 
@@ -292,6 +316,8 @@ public sealed class WorkloadDriver
             op = new DirtyLogIoctl(_kvm, _nextId++, _slots[_logSlot].Id, clear: false);
         else if (_o.DirtyLog && step == 2)
             op = LogUpdate(_slots[_logSlot], MemslotFlags.None);
+        else if (_o.ReachOps && _big >= 0 && (_churnTurn++ & 1) == 1)
+            op = BigSlotOp();
         else if (_churn >= 0)
         {
             var last = _slots[_churn];
@@ -307,6 +333,28 @@ public sealed class WorkloadDriver
         _issue(op);
     }
 
+    /// <summary>The first slot larger than 2M that neither is the churned one nor PFNMAP, or -1.</summary>
+    private int BigSlot()
+    {
+        for (var i = 0; i < _slots.Count; i++)
+            if (_slots[i].Size > Sizes.PmdSize && i != _churn && !_slots[i].Backing.IsPfnMap()) return i;
+        return -1;
+    }
+
+    /// <summary>ReachOps: the large slot moves away, is deleted there, and is created again at home (kvm_set_memslot's three paths).</summary>
+    private MemslotUpdate BigSlotOp()
+    {
+        var s = _slots[_big];
+        var (gpa, size) = _bigState switch
+        {
+            0 => (s.Gpa + WorkloadVm.MoveOffset, s.Size),
+            1 => (s.Gpa + WorkloadVm.MoveOffset, 0UL),
+            _ => (s.Gpa, s.Size),
+        };
+        _bigState = (_bigState + 1) % 3;
+        return new MemslotUpdate(_kvm, _nextId++, new MemslotRequest(s.Id, new Ipa(gpa), size, new Hva(s.Hva), MemslotFlags.None));
+    }
+
     private MemslotUpdate LogUpdate(WorkloadSlot s, MemslotFlags flags) =>
         new(_kvm, _nextId++, new MemslotRequest(s.Id, new Ipa(s.Gpa), s.Size, new Hva(s.Hva), flags));
 
@@ -316,7 +364,7 @@ public sealed class WorkloadDriver
         for (var tries = 0; tries < 8; tries++)
         {
             var (i, _) = RandomPage();
-            if (i != _churn && !_slots[i].Backing.IsPfnMap()) return i;
+            if (i != _churn && i != _big && !_slots[i].Backing.IsPfnMap()) return i;
         }
         return 0;
     }
@@ -341,5 +389,6 @@ public sealed class WorkloadDriver
     }
 
     /// <summary>Where the guest finds slot <paramref name="slot"/> now (the churned slot may have moved).</summary>
-    private ulong CurrentGpa(int slot) => _moved && slot == _churn ? _slots[slot].Gpa + WorkloadVm.MoveOffset : _slots[slot].Gpa;
+    private ulong CurrentGpa(int slot) =>
+        (_moved && slot == _churn) || (slot == _big && _bigState == 1) ? _slots[slot].Gpa + WorkloadVm.MoveOffset : _slots[slot].Gpa;
 }

@@ -29,6 +29,13 @@ namespace ActorKvm.Engine.Workload;
 /// fault's VMA lookup and its pfn lookup then changes the VMA under it (what <c>kvm_s2_fault_get_vma_info</c>'s
 /// sequence snapshot must cover); the same draws as the default, so only the replacements differ.
 /// </param>
+/// <param name="ReachOps">
+/// Also the operations the default mix leaves out, so every model branch a bug could hide in is reached (the hunt's race
+/// mix sets it; off for <c>run</c>, whose seeded trace it would change): <c>KVM_PRE_FAULT_MEMORY</c> from page- but not
+/// block-aligned addresses, eager split (<c>KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE</c> 2M) on every logging enable, a slot
+/// larger than 2M moved, deleted and re-created, and one-page munmaps (then an mmap of the hole) inside the blocks of
+/// every non-hugetlb memory type, device memory included. Its draws come after the default ones, which stay as they were.
+/// </param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -44,7 +51,8 @@ public sealed record WorkloadOptions(
     bool QueueHostOps = false,
     bool Protected = false,
     bool Nested = false,
-    bool MapFixedReplace = false)
+    bool MapFixedReplace = false,
+    bool ReachOps = false)
 {
     /// <summary>Variants (proposed model changes, not bugs) on for the run's VM (<c>--variant</c>).</summary>
     public Model.Variants.VariantSet Variants { get; init; } = Model.Variants.VariantSet.None;

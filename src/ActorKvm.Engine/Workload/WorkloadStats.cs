@@ -23,6 +23,9 @@ public sealed class WorkloadStats
     /// <summary>The VM's interleaving coverage (set by the workload that drives it).</summary>
     public Model.Vm.PhaseCoverage? Coverage { get; set; }
 
+    /// <summary>Which model operations and branches the run reached (the VM oracle's counters).</summary>
+    public Model.Oracle.Reachability? Reach { get; set; }
+
     /// <summary>Host operations that ended in an error, by errno (-EBUSY: a pinned page refused migration or a split).</summary>
     public Dictionary<string, long> HostOpErrors { get; } = [];
 

@@ -66,7 +66,9 @@ public static class WorkloadVm
         // A main slot of cacheable device memory exists only on a host with FWB and CACHE DIC (kvm_supports_cacheable_pfnmap):
         // asking for one as a backing picks such a host, else every slot of it would be refused (-EINVAL).
         var cacheDic = o.EffectiveBackings.Contains(BackingKind.DeviceCacheable);
-        var kvm = new Kvm(new KvmConfig(IpaBits: IpaBits, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested, CacheDic: cacheDic), bugs) { Variants = o.Variants };
+        var config = new KvmConfig(IpaBits: IpaBits, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested, CacheDic: cacheDic,
+            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0);
+        var kvm = new Kvm(config, bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;
         foreach (var s in Layout(o))

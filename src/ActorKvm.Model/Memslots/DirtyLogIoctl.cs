@@ -25,6 +25,8 @@ public sealed class DirtyLogIoctl : Activity
         _count = count;
     }
 
+    /// <summary>True for <c>KVM_CLEAR_DIRTY_LOG</c>, false for <c>KVM_GET_DIRTY_LOG</c>.</summary>
+    public bool IsClear => _clear;
     /// <summary>The ioctl's result.</summary>
     public Errno Result { get; private set; }
     /// <summary>Pages (offsets from the slot start) reported dirty by a GET.</summary>
@@ -46,6 +48,7 @@ public sealed class DirtyLogIoctl : Activity
         }
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "dirty-log harvest") is { } wait) return wait;
         var pages = new List<ulong>();
+        var splitDone = true;
         var firstWord = _clear ? (int)(_first / 64) : 0;
         var lastWord = _clear ? (int)((_first + _count + 63) / 64) : bitmap.Words;
         for (var w = firstWord; w < lastWord; w++)
@@ -64,8 +67,9 @@ public sealed class DirtyLogIoctl : Activity
             }
             if (mask == 0) continue;
             for (var m = mask; m != 0; m &= m - 1) pages.Add((ulong)w * 64 + (ulong)System.Numerics.BitOperations.TrailingZeroCount(m));
-            EnableLogDirtyPtMasked(slot, (ulong)w * 64, mask);
+            splitDone &= EnableLogDirtyPtMasked(slot, (ulong)w * 64, mask);
         }
+        Kvm.Oracle.DirtyLogProtected(slot, pages, splitDone);
         Kvm.MmuLock.Release(Id);
         Pages = pages;
         return Done(Errno.Ok);
@@ -75,14 +79,15 @@ public sealed class DirtyLogIoctl : Activity
     /// <c>kvm_arch_mmu_enable_log_dirty_pt_masked</c>: write-protect from the lowest to the highest set bit
     /// (pages in between too), and split blocks there in manual-protect-with-initially-set mode.
     /// </summary>
-    private void EnableLogDirtyPtMasked(Memslot slot, ulong offset, ulong mask)
+    /// <returns>False when eager splitting stopped early.</returns>
+    private bool EnableLogDirtyPtMasked(Memslot slot, ulong offset, ulong mask)
     {
         var lo = offset + (ulong)System.Numerics.BitOperations.TrailingZeroCount(mask);
         var hi = offset + 63 - (ulong)System.Numerics.BitOperations.LeadingZeroCount(mask) + 1;
         var start = (slot.BaseGfn + lo).ToIpa();
         var size = (hi - lo) << Sizes.PageShift;
         Kvm.S2WrProtect(Id, start, size);
-        if (Kvm.Config.ManualProtectAndInitSet) EagerSplit.SplitRange(Kvm, Id, start, size);
+        return !Kvm.Config.ManualProtectAndInitSet || EagerSplit.SplitRange(Kvm, Id, start, size);
     }
 
     private StepResult Done(Errno e)

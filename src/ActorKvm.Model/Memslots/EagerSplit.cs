@@ -12,10 +12,11 @@ namespace ActorKvm.Model.Memslots;
 public static class EagerSplit
 {
     /// <summary>Splits [start, start+size) under the write lock held by <paramref name="holder"/>; no-op when eager split is off.</summary>
-    public static void SplitRange(Kvm kvm, int holder, Ipa start, ulong size)
+    /// <returns>False when a top-up or a split failed and splitting stopped early (blocks may remain, read-only).</returns>
+    public static bool SplitRange(Kvm kvm, int holder, Ipa start, ulong size)
     {
         var chunk = kvm.Config.EagerSplitChunk;
-        if (chunk == 0) return;
+        if (chunk == 0) return true;
         var cache = kvm.SplitPageCache;
         var end = start + size;
         for (var a = start; a < end;)
@@ -23,10 +24,15 @@ public static class EagerSplit
             var next = a.AlignDown(chunk) + chunk;
             if (next > end) next = end;
             var need = (int)(DivUp(chunk, Sizes.PudSize) + DivUp(chunk, Sizes.PmdSize));
-            if (cache.TopUp(need) != Errno.Ok) return;
-            if (kvm.S2Split(holder, a, next - a, cache) != Errno.Ok) return;
+            if (cache.TopUp(need) != Errno.Ok || kvm.S2Split(holder, a, next - a, cache) != Errno.Ok)
+            {
+                kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitCut);
+                return false;
+            }
             a = next;
         }
+        kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitDone);
+        return true;
     }
 
     private static ulong DivUp(ulong a, ulong b) => (a + b - 1) / b;

@@ -31,6 +31,10 @@ public sealed class MemslotUpdate : Activity
 
     /// <summary>The ioctl's result.</summary>
     public Errno Result { get; private set; }
+    /// <summary>The request.</summary>
+    public MemslotRequest Request => _req;
+    /// <summary>What the request changes (known once validated).</summary>
+    public MemslotChange Change => _change;
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -88,6 +92,7 @@ public sealed class MemslotUpdate : Activity
                     // kvm_mmu_wp_memory_region, then kvm_mmu_split_huge_pages when eager split is on.
                     if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_wp_memory_region") is { } wait) return wait;
                     Kvm.S2WrProtect(Id, _new!.Gpa, _new.Size);
+                    Kvm.Oracle.LoggingWriteProtected(_new);
                     Kvm.MmuLock.Release(Id);
                     if (Kvm.Config.EagerSplitChunk == 0)
                     {
@@ -100,7 +105,7 @@ public sealed class MemslotUpdate : Activity
             case Stage.Split:
                 {
                     if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_split_huge_pages") is { } wait) return wait;
-                    EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size);
+                    if (EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size)) Kvm.Oracle.EagerSplitDone(_new);
                     Kvm.MmuLock.Release(Id);
                     Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
                     return Finish(MemslotOpPhase.Split.Name());

@@ -46,7 +46,10 @@ public sealed partial class KvmOracle
 
     private void CheckLeaf(in S2Leaf leaf)
     {
+        // Invariant 19: every canonical leaf is readable (only a shadow leaf may lack R, when L1 denies it).
+        if ((leaf.Prot & S2Prot.R) == 0) Report(ViolationKind.UnreadableLeaf, $"leaf {Describe(leaf)} is not readable", leaf.Ipa.Value, 14);
         var slot = _kvm.Memslots.Find(Gfn.Of(leaf.Ipa));
+        if (slot is not null) CheckNotInInvalidation(leaf, slot);
         if (slot is null || slot.Invalid || !slot.Contains(Gfn.Of(leaf.Ipa + (leaf.Size - 1))))
         {
             // Invariant 7a: between publishing the invalid slot and the end of the flush, leaves may linger.

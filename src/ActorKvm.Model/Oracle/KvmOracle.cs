@@ -30,6 +30,9 @@ public sealed partial class KvmOracle : IStage2Observer
 
     internal KvmOracle(Kvm kvm) => _kvm = kvm;
 
+    /// <summary>Which model operations and branches this VM reached (<see cref="ReachPoint"/>).</summary>
+    public Reachability Reach { get; } = new();
+
     /// <summary>Every violation found so far, in order.</summary>
     public IReadOnlyList<Violation> Violations => _violations;
     /// <summary>Invariant breaks that follow from upstream behaviour (<see cref="UpstreamFindings"/>), in order; not violations.</summary>
@@ -109,11 +112,23 @@ public sealed partial class KvmOracle : IStage2Observer
     // --- IStage2Observer --------------------------------------------------------------------------
 
     /// <inheritdoc/>
-    public void LeafInstalled(in S2Leaf leaf) => TouchIpa(leaf.Ipa, leaf.Size);
+    public void LeafInstalled(in S2Leaf leaf)
+    {
+        TouchIpa(leaf.Ipa, leaf.Size);
+        Reach.LeafInstalled(leaf);
+        CheckBecameExecutable(leaf);
+    }
+
     /// <inheritdoc/>
-    public void LeafRemoved(in S2Leaf leaf) { }
+    public void LeafRemoved(in S2Leaf leaf) => Reach.Hit(ReachPoint.Stage2Remove);
+
     /// <inheritdoc/>
-    public void LeafUpdated(in S2Leaf before, in S2Leaf after) => TouchIpa(after.Ipa, after.Size);
+    public void LeafUpdated(in S2Leaf before, in S2Leaf after)
+    {
+        TouchIpa(after.Ipa, after.Size);
+        Reach.LeafUpdated(before, after);
+        if ((before.Prot & S2Prot.X) == 0) CheckBecameExecutable(after);
+    }
     /// <inheritdoc/>
     public void UninitialisedMemcacheUsed() => Report(ViolationKind.UninitialisedMemcache, "stage-2 map allocated a table page from a memcache that was never set up");
 
@@ -149,6 +164,8 @@ public sealed partial class KvmOracle : IStage2Observer
             Report(ViolationKind.UnsupportedMapSize, $"fault #{holder} asked to map {Sizes.Format(state.MapSize)} at {state.FaultIpa}, not a stage-2 leaf size");
         else if (OptimalSize(desc) is var best && state.MapSize < best)
             Report(ViolationKind.SuboptimalSize, $"fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa} where {Sizes.Format(best)} is allowed", state.FaultIpa.Value, state.MapSize);
+        CheckFaultMapRules(holder, abort, state);
+        Reach.FaultMapped(desc, state, relaxed, (state.Prot & S2Prot.X) != 0, _kvm.Config.Protected);
         var write = abort.Esr.IsWriteFault;
         if ((state.Prot & S2Prot.W) != 0 && desc.Memslot.ReadOnly)
             Report(ViolationKind.WritableReadonlySlot, $"fault #{holder} made {state.FaultIpa} writable in read-only {desc.Memslot}");

@@ -57,6 +57,22 @@ public enum ViolationKind
     FreedVmaUse,
     /// <summary>[mte-tags-lost] an MTE tag initialiser cleared tags the guest had already stored in a page.</summary>
     MteTagsLost,
+    /// <summary>[leaf-in-invalidated-range] a stage-2 leaf (any memory type) intersects an HVA range whose invalidation has unmapped it and not ended.</summary>
+    LeafInInvalidatedRange,
+    /// <summary>[writable-after-wrprotect] a write-protect (logging enable, dirty-log get/clear) left a writable leaf over a page it had to protect.</summary>
+    WritableAfterWrprotect,
+    /// <summary>[exec-without-exec-fault] a fault made a Normal leaf executable without <c>ARM64_HAS_CACHE_DIC</c> although it was no exec fault.</summary>
+    ExecWithoutExecFault,
+    /// <summary>[icache-not-invalidated] a Normal leaf became executable (no <c>CACHE_DIC</c>) over a page whose I-cache was never invalidated.</summary>
+    IcacheNotInvalidated,
+    /// <summary>[prefault-range-unmapped] a completed <c>KVM_PRE_FAULT_MEMORY</c> left a page of its processed range unmapped with no retry or invalidation to explain it.</summary>
+    PrefaultRangeUnmapped,
+    /// <summary>[block-after-eager-split] a completed eager split left a block leaf in the range it split.</summary>
+    BlockAfterEagerSplit,
+    /// <summary>[map-during-invalidation] a fault installed or relaxed a leaf while an invalidation was in progress or after <c>mmu_invalidate_seq</c> moved past its snapshot.</summary>
+    MapDuringInvalidation,
+    /// <summary>[unreadable-leaf] a canonical stage-2 leaf without read permission.</summary>
+    UnreadableLeaf,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -68,7 +84,9 @@ public static class ViolationNames
         "writable-readonly-slot", "outside-memslot", "misaligned-block", "oversized-block", "wrong-memtype", "lock-violation",
         "uninitialised-memcache", "untagged-mte-page", "nested-permission", "suboptimal-size", "deadlock", "writable-host-readonly",
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
-        "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost",
+        "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost", "leaf-in-invalidated-range",
+        "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
+        "block-after-eager-split", "map-during-invalidation", "unreadable-leaf",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -1,3 +1,5 @@
+using ActorKvm.Model.Arch;
+
 namespace ActorKvm.Model.Stage2;
 
 /// <summary>
@@ -21,4 +23,11 @@ public interface IStage2Observer
 
     /// <summary>A map needed a table page from a memcache that was never initialised (kernel fix 157dbc4a321f).</summary>
     void UninitialisedMemcacheUsed();
+
+    /// <summary>
+    /// <c>mm_ops-&gt;icache_inval_pou</c> over the <paramref name="size"/> bytes at <paramref name="pfn"/>: a map about to
+    /// install an executable leaf (<c>stage2_map_walker_try_leaf</c>) or a relax about to add X (<c>stage2_attr_walker</c>)
+    /// invalidated the I-cache for those pages first. (With <c>ARM64_HAS_CACHE_DIC</c> the kernel's helper does nothing.)
+    /// </summary>
+    void IcacheInvalPou(Pfn pfn, ulong size) { }
 }

@@ -138,7 +138,8 @@ public sealed partial class Stage2PageTable
                 Observer?.LeafUpdated(old, old with { SwBits = fresh.Sw });
                 return Errno.Ok;
             }
-            // stage2_try_break_pte + stage2_make_pte
+            // stage2_try_break_pte, the CMOs, stage2_make_pte
+            IcacheInvalIfExec(ref w, level);
             e = fresh;
             Observer?.LeafRemoved(old);
             Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
@@ -151,22 +152,34 @@ public sealed partial class Stage2PageTable
             {
                 // Before 3c3736cd32bf (and again before 3a0b870e3448): the block descriptor is written over the table
                 // pointer in place; the table page and its leaves (and their TLB entries) are never released.
+                IcacheInvalIfExec(ref w, level);
                 e = fresh;
                 Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
                 return Errno.Ok;
             }
             // table -> block collapse: break the table entry, install the leaf, free the detached tables.
             // Leaves under the old table are reported before the new leaf so an observer never sees overlap.
+            IcacheInvalIfExec(ref w, level);
             e = fresh;
             FreeTable(table, level + 1, leafAddr);
             Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
             return Errno.Ok;
         }
 
+        IcacheInvalIfExec(ref w, level);
         e = fresh;
         node.Live++;
         Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
         return Errno.Ok;
+    }
+
+    /// <summary>
+    /// <c>stage2_map_walker_try_leaf</c>'s I-cache CMO: <c>icache_inval_pou</c> over the granule before an executable leaf
+    /// is made (the eager <see cref="Split"/> creates its tables with <c>KVM_PGTABLE_WALK_SKIP_CMO</c> and does none).
+    /// </summary>
+    private void IcacheInvalIfExec(ref MapWalk w, int level)
+    {
+        if ((w.Prot & S2Prot.X) != 0) Observer?.IcacheInvalPou(new Pfn(w.PfnHere), Sizes.LevelSize(level));
     }
 
     /// <summary>
@@ -233,6 +246,7 @@ public sealed partial class Stage2PageTable
         var table = NewTable();
         var childLevel = level + 1;
         ref var child = ref table.Entries[Index(leafIpa.Value, childLevel)];
+        if ((prot & S2Prot.X) != 0) Observer?.IcacheInvalPou(pfn, Sizes.LevelSize(level + 1));
         child = S2Entry.MakeLeaf(pfn.Value, prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc), young: true, 0);
         table.Live = 1;
         e = new S2Entry { Table = table };

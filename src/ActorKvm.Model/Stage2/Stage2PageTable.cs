@@ -102,6 +102,8 @@ public sealed partial class Stage2PageTable
         if (relaxed != e.Prot)
         {
             var before = e.ToLeaf(AlignDown(ipa.Value, level), level);
+            // stage2_attr_walker: invalidate the I-cache for the whole granule before adding executable permission.
+            if ((relaxed & S2Prot.X) != 0 && (e.Prot & S2Prot.X) == 0) Observer?.IcacheInvalPou(before.Pfn, before.Size);
             e.Prot = relaxed;
             Observer?.LeafUpdated(before, before with { Prot = relaxed });
         }

@@ -60,6 +60,7 @@ public abstract class Activity
         var r = StepCore();
         if (r.Wait is not { Lock: not Locking.LockMode.None }) Kvm.MmuLock.CancelWait(Id);
         Kvm.Coverage.Observe(this, r);
+        Kvm.Oracle.Stepped(this, r);
         return r;
     }
 

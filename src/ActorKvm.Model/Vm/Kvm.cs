@@ -127,7 +127,7 @@ public sealed class Kvm
     public void S2Unmap(int holder, Ipa ipa, ulong size)
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_unmap");
-        Pgt.Unmap(ipa, size);
+        UnmapStage2Range(ipa, size);
         NestedS2Unmap();
     }
 
@@ -192,9 +192,11 @@ public sealed class Kvm
             Notifier.InvalidateRangeAdd(gs, ge);
             // kvm_unmap_gfn_range -> __unmap_stage2_range. Not for a protected VM: its memory is outside the MMU notifier
             // (the host must not change a protected stage 2); the long-term pin of pkvm_mem_abort keeps each page.
-            if (!Config.Protected) Pgt.Unmap(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
+            if (!Config.Protected) UnmapStage2Range(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
             _ = slot;
         }
+        if (first) Oracle.Reach.Hit(ReachPoint.InvalidationNoSlot);
+        else if (Notifier.MmuInvalidateInProgress > 1) Oracle.Reach.Hit(ReachPoint.InvalidationConcurrent);
         // kvm_unmap_gfn_range -> kvm_nested_s2_unmap, once some slot was hit.
         if (!first) NestedS2Unmap();
         Oracle.TouchHva(start, end);
@@ -207,6 +209,14 @@ public sealed class Kvm
         if (IntersectingSlots(start, end).Any()) Notifier.InvalidateEnd();
         _activeInvalidations.RemoveAll(a => a.Holder == holder && a.Start == start && a.End == end);
         Oracle.TouchHva(start, end);
+    }
+
+    /// <summary><c>__unmap_stage2_range</c> on the canonical stage 2, with the oracle told before and checking after.</summary>
+    private void UnmapStage2Range(Ipa ipa, ulong size)
+    {
+        Oracle.Unmapping(ipa, size);
+        Pgt.Unmap(ipa, size);
+        Oracle.CheckUnmapped(ipa, size);
     }
 
     /// <summary>

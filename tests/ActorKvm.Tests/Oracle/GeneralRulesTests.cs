@@ -1,0 +1,284 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+using ActorKvm.Tests.Support;
+
+namespace ActorKvm.Tests.Oracle;
+
+/// <summary>
+/// The general rules (<c>KvmOracle.Rules</c>): each test plants the mistake the rule exists for — a leaf mapped during an
+/// invalidation, an unmap or write-protect or split that skipped a leaf, a pgtable that skipped the I-cache CMO, a
+/// pre-fault that claimed a page it did not map — and must see the typed violation; its twin runs the faithful model
+/// through the same operation and must see none.
+/// </summary>
+public class GeneralRulesTests
+{
+    private const ulong Gpa = TestVm.SlotGpa;
+    private const ulong Hva = TestVm.SlotHva;
+
+    private static List<ViolationKind> Kinds(TestVm vm) => vm.Kvm.Oracle.Violations.Select(v => v.Kind).ToList();
+
+    private static KvmMmuMemoryCache Cache()
+    {
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        return mc;
+    }
+
+    // --- leaf-in-invalidated-range --------------------------------------------------------------------------------
+
+    [Fact]
+    public void LeafInstalledBetweenRangeStartAndRangeEnd_IsLeafInInvalidatedRange()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        var op = vm.HostOp(HostOp.Migrate, Hva);
+        Drive.Until(op, "range-start");
+        vm.Kvm.Oracle.Check();
+        Assert.Empty(Kinds(vm));
+        // A fault that ignored mmu_invalidate_in_progress would install this (the pfn is still the host's: no stale-mapping).
+        Assert.True(vm.Kvm.Mm.PageTable.TryGet(new Hva(Hva), out var pte));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, pte.PfnAt(new Hva(Hva)), S2Prot.RW, Cache()));
+        vm.Kvm.Oracle.Check();
+        Assert.Equal([ViolationKind.LeafInInvalidatedRange], Kinds(vm));
+    }
+
+    [Fact]
+    public void FaultAfterRangeEnd_MapsWithoutViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Migrate, Hva));
+        vm.Access(Gpa, AccessKind.Write, 2);
+        Assert.True(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Valid);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void UnmapThatLeavesADeviceBlock_IsLeafInInvalidatedRange()
+    {
+        // A device (PFNMAP) 2M block: an unmap that skipped non-Normal leaves would leave it; the rule names no memory type.
+        var vm = TestVm.WithSlot(BackingKind.Device, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        var leaf = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa));
+        Assert.True(leaf.Valid && leaf.Leaf.IsBlock && leaf.Leaf.MemType == MemType.Device);
+        vm.Kvm.Oracle.CheckUnmapped(new Ipa(Gpa + 0x1000), Sizes.PageSize);
+        Assert.Equal([ViolationKind.LeafInInvalidatedRange], Kinds(vm));
+    }
+
+    [Fact]
+    public void PartialMunmapOfADeviceBlock_UnmapsTheWholeBlock()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Device, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Munmap, Hva + 0x1000, Sizes.PageSize));
+        Assert.False(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Valid);
+        Assert.Equal(1, vm.Kvm.Oracle.Reach[ReachPoint.PartialBlockUnmapDevice]);
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- writable-after-wrprotect ---------------------------------------------------------------------------------
+
+    [Fact]
+    public void LoggingEnableThatSkippedTheWriteProtect_IsWritableAfterWrprotect()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Kvm.Oracle.LoggingWriteProtected(vm.Kvm.Memslots.ById(0)!);
+        Assert.Equal([ViolationKind.WritableAfterWrprotect], Kinds(vm));
+    }
+
+    [Fact]
+    public void LoggingEnable_WriteProtectsEveryLeafOfTheSlot()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Thp, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.LogDirtyPages));
+        vm.Kvm.Oracle.Check();
+        Assert.Equal(1, vm.Kvm.Oracle.Reach[ReachPoint.LoggingWriteProtect]);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void DirtyLogHarvestThatSkippedAPage_IsWritableAfterWrprotect()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, flags: MemslotFlags.LogDirtyPages);
+        vm.Access(Gpa + 0x3000, AccessKind.Write, 1);
+        Assert.True((vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 0x3000)).Leaf.Prot & S2Prot.W) != 0);
+        vm.Kvm.Oracle.DirtyLogProtected(vm.Kvm.Memslots.ById(0)!, [3], splitDone: true);
+        Assert.Equal([ViolationKind.WritableAfterWrprotect], Kinds(vm));
+    }
+
+    [Fact]
+    public void GetDirtyLog_WriteProtectsEveryHarvestedPage()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, flags: MemslotFlags.LogDirtyPages);
+        vm.Access(Gpa + 0x3000, AccessKind.Write, 1);
+        vm.Access(Gpa + 0x9000, AccessKind.Write, 2);
+        Assert.Equal([3UL, 9UL], vm.GetDirtyLog(0).Pages);
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- block-after-eager-split ----------------------------------------------------------------------------------
+
+    [Fact]
+    public void EagerSplitThatLeftABlock_IsBlockAfterEagerSplit()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.True(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.IsBlock);
+        vm.Kvm.Oracle.EagerSplitDone(vm.Kvm.Memslots.ById(0)!);
+        Assert.Equal([ViolationKind.BlockAfterEagerSplit], Kinds(vm));
+    }
+
+    [Fact]
+    public void LoggingEnableWithEagerSplit_LeavesNoBlock()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, Sizes.PmdSize, new KvmConfig(EagerSplitChunk: Sizes.PmdSize));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.LogDirtyPages));
+        vm.Kvm.Oracle.Check();
+        Assert.False(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.IsBlock);
+        Assert.Equal(1, vm.Kvm.Oracle.Reach[ReachPoint.EagerSplitDone]);
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- exec-without-exec-fault, icache-not-invalidated ----------------------------------------------------------
+
+    [Fact]
+    public void ExecutableMapFromAReadFault_IsExecWithoutExecFault()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Access(Gpa, AccessKind.Read);
+        var h = a.Handler;
+        h.State.Prot |= S2Prot.X; // what compute_prot would do if it set X for every fault
+        vm.Kvm.Oracle.FaultMapped(a.Id, h.Abort, h.Desc!.Value, h.State);
+        Assert.Equal([ViolationKind.ExecWithoutExecFault], Kinds(vm));
+    }
+
+    [Fact]
+    public void ExecFaultWithoutDic_MapsExecutableAndInvalidatesTheIcache()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        vm.Access(Gpa, AccessKind.Exec); // relax adds X
+        vm.Access(Gpa + 0x1000, AccessKind.Exec); // map with X
+        Assert.True((vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Prot & S2Prot.X) != 0);
+        Assert.Equal(2, vm.Kvm.Oracle.Reach[ReachPoint.IcacheInvalPou]);
+        Assert.Empty(Kinds(vm));
+    }
+
+    /// <summary>Forwards every stage-2 event to the oracle except the I-cache CMO: a pgtable that forgot it.</summary>
+    private sealed class SkipsIcacheCmo(IStage2Observer inner) : IStage2Observer
+    {
+        public void LeafInstalled(in S2Leaf leaf) => inner.LeafInstalled(leaf);
+        public void LeafRemoved(in S2Leaf leaf) => inner.LeafRemoved(leaf);
+        public void LeafUpdated(in S2Leaf before, in S2Leaf after) => inner.LeafUpdated(before, after);
+        public void UninitialisedMemcacheUsed() => inner.UninitialisedMemcacheUsed();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ExecutableLeafWithoutIcacheInvalidation_IsIcacheNotInvalidated(bool relax)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        if (relax) vm.Access(Gpa, AccessKind.Read);
+        vm.Kvm.Pgt.Observer = new SkipsIcacheCmo(vm.Kvm.Oracle);
+        vm.Access(Gpa, AccessKind.Exec);
+        Assert.Equal([ViolationKind.IcacheNotInvalidated], Kinds(vm));
+    }
+
+    [Fact]
+    public void EagerSplitOfAnExecutableBlock_NeedsNoNewIcacheInvalidation()
+    {
+        // kvm_pgtable_stage2_split builds its tables with KVM_PGTABLE_WALK_SKIP_CMO: the block's map already invalidated.
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, Sizes.PmdSize, new KvmConfig(EagerSplitChunk: Sizes.PmdSize));
+        vm.Access(Gpa, AccessKind.Exec);
+        Assert.True(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.IsBlock);
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.LogDirtyPages));
+        vm.Kvm.Oracle.Check();
+        Assert.False(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.IsBlock);
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- map-during-invalidation ----------------------------------------------------------------------------------
+
+    [Fact]
+    public void MapReportedWhileAnInvalidationIsInProgress_IsMapDuringInvalidation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Access(Gpa, AccessKind.Write, 1);
+        Drive.Until(vm.HostOp(HostOp.Migrate, Hva), "range-start");
+        vm.Kvm.Oracle.FaultMapped(a.Id, a.Handler.Abort, a.Handler.Desc!.Value, a.Handler.State);
+        Assert.Equal([ViolationKind.MapDuringInvalidation], Kinds(vm));
+    }
+
+    // --- prefault-range-unmapped ----------------------------------------------------------------------------------
+
+    private static PreFaultMemory PreFault(TestVm vm, ulong gpa, ulong size) => new(vm.Kvm, vm.NextId(), vm.Kvm.Vcpus[0], new Ipa(gpa), size);
+
+    [Fact]
+    public void PreFaultThatLeavesAProcessedPageUnmapped_IsPrefaultRangeUnmapped()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var pf = PreFault(vm, Gpa, 2 * Sizes.PageSize);
+        while (pf.NextGpa.Value == Gpa) Assert.NotEqual(StepStatus.Blocked, pf.Step().Status);
+        // The first page counts as processed; losing its leaf without an unmap (as a pre-fault that skipped the map would) ...
+        vm.Kvm.Pgt.Unmap(new Ipa(Gpa), Sizes.PageSize);
+        Drive.ToEnd(pf);
+        Assert.Equal(Errno.Ok, pf.Result);
+        Assert.Equal([ViolationKind.PrefaultRangeUnmapped], Kinds(vm));
+    }
+
+    [Fact]
+    public void PreFaultFromAnUnalignedAddress_MapsItsWholeRange()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Thp, 2 * Sizes.PmdSize);
+        var pf = PreFault(vm, Gpa + Sizes.PmdSize - 0x3000, 0x6000); // crosses the 2M boundary
+        Drive.ToEnd(pf);
+        Assert.Equal(0x6000UL, pf.Processed);
+        vm.Kvm.Oracle.Check();
+        Assert.Equal(1, vm.Kvm.Oracle.Reach[ReachPoint.PreFaultUnaligned]);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void PreFaultWhosePageAnInvalidationUnmapped_IsExcused()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        var pf = PreFault(vm, Gpa, 2 * Sizes.PageSize);
+        while (pf.NextGpa.Value == Gpa) Assert.NotEqual(StepStatus.Blocked, pf.Step().Status);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.MadviseDontneed, Hva));
+        Drive.ToEnd(pf);
+        vm.Kvm.Oracle.Check();
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- unreadable-leaf ------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void LeafWithoutReadPermission_IsUnreadableLeaf()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        var pfn = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Pfn;
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa + 0x1000), Sizes.PageSize, pfn, S2Prot.W, Cache()));
+        vm.Kvm.Oracle.Check();
+        Assert.Contains(ViolationKind.UnreadableLeaf, Kinds(vm));
+    }
+
+    // --- the reachability report ----------------------------------------------------------------------------------
+
+    [Fact]
+    public void EveryReachPoint_HasOneName()
+    {
+        Assert.Equal(Enum.GetValues<ReachPoint>().Length, Reachability.Names.Length);
+        Assert.Equal(Reachability.Names.Length, Reachability.Names.Distinct().Count());
+    }
+}
