@@ -25,6 +25,7 @@ internal static partial class CommandLine
         root.Add(RunVerb.Create(common, io));
         root.Add(HuntVerb.Create(common, io));
         root.Add(ReplayVerb.Create(common, io));
+        root.Add(WorkerVerb.Create(common, io));
         root.Add(VariantsVerb.Create(common, io));
         root.Add(CompareVerb.Create(common, io));
         root.Add(DiffVerb.Create(common, io, context));

@@ -34,7 +34,8 @@ internal static class HuntReport
         human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
-    public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o) =>
+    /// <summary>The hunt's JSON object; <paramref name="more"/> adds members at the end (a cluster hunt's per-node figures).</summary>
+    public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o, Action<System.Text.Json.Utf8JsonWriter>? more = null) =>
         JsonOut.Write(to, w =>
         {
             w.WriteString("strategy", o.Strategy.ToString().ToLowerInvariant());
@@ -66,6 +67,7 @@ internal static class HuntReport
             var all = new Model.Oracle.Reachability();
             foreach (var (_, r) in rows) if (r.Reach is { } reach) all.Add(reach);
             CoverageReport.WriteJson(w, all);
+            more?.Invoke(w);
         });
 
     private static void JsonOutInts(System.Text.Json.Utf8JsonWriter w, string name, int[] values)

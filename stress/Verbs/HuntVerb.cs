@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scheduling;
@@ -18,52 +17,34 @@ internal static class HuntVerb
 {
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var bug = new Option<string[]>("--bug") { Description = "Bug switch to hunt (repeatable; none: a no-bug hunt that must find nothing)", HelpName = "NAME" };
-        var allBugs = new Option<bool>("--all-bugs") { Description = "Hunt each modelled switch in turn and print a table" };
-        var strategy = new Option<string>("--strategy") { Description = "random or pct", DefaultValueFactory = _ => "random" };
-        var depth = new Option<int>("--depth") { Description = "PCT bug depth", DefaultValueFactory = _ => 3 };
-        var budget = new Option<string>("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
-        var seed = new Option<ulong?>("--seed") { Description = "First schedule's seed (default: random, always printed)" };
-        var faults = new Option<long>("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
-        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
+        var args = new HuntArgs();
         var dir = new Option<string>("--schedule-dir") { Description = "Where a found schedule is saved", DefaultValueFactory = _ => ".", HelpName = "DIR" };
-        var variant = VariantNames.Option();
+        var cluster = new ClusterArgs();
         var scenarioPaths = new Argument<string[]>("scenarios") { Arity = ArgumentArity.ZeroOrMore, HelpName = "SCENARIO", Description = "Scenario files: explore their interleavings exhaustively instead of the built-in workload" };
         var maxRetries = HuntScenario.MaxRetriesOption();
-        var command = new Command("hunt", "Explore interleavings of the race workload (or of scenarios) until a violation is found") { bug, allBugs, strategy, depth, budget, seed, faults, dir, backing, variant, maxRetries, scenarioPaths };
+        var command = new Command("hunt", "Explore interleavings of the race workload (or of scenarios) until a violation is found") { dir, cluster.Cluster, cluster.Port, cluster.SeedNode, maxRetries, scenarioPaths };
+        foreach (var o in args.Exploration) command.Add(o);
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
             if (r.GetValue(scenarioPaths) is { Length: > 0 } files)
             {
+                if (r.GetValue(cluster.Cluster)) throw new CliUserError("--cluster: not with a scenario (a scenario hunt explores its interleavings exhaustively on one machine)");
                 var scenarioDir = r.GetValue(dir)!;
                 if (!Directory.Exists(scenarioDir)) throw new CliUserError($"--schedule-dir: no such directory: {scenarioDir}");
-                return HuntScenario.Execute(files, r, [allBugs, strategy, depth, seed, faults, backing], bug, variant, maxRetries,
-                    ParseBudget(r.GetValue(budget)!), r.GetValue(budget)!, scenarioDir, (json, quiet, config), io);
+                var budgetText = r.GetValue(args.Budget)!;
+                return HuntScenario.Execute(files, r, [args.AllBugs, args.Strategy, args.Depth, args.Seed, args.Faults, args.Backing], args.Bug, args.Variant, maxRetries,
+                    HuntArgs.ParseBudget(budgetText), budgetText, scenarioDir, (json, quiet, config), io);
             }
             if (r.GetResult(maxRetries) is { Implicit: false }) throw new CliUserError("--max-retries: only with a scenario (hunt SCENARIO)");
-            var names = r.GetValue(bug) ?? [];
-            var all = r.GetValue(allBugs);
-            if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
-            BugNames.Check(names);
-            var variants = VariantNames.Check(r.GetValue(variant));
-            var strat = r.GetValue(strategy) switch
-            {
-                "random" => HuntStrategy.Random,
-                "pct" => HuntStrategy.Pct,
-                var other => throw new CliUserError($"--strategy: expected random or pct, got '{other}'"),
-            };
-            var d = r.GetValue(depth);
-            if (d is < 1 or > 20) throw new CliUserError($"--depth: expected 1..20, got {d}");
-            var (maxSchedules, maxTime) = ParseBudget(r.GetValue(budget)!);
             var scheduleDir = OptionChecks.ScheduleDir(r.GetValue(dir)!);
-            var perSchedule = OptionChecks.Faults(r.GetValue(faults));
-            var firstSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
-            var backings = Backings.Parse(r.GetValue(backing));
-            var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings, Variants = variants };
-            var options = new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime);
+            var plan = args.Read(r, scheduleDir);
+            var options = plan.Options;
+            var clustered = cluster.ReadHunt(r, config);
             var human = io.Human(json);
-            if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {d}" : "")}, seed {firstSeed}, budget {r.GetValue(budget)} per bug, {perSchedule} faults per schedule");
+            var strat = options.Strategy;
+            if (!quiet) human.WriteLine($"actorkvm hunt: {strat.ToString().ToLowerInvariant()}{(strat == HuntStrategy.Pct ? $" depth {options.Depth}" : "")}, seed {options.Seed}, budget {plan.BudgetText} per bug, {options.Workload.MaxFaults} faults per schedule");
+            if (clustered is { } node) return ClusterHunt.Run(plan, node, EngineConfig.Load(config), json, quiet, io);
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -71,28 +52,27 @@ internal static class HuntVerb
             try
             {
                 using var det = new DeterministicSystem(EngineConfig.Load(config));
-                var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
                 var rows = new List<(string Bug, HuntResult Result)>();
                 var saved = true;
-                foreach (var t in targets)
+                foreach (var t in plan.Targets)
                 {
                     if (cts.IsCancellationRequested) break;
                     var result = Hunter.Hunt(det, options, new BugSet(t), cts.Token);
-                    var label = t.Length == 0 ? "(no bug)" : string.Join('+', t);
+                    var label = Label(t);
                     rows.Add((label, result));
-                    if (!all) saved &= WriteOne(io, human, label, t, result, workload, scheduleDir);
+                    if (!plan.AllBugs) saved &= WriteOne(io, human, label, t, result, options.Workload, scheduleDir);
                 }
-                if (all) HuntReport.WriteTable(human, rows);
+                if (plan.AllBugs) HuntReport.WriteTable(human, rows);
                 if (json) HuntReport.WriteJson(io.Out, rows, options);
                 if (cts.IsCancellationRequested)
                 {
                     // A hunt stopped by Ctrl-C is no verdict: say how far it got, exit 130 (128 + SIGINT, as shells do).
                     var whole = rows.Count(x => x.Result.Found is not null) + Math.Max(0, rows.Count(x => x.Result.Found is null) - 1);
-                    io.Err.WriteLine($"actorkvm hunt: interrupted: {rows.Count(x => x.Result.Found is not null)} found, {whole} of {targets.Count} hunted to the end (exit 130)");
+                    io.Err.WriteLine($"actorkvm hunt: interrupted: {rows.Count(x => x.Result.Found is not null)} found, {whole} of {plan.Targets.Count} hunted to the end (exit 130)");
                     return ExitCodes.Interrupted;
                 }
                 if (!saved) return ExitCodes.BadInput;
-                return ExitCode(rows, all);
+                return ExitCode(rows, plan.AllBugs);
             }
             finally
             {
@@ -102,6 +82,9 @@ internal static class HuntVerb
         return command;
     }
 
+    /// <summary>A target's label in the reports.</summary>
+    public static string Label(IReadOnlyCollection<string> bugs) => bugs.Count == 0 ? "(no bug)" : string.Join('+', bugs);
+
     /// <summary>
     /// 0 when every hunted switch was found; with <c>--all-bugs</c> an entry the workload cannot reach
     /// (<see cref="UnreachableFromWorkload"/>, its reason printed) is not a miss.
@@ -110,8 +93,8 @@ internal static class HuntVerb
         rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
             ? ExitCodes.Ok : ExitCodes.Failed;
 
-    /// <summary>One hunt's lines; false when the found schedule could not be saved (it is then printed inline).</summary>
-    private static bool WriteOne(CliIo io, TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
+    /// <summary>One target's lines, its schedule file written to <paramref name="dir"/>; false when the found schedule could not be saved (it is then printed inline).</summary>
+    public static bool WriteOne(CliIo io, TextWriter human, string label, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload, string dir)
     {
         if (r.Coverage is { } c) human.WriteLine($"{label}: {CoverageReport.Text(c)}");
         if (r.Reach is { } reach) human.WriteLine($"{label}: {CoverageReport.ReachText(reach)}");
@@ -140,17 +123,4 @@ internal static class HuntVerb
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(w.Mte ? ["--mte"] : [])
             .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
-
-    private static (long Schedules, TimeSpan Time) ParseBudget(string text)
-    {
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return (n, TimeSpan.MaxValue);
-        try
-        {
-            return (long.MaxValue, DurationParser.Parse("--budget", text));
-        }
-        catch (CliUserError e) when (!e.Message.Contains("at most", StringComparison.Ordinal))
-        {
-            throw new CliUserError($"--budget: expected a duration such as 10s or a schedule count such as 5000, got '{text}'");
-        }
-    }
 }

@@ -22,6 +22,12 @@ public enum HuntStrategy
 public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy, int Depth, ulong Seed, long MaxSchedules, TimeSpan MaxTime)
 {
     /// <summary>
+    /// The index of the first schedule to run (0 for a whole hunt): a cluster hunt's worker runs the range
+    /// [<c>FirstIndex</c>, <c>FirstIndex + MaxSchedules</c>), so schedule i keeps its seed and layout on any machine.
+    /// </summary>
+    public long FirstIndex { get; init; }
+
+    /// <summary>
     /// The VM layouts a hunt rotates through when no backing was chosen (schedule i uses layout i mod 4), each with
     /// the odd-shaped slots next to its main ones: the default mix; hugetlb first; device memory with and without
     /// page structures next to THP; an MTE VM (whose device slots are refused; its odd slot is shared memory the VMM

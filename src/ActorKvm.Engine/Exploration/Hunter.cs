@@ -29,8 +29,9 @@ public static class Hunter
         if (o.MaxTime < TimeSpan.FromDays(24)) budget.CancelAfter(o.MaxTime); // a timer holds at most 2^31 ms
         while (tried < o.MaxSchedules && sw.Elapsed < o.MaxTime && !budget.IsCancellationRequested)
         {
-            var seed = o.Seed + (ulong)tried;
-            var workload = o.ScheduleWorkload(tried, seed);
+            var index = o.FirstIndex + tried;
+            var seed = o.Seed + (ulong)index;
+            var workload = o.ScheduleWorkload(index, seed);
             ISchedulingStrategy strategy = o.Strategy == HuntStrategy.Pct ? new PctStrategy(seed, o.Depth, expectedChoices) : new SeededStrategy(seed);
             // PCT is deliberately unfair: an actor that polls for progress can keep a starved one from ever running. A
             // schedule that outlives its bound is abandoned (its mid-flight state is no verdict), not reported.

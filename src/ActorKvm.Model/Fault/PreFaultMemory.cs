@@ -27,6 +27,7 @@ public sealed class PreFaultMemory : Activity
     private Memslots.Memslot? _slot;
     private Hva _hva;
     private ulong _pageSize;
+    private int _leaves;
 
     private enum Stage { Start, Lookup, LeafCheck, Handler }
 
@@ -150,6 +151,15 @@ public sealed class PreFaultMemory : Activity
         return StepResult.Progress(FaultPhase.MmuLock.Name());
     }
 
+    /// <summary>
+    /// The most calls of <c>kvm_arch_vcpu_pre_fault_memory</c> (one leaf each) one ioctl makes before it returns with the
+    /// rest of the range, as the kernel's loop does when a signal is pending (<c>-EINTR</c>, reported as success once a
+    /// page was processed). The kernel bounds the loop only by signals and host memory, and a legal slot is up to
+    /// <c>KVM_MEM_MAX_NR_PAGES</c> pages: the model's work per ioctl must not follow a number in the input. Userspace
+    /// re-issues the ioctl with the updated range (pre_fault_memory_test.c does).
+    /// </summary>
+    public const int MaxLeavesPerCall = 65_536;
+
     /// <summary>The loop's advance: <c>min(size, ALIGN_DOWN(gpa, page_size) + page_size - gpa)</c>, then the next call.</summary>
     private StepResult Advance(string phase)
     {
@@ -158,6 +168,8 @@ public sealed class PreFaultMemory : Activity
         NextGpa = new Ipa(gpa + step);
         Remaining -= step;
         if (Remaining == 0) return Stop(Errno.Ok, srcu: true, phase);
+        // signal_pending(current) at the top of the next iteration.
+        if (++_leaves == MaxLeavesPerCall) return Stop(Errno.EINTR, srcu: true, phase);
         _stage = Stage.Lookup;
         return StepResult.Progress(phase);
     }

@@ -45,6 +45,19 @@ public sealed class PhaseCoverage
                 if (this[f, c] is var n and > 0) yield return (PhaseNames.Fault[f], ConcurrentPhases[c], n);
     }
 
+    /// <summary>The counts pair by pair, fault phase major (a cluster hunt carries a range's coverage between processes).</summary>
+    public long[] ToCounts() => (long[])_counts.Clone();
+
+    /// <summary>A coverage holding <paramref name="counts"/> as <see cref="ToCounts"/> gave them.</summary>
+    /// <exception cref="ArgumentException">The array is not one count per pair.</exception>
+    public static PhaseCoverage FromCounts(IReadOnlyList<long> counts)
+    {
+        if (counts.Count != Possible) throw new ArgumentException($"expected {Possible} counts, got {counts.Count}", nameof(counts));
+        var c = new PhaseCoverage();
+        for (var i = 0; i < counts.Count; i++) c._counts[i] = counts[i];
+        return c;
+    }
+
     /// <summary>Adds <paramref name="other"/>'s counts (a hunt sums its schedules).</summary>
     public void Add(PhaseCoverage other)
     {

@@ -63,7 +63,7 @@ internal static class StepReader
             "munmap" or "mprotect" or "madvise-dontneed" or "swap-out" => ReadHostRange(o, op, index, path, id, pauseAt, async, expect),
             "migrate" or "thp-split" or "thp-split-folio" or "thp-collapse" or "poison" => new HostPageStep(index, path, id, pauseAt, async, expect,
                 ScenarioNames.HostPageOps.First(x => x.Name == op).Value, new Hva(o.RequiredAddress("hva"))),
-            "age" => new AgeStep(index, path, id, pauseAt, async, expect, new Ipa(o.RequiredAddress("gpa")), o.RequiredSize("size")),
+            "age" => ReadAge(o, index, path, id, pauseAt, async, expect, vm),
             "mmap" => ReadMmap(o, index, path, id, pauseAt, async, expect),
             "free-page-tables" => new HostFreePageTablesStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredSize("size")),
             "host-write" => new HostWriteStep(index, path, id, pauseAt, async, expect, new Hva(o.RequiredAddress("hva")), o.RequiredUInt64("value")),
@@ -109,6 +109,19 @@ internal static class StepReader
         if (kind == AccessKind.TagWrite && value is null or > 15)
             throw new ScenarioParseException(o.PathOf("value"), "a tag-write stores a 4-bit tag: value 0..15");
         return new AccessStep(index, path, id, pauseAt, async, expect, vcpu, gpa, kind, value);
+    }
+
+    /// <summary>
+    /// <c>kvm_age_gfn</c> gets its range from a memslot (<c>kvm_handle_hva_range</c> clips to it), so it never leaves the
+    /// IPA space: a range that does is the file's error, not a walk the stage-2 code would refuse.
+    /// </summary>
+    private static AgeStep ReadAge(ObjectReader o, int index, string path, string? id, string? pauseAt, bool async, StepExpect expect, VmConfig vm)
+    {
+        var gpa = o.RequiredAddress("gpa");
+        var size = o.RequiredSize("size");
+        if (gpa >= vm.PhysSize || size > vm.PhysSize - gpa)
+            throw new ScenarioParseException(o.PathOf("size"), $"range 0x{gpa:x}+0x{size:x} ends beyond the IPA space of 2^{vm.IpaBits} bytes (vm.ipa-bits)");
+        return new AgeStep(index, path, id, pauseAt, async, expect, new Ipa(gpa), size);
     }
 
     private static NestedEnterStep ReadNestedEnter(ObjectReader o, int index, string path, string? id, string? pauseAt, bool async, StepExpect expect, VmConfig vm)

@@ -31,8 +31,12 @@ internal static partial class FuzzOracle
     }
 
     /// <summary>Loads <paramref name="text"/> and, when valid, runs it on the model engine; returns a finding or null.</summary>
-    public static string? CheckScenario(string text, string file = "fuzz.hocon")
+    public static string? CheckScenario(string text, string file = "fuzz.hocon") => CheckScenario(text, out _, file);
+
+    /// <summary>As <see cref="CheckScenario(string, string)"/>; <paramref name="ran"/> says whether it loaded and ran.</summary>
+    public static string? CheckScenario(string text, out bool ran, string file = "fuzz.hocon")
     {
+        ran = false;
         var sw = Stopwatch.StartNew();
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         try
@@ -46,6 +50,7 @@ internal static partial class FuzzOracle
             else
             {
                 var outcome = ScenarioExecutors.Find(ScenarioExecutors.ModelEngine)!().Execute(loaded.Scenario!, new ScenarioRunOptions([], null));
+                ran = true;
                 if (outcome.FailureText is { } failure && CheckLine("failure", failure) is { } bad) return bad;
             }
         }

@@ -91,4 +91,62 @@ internal static class ScenarioGrammar
                 _ => body,
             };
         });
+
+    // --- shaped scenarios: valid most of the time, so the fuzzer reaches the model and not only the loader ---------
+
+    private static readonly Gen<string> Page = Gen.Frequency(
+        (8, Gen.Int[0, 40].Select(k => (k * 4096L).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        (2, Gen.Int[0, 8].Select(k => (k * 2097152L).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        (1, Gen.OneOf("4095", "67108864", "67104768", "-4096", "1099511627776")));
+
+    private static readonly Gen<string> RangeSize = Gen.Frequency((6, Gen.OneOf("4K", "8K", "64K", "2M")), (1, Gen.OneOf("0", "3K", "64M", "1G", "8796093018112")));
+
+    private static string Gpa(string offset) => $"\"0x{0x40000000L + long.Parse(offset, System.Globalization.CultureInfo.InvariantCulture):x}\"";
+    private static string Hva(string offset) => $"\"0x{0x7f0000000000L + long.Parse(offset, System.Globalization.CultureInfo.InvariantCulture):x}\"";
+
+    /// <summary>A step of a real op with the fields that op takes, at addresses inside the slot and VMA most of the time.</summary>
+    public static readonly Gen<string> ShapedStep = Gen.Select(
+        Gen.Select(Gen.Int[0, 17], Gen.Int[0, 2], Page, RangeSize, Gen.OneOf("read", "write", "exec", "atomic", "cmo", "load-no-syndrome", "store-no-syndrome")),
+        Gen.Select(Gen.Int[0, 9], Gen.UInt[0, 1000], Gen.OneOf("r", "rw", "none")),
+        (a, b) =>
+        {
+            var (op, vcpu, off, size, kind, extra, value, prot) = (a.Item1, a.Item2, a.Item3, a.Item4, a.Item5, b.Item1, b.Item2, b.Item3);
+            if (off.StartsWith('-')) off = "0"; // a negative offset is no address at all: the hostile generator covers it
+            var step = op switch
+            {
+                0 or 1 or 2 => $"op = access, vcpu = {vcpu}, gpa = {Gpa(off)}, kind = {kind}" + (kind is "write" or "atomic" or "store-no-syndrome" ? $", value = {value}" : ""),
+                3 => $"op = pre-fault, vcpu = {vcpu}, gpa = {Gpa(off)}, size = {size}",
+                4 => $"op = migrate, hva = {Hva(off)}",
+                5 => $"op = {(extra % 2 == 0 ? "thp-split" : "thp-collapse")}, hva = {Hva(off)}",
+                6 => $"op = munmap, hva = {Hva(off)}, size = {size}",
+                7 => $"op = mprotect, hva = {Hva(off)}, size = {size}, prot = {prot}",
+                8 => $"op = {(extra % 2 == 0 ? "madvise-dontneed" : "swap-out")}, hva = {Hva(off)}, size = {size}",
+                9 => $"op = age, gpa = {Gpa(off)}, size = {size}",
+                10 => $"op = host-write, hva = {Hva(off)}, value = {value}",
+                11 => $"op = host-read, hva = {Hva(off)}",
+                12 => $"op = memslot-set-flags, slot = 0, log-dirty = {(extra % 2 == 0 ? "true" : "false")}",
+                13 => extra % 3 == 0 ? "op = dirty-log-get, slot = 0" : $"op = dirty-log-clear, slot = 0, first = {extra * 8}, count = {(extra + 1) * 64}",
+                14 => $"op = memslot-create, slot {{ id = {1 + extra % 3}, gpa = {Gpa((67108864L + extra * 2097152L).ToString(System.Globalization.CultureInfo.InvariantCulture))}, size = 2M, hva = {Hva(off)} }}",
+                15 => extra % 2 == 0 ? $"op = memslot-delete, slot = {extra % 3}" : $"op = memslot-move, slot = 0, gpa = \"0x{0x80000000L + extra * 0x4000000L:x}\"",
+                16 => $"op = free-page-tables, hva = {Hva(off)}, size = {size}",
+                _ => "op = check",
+            };
+            // async now and then (joined at the end); an expectation now and then (a wrong one is a FAIL, which is fine).
+            return "{ " + step + (extra == 7 ? ", async = true" : "") + (extra == 8 ? ", expect { result = ok }" : "") + " }";
+        });
+
+    /// <summary>A scenario shaped right: one VMA and slot of a real backing, 1..12 shaped steps, a join.</summary>
+    public static readonly Gen<string> ShapedScenario = Gen.Select(
+        Gen.OneOf("anon", "thp", "hugetlb-2M", "shmem", "file", "device-mixedmap"), Gen.OneOf("64M", "16M"), Gen.Bool, Gen.Int[1, 4],
+        ShapedStep.Array[1, 12], Gen.OneOf("", "bugs = [ retry-ignores-in-progress ]\n", "vm.features.s2fwb = false\n"),
+        (backing, size, dirty, vcpus, steps, extra) => $$"""
+            name = shaped
+            vm.vcpus = {{vcpus}}
+            {{extra}}host.vmas = [ { hva = "0x7f0000000000", size = {{size}}, backing = {{backing}}, prot = rw } ]
+            memslots = [ { id = 0, gpa = "0x40000000", size = {{size}}, hva = "0x7f0000000000", log-dirty = {{(dirty ? "true" : "false")}} } ]
+            steps = [
+              {{string.Join("\n  ", steps)}}
+              { op = join }
+            ]
+            """);
 }
