@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorKvm.Bench.Cluster;
 using ActorKvm.Bench.Contention;
 using ActorKvm.Bench.Exploration;
 using ActorKvm.Bench.PureFaultPath;
@@ -11,7 +12,8 @@ namespace ActorKvm.Bench;
 /// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
 /// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-faults [--profile]</c> for
 /// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
-/// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s.
+/// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s;
+/// <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range.
 /// </summary>
 public static class Program
 {
@@ -32,6 +34,17 @@ public static class Program
         if (args is ["--quick-exploration"])
         {
             QuickExploration.Run();
+            return 0;
+        }
+        if (args is ["--quick-coordinator", ..])
+        {
+            var lanes = 256;
+            if (args.Length > 2 || (args.Length == 2 && (!int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out lanes) || lanes < 1 || lanes > 100_000)))
+            {
+                Console.Error.WriteLine("usage: --quick-coordinator [LANES 1..100000]");
+                return 2;
+            }
+            QuickCoordinator.Run(lanes);
             return 0;
         }
         if (args is ["--quick-contention", ..])

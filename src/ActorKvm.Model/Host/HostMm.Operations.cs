@@ -8,13 +8,14 @@ public sealed partial class HostMm
     /// The HVA range a host operation will invalidate (<c>mmu_notifier_range</c>), or null when it changes
     /// no present PTE (then no invalidation runs at all).
     /// </summary>
-    public (Hva Start, Hva End)? InvalidationRange(HostOp op, Hva hva, ulong size)
+    public (Hva Start, Hva End)? InvalidationRange(HostOp op, Hva hva, ulong size, HostProt prot = HostProt.None)
     {
         switch (op)
         {
+            case HostOp.Mprotect:
+                return MprotectRange(hva, hva + size, prot);
             case HostOp.Munmap:
             case HostOp.MmapFixed:
-            case HostOp.Mprotect:
             case HostOp.MadviseDontneed:
             case HostOp.SwapOut:
                 return CoverLeaves(hva, hva + size);
@@ -158,10 +159,24 @@ public sealed partial class HostMm
         ContentDiscarded?.Invoke(start, end);
     }
 
+    /// <summary>
+    /// mprotect_fixup returns at once for a VMA whose flags do not change (no change_protection, no notifier), so
+    /// only the VMAs that change are invalidated; null when none does.
+    /// </summary>
+    private (Hva, Hva)? MprotectRange(Hva start, Hva end, HostProt prot)
+    {
+        var changed = VmasIn(start, end).Where(v => v.Prot != prot).ToList();
+        if (changed.Count == 0) return null;
+        var s = new Hva(Math.Max(changed.Min(v => v.Start.Value), start.Value));
+        var e = new Hva(Math.Min(changed.Max(v => v.End.Value), end.Value));
+        return CoverLeaves(s, e);
+    }
+
     private void Mprotect(Hva start, Hva end, HostProt prot)
     {
         foreach (var v in VmasIn(start, end).ToList())
         {
+            if (v.Prot == prot) continue; // mprotect_fixup: newflags == oldflags, nothing to do
             _vmas.Remove(v);
             v.Dead = true;
             if (v.Start < start) Insert(Part(v, v.Start, start, v.Prot));

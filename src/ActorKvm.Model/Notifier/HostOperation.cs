@@ -52,7 +52,7 @@ public sealed class HostOperation : Activity
             case null:
                 {
                     Result = Kvm.Mm.Precheck(Op, Hva);
-                    var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size) : null;
+                    var range = Result == Errno.Ok ? Kvm.Mm.InvalidationRange(Op, Hva, Size, Prot) : null;
                     if (range is null)
                     {
                         if (Result == Errno.Ok) Result = Apply();
