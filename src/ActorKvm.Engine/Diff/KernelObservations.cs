@@ -91,7 +91,7 @@ public static class KernelObservations
         }
         add(StepExpect.ResultKey, result);
         add(StepExpect.FaultsKey, "[" + string.Join(", ", names) + "]");
-        if (a.Kind is AccessKind.Read or AccessKind.LoadNoSyndrome or AccessKind.Atomic && result == "ok") add(StepExpect.ValueKey, Number(Field(line, "value")));
+        if (a.Kind.LoadsValue() && result == "ok") add(StepExpect.ValueKey, Number(Field(line, "value")));
         if (names.Any(n => n is "map" or "relax"))
         {
             var leaf = shadow.Find(a.Gpa.Value);

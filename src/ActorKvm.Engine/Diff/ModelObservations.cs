@@ -60,7 +60,7 @@ public static class ModelObservations
                 {
                     Add(StepExpect.ResultKey, a.Exit.Name);
                     Add(StepExpect.FaultsKey, "[" + string.Join(", ", a.Faults.Select(f => f.Name())) + "]");
-                    if (a.Kind is AccessKind.Read or AccessKind.LoadNoSyndrome or AccessKind.Atomic && a.Exit.Kind == AccessExitKind.Ok) Add(StepExpect.ValueKey, a.ReadValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (a.Kind.LoadsValue() && a.Exit.Kind == AccessExitKind.Ok) Add(StepExpect.ValueKey, a.ReadValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (a.Faults.Any(f => f is FaultResult.Map or FaultResult.Relax))
                     {
                         var walk = a.Gpa.Value < kvm.Pgt.IpaSize ? kvm.Pgt.GetLeaf(a.Gpa) : default;

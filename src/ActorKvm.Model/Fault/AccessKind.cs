@@ -42,4 +42,8 @@ public static class AccessKindSyndrome
     /// <summary>The access stores <c>value</c> into the page (an atomic as a read-modify-write).</summary>
     public static bool StoresValue(this AccessKind kind) =>
         kind is AccessKind.Write or AccessKind.StoreNoSyndrome or AccessKind.Atomic;
+
+    /// <summary>The access returns the page's value to the guest (an atomic returns the old one).</summary>
+    public static bool LoadsValue(this AccessKind kind) =>
+        kind is AccessKind.Read or AccessKind.LoadNoSyndrome or AccessKind.Atomic;
 }

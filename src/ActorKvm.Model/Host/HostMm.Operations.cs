@@ -8,7 +8,7 @@ public sealed partial class HostMm
     /// The HVA range a host operation will invalidate (<c>mmu_notifier_range</c>), or null when it changes
     /// no present PTE (then no invalidation runs at all).
     /// </summary>
-    public (Hva Start, Hva End)? InvalidationRange(HostOp op, Hva hva, ulong size, HostProt prot = HostProt.None)
+    public (Hva Start, Hva End)? InvalidationRange(HostOp op, Hva hva, ulong size, HostProt prot)
     {
         switch (op)
         {
