@@ -37,7 +37,8 @@ public class ModelledTimeTests
                 var x = 0UL;
                 while (!stop.IsCancellationRequested) x = x * 6364136223846793005UL + 1;
                 GC.KeepAlive(x);
-            }) { IsBackground = true }).ToList();
+            })
+            { IsBackground = true }).ToList();
             burners.ForEach(t => t.Start());
             loaded = Run(args);
             stop.Cancel();
