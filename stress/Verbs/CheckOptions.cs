@@ -8,7 +8,7 @@ namespace ActorKvm.Stress.Verbs;
 /// <summary>The options of <c>check</c> (also taken by the default verb): <c>--bug</c>, <c>--trace</c>, <c>--engine</c>.</summary>
 internal sealed class CheckOptions
 {
-    public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable; names from 'actorkvm bugs')", HelpName = "NAME" };
+    public Option<string[]> Bug { get; } = BugNames.Option();
     public Option<string[]> Variant { get; } = VariantNames.Option();
     public Option<string?> Trace { get; } = new("--trace") { Description = "Write the event trace (Chrome trace-event JSON)", HelpName = "FILE" };
     public Option<string> Engine { get; } = new("--engine")

@@ -16,7 +16,7 @@ internal sealed record HuntPlan(IReadOnlyList<string[]> Targets, bool AllBugs, H
 /// </summary>
 internal sealed class HuntArgs
 {
-    public Option<string[]> Bug { get; } = new("--bug") { Description = "Bug switch to hunt (repeatable; none: a no-bug hunt that must find nothing)", HelpName = "NAME" };
+    public Option<string[]> Bug { get; } = BugNames.Option("Bug switch to hunt (none: a no-bug hunt that must find nothing)");
     public Option<bool> AllBugs { get; } = new("--all-bugs") { Description = "Hunt each modelled switch in turn and print a table" };
     public Option<string> Strategy { get; } = new("--strategy") { Description = "random or pct", DefaultValueFactory = _ => "random" };
     public Option<int> Depth { get; } = new("--depth") { Description = "PCT bug depth", DefaultValueFactory = _ => 3 };

@@ -28,7 +28,7 @@ internal static class ReplayVerb
         var w = HuntOptions.RaceMix;
         var seed = new Option<ulong?>("--seed") { Description = "The schedule's seed (workload and, without --schedule, dispatcher); not with a recorded run" };
         var schedule = new Option<string?>("--schedule") { Description = "A schedule file saved by hunt or run (it carries its own options), or an earlier hunt's choice list", HelpName = "FILE" };
-        var bug = new Option<string[]>("--bug") { Description = "Bug switch on (repeatable)", HelpName = "NAME" };
+        var bug = BugNames.Option();
         var vcpus = new Option<int>("--vcpus") { DefaultValueFactory = _ => w.Vcpus, Description = "vCPUs" };
         var memory = new Option<string>("--memory") { DefaultValueFactory = _ => $"{w.Memory >> 20}M", Description = "Guest memory" };
         var every = new Option<int>("--invalidate-every") { DefaultValueFactory = _ => w.InvalidateEvery, Description = "A host MM operation after every N accesses" };

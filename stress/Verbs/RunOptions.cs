@@ -6,12 +6,12 @@ namespace ActorKvm.Stress.Verbs;
 internal sealed class RunOptions
 {
     public Option<string> Vcpus { get; } = new("--vcpus") { Description = "vCPU actors; a list (1,2,8,64) runs a sweep at a fixed --invalidate-rate", DefaultValueFactory = _ => RunDefaults.Embedded.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture), HelpName = "N[,N...]" };
-    public Option<string> Duration { get; } = new("--duration") { Description = "Wall-clock length of a free-running run, e.g. 10s", DefaultValueFactory = _ => RunDefaults.Embedded.Duration };
+    public Option<TimeSpan> Duration { get; } = Cli.CliParsers.Duration("--duration", "Wall-clock length of a free-running run, e.g. 10s", () => RunDefaults.Embedded.Duration);
     public Option<long?> Faults { get; } = new("--faults") { Description = "Stop after N handled faults (a --deterministic run: default 100000)" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the workload's choices and of the deterministic dispatcher (default: random, always printed)" };
     public Option<string> Memory { get; } = new("--memory") { Description = "Guest memory, e.g. 1G (sparse)", DefaultValueFactory = _ => RunDefaults.Embedded.Memory };
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
-    public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
+    public Option<string[]> Bug { get; } = Cli.BugNames.Option();
     public Option<string[]> Variant { get; } = Cli.VariantNames.Option();
     public Option<bool> ModelledTime { get; } = new("--modelled-time") { Description = "Report in modelled time: per-phase costs on virtual CPUs (actorkvm.modelled-time in akka.hocon), independent of this machine" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };

@@ -53,7 +53,7 @@ internal static class RunVerb
             var n = sweep[0];
             if (isDeterministic && r.GetResult(duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
-            var time = DurationParser.Parse("--duration", Layered(duration, d.Duration));
+            var time = r.GetResult(duration) is { Implicit: false } ? r.GetValue(duration) : DurationParser.Parse("--duration", d.Duration);
             var memText = Layered(memory, d.Memory);
             var bytes = OptionChecks.Memory(memText);
             var backings = Backings.Parse(r.GetValue(backing));
