@@ -83,7 +83,8 @@ internal static class DirtyLogPerfVerb
             foreach (var n in counts)
             {
                 var o = new DirtyLogPerfOptions(n, b, kind, r.GetValue(iterations), r.GetValue(write), r.GetValue(random), r.GetValue(eager),
-                    Size("--stride", r.GetValue(stride)!), r.GetValue(seed)) { Variants = variants };
+                    Size("--stride", r.GetValue(stride)!), r.GetValue(seed))
+                { Variants = variants };
                 DirtyLogPerfResult res;
                 try
                 {
