@@ -13,6 +13,7 @@ internal sealed class RunOptions
     public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable): thp, anon, hugetlb-2M, ...", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Bug { get; } = new("--bug") { Description = "Turn a bug switch on (repeatable)", HelpName = "NAME" };
     public Option<string[]> Variant { get; } = Cli.VariantNames.Option();
+    public Option<bool> ModelledTime { get; } = new("--modelled-time") { Description = "Report in modelled time: per-phase costs on virtual CPUs (actorkvm.modelled-time in akka.hocon), independent of this machine" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
     public Option<string?> InvalidateRate { get; } = new("--invalidate-rate") { Description = "Host MM operations per second, e.g. 500/s (free-running; replaces --invalidate-every)", HelpName = "N/s" };
     public Option<int> InvalidateEvery { get; } = new("--invalidate-every") { Description = "A host MM operation after every N finished accesses (0: none)", DefaultValueFactory = _ => RunDefaults.Embedded.InvalidateEvery };
@@ -30,6 +31,6 @@ internal sealed class RunOptions
     public void AddTo(Command command)
     {
         foreach (Option o in new Option[] { Protected, Nested, Mte, MapFixed }) command.Add(o);
-        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Variant, Deterministic, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
+        foreach (Option o in new Option[] { Vcpus, Duration, Faults, Seed, Memory, Backing, Bug, Variant, Deterministic, ModelledTime, Trace, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Record, ScheduleDir }) command.Add(o);
     }
 }

@@ -38,6 +38,7 @@ internal static class RunVerb
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
+            if (r.GetValue(o.ModelledTime)) return ModelledTimeRun.Execute(r, o, (json, quiet, config), io);
             if (scenario is not null && r.GetValue(scenario) is { } scenarioPath)
             {
                 OptionChecks.FlagValue(r, scenarioPath);

@@ -1,8 +1,6 @@
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
-using ActorKvm.Model.Fault;
-using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -35,12 +33,16 @@ public sealed class VmActor : RecordedActor
         var memslots = Child(MemslotManagerActor.Props(gate, mmuLock, Self), VmChildren.Memslots);
         var vcpus = Enumerable.Range(0, kvm.Vcpus.Length).Select(i => Child(VcpuActor.Props(gate, mmuLock, Self, i), VmChildren.Vcpu(i))).ToArray();
 
-        IActorRef Owner(Activity a) =>
-            VmChildren.VcpuOf(a) is >= 0 and var v ? vcpus[v] : VmChildren.NonVcpuOwner(a) == VmChildren.Memslots ? memslots : notifier;
+        IActorRef Worker(Activity a) => Owner.Of(a) switch
+        {
+            { Kind: OwnerKind.Vcpu, Vcpu: var v } => vcpus[v],
+            { Kind: OwnerKind.Memslots } => memslots,
+            _ => notifier,
+        };
 
-        Receive<StepRequested>(r => Owner(r.Activity).Forward(r));
-        Receive<RunRequested>(r => Owner(r.Activity).Forward(r));
-        Receive<ResumeRequested>(r => Owner(r.Activity).Forward(r));
+        Receive<StepRequested>(r => Worker(r.Activity).Forward(r));
+        Receive<RunRequested>(r => Worker(r.Activity).Forward(r));
+        Receive<ResumeRequested>(r => Worker(r.Activity).Forward(r));
         Receive<ProgressAwaited>(p =>
         {
             if (gate.Epoch > p.SeenEpoch) Sender.Tell(new ProgressMade());

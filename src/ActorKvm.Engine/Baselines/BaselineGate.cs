@@ -26,7 +26,8 @@ public readonly record struct PhaseOutcome(StepResult Result, long Epoch, LockMo
 /// <c>complete</c>), which never wait for anything; the write side only around single phases, which never wait
 /// either; the monitor is never held while blocking on the RWLS. So every wait on the RWLS ends, and the
 /// progress waits (SRCU, an invalidation in progress, <c>mn_active_invalidate_count</c>) are only ever entered
-/// holding nothing.
+/// holding nothing — except PG_mte_lock, entered holding the read side (see <see cref="Advance"/>), whose holder is
+/// a host-MM initialiser that takes no <c>mmu_lock</c> and runs on its own worker (<see cref="Scheduling.Owner"/>).
 /// </remarks>
 public sealed class BaselineGate : IDisposable
 {
@@ -46,13 +47,14 @@ public sealed class BaselineGate : IDisposable
     /// <summary>
     /// The mode of <see cref="MmuLock"/> a worker enters before the next phase of <paramref name="activity"/>
     /// (<paramref name="lastPhase"/>: the phase it reached last, null before its first): a fault's
-    /// <c>kvm_fault_lock</c> takes the read side, the notifier's range-start and range-end and aging the write
+    /// <c>kvm_fault_lock</c> (a guest access's or a pre-fault ioctl's) takes the read side, the notifier's range-start and range-end and aging the write
     /// side. Anything else (memslot changes, a copy-on-write break's invalidation) takes the mode the model asks
     /// for when it reports the lock busy.
     /// </summary>
     public static LockMode Wanted(Activity activity, string? lastPhase) => activity switch
     {
         GuestAccess { Handler: { Finished: false, Next: FaultPhase.MmuLock } } => LockMode.Read,
+        PreFaultMemory { Handler: { Finished: false, Next: FaultPhase.MmuLock } } => LockMode.Read, // its synthetic fault's
         HostOperation => lastPhase == PhaseNames.HostOp[(int)HostOpPhase.RangeStart] ? LockMode.None : LockMode.Write,
         AgeOperation => LockMode.Write,
         _ => LockMode.None,
@@ -124,6 +126,24 @@ public sealed class BaselineGate : IDisposable
     }
 
     /// <summary>
+    /// Runs one phase as <see cref="StepHolding"/> does, and waits out here a wait entered holding <c>mmu_lock</c>
+    /// (<see cref="Wait.MayHoldMmuLock"/>: PG_mte_lock in <c>sanitise_mte_tags</c>, which the kernel spins on with the
+    /// read side held), keeping the lock: the initialiser it waits for needs no <c>mmu_lock</c>. So the result is
+    /// blocked only when the activity holds nothing and the caller may wait or park it as it likes.
+    /// </summary>
+    public PhaseOutcome Advance(Activity activity, LockMode want, ref LockMode held)
+    {
+        while (true)
+        {
+            var o = StepHolding(activity, want, ref held);
+            if (o.Result.Status != StepStatus.Blocked || held == LockMode.None) return o;
+            if (o.Result.Wait is not { MayHoldMmuLock: true })
+                throw new InvalidOperationException($"#{activity.Id} waits for {o.Result.Wait?.Reason} holding mmu_lock");
+            WaitForProgress(o.Epoch);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="activity"/> to the end on the calling thread, entering <see cref="MmuLock"/> as
     /// <see cref="Wanted"/> says and blocking on the monitor while it waits for progress.
     /// </summary>
@@ -133,7 +153,7 @@ public sealed class BaselineGate : IDisposable
         string? last = null;
         while (true)
         {
-            var o = StepHolding(activity, Wanted(activity, last), ref held);
+            var o = Advance(activity, Wanted(activity, last), ref held);
             switch (o.Result.Status)
             {
                 case StepStatus.Done:
@@ -142,10 +162,35 @@ public sealed class BaselineGate : IDisposable
                     last = o.Result.Phase;
                     break;
                 default:
-                    if (held != LockMode.None) throw new InvalidOperationException($"#{activity.Id} waits for progress holding mmu_lock");
                     WaitForProgress(o.Epoch);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs a fault's locked phases, <c>kvm_fault_lock</c> to <c>complete</c> (or to the unlock of a retry), holding the
+    /// read side throughout; returns the last outcome (the access is then done, or faults again from the start).
+    /// </summary>
+    public PhaseOutcome RunLocked(GuestAccess access)
+    {
+        var held = LockMode.None;
+        PhaseOutcome o;
+        do
+        {
+            o = Advance(access, LockMode.Read, ref held);
+            if (o.Result.Status == StepStatus.Blocked) throw new InvalidOperationException($"#{access.Id} blocked in a locked phase: {o.Result.Wait?.Reason}");
+        }
+        while (held != LockMode.None && o.Result.Status == StepStatus.Progressed);
+        return o;
+    }
+
+    /// <summary>Activities blocked in <see cref="WaitForProgress"/> now.</summary>
+    internal int ProgressWaiters
+    {
+        get
+        {
+            lock (Kvm) return _waiting;
         }
     }
 

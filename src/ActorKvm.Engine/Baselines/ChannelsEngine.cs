@@ -1,6 +1,7 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Fault;
@@ -17,7 +18,7 @@ namespace ActorKvm.Engine.Baselines;
 /// the <c>locked</c> stage enters <c>mmu_lock</c>'s read side and runs <c>mmu-lock</c> to <c>complete</c>; an
 /// access that faults again (a retry, or a permission fault after a map) goes back to <c>pre-lock</c>, a finished
 /// one to <c>completion</c>, which feeds the workload and routes what it issues. Host operations and memslot
-/// changes have a stage each. An access that must wait (an invalidation in progress, SRCU) is parked and
+/// changes have a stage each; which stage runs an activity is its <see cref="Owner"/>. An access that must wait (an invalidation in progress, SRCU) is parked and
 /// re-posted to its stage when progress is made. Locking and waits are <see cref="BaselineGate"/>'s.
 /// </summary>
 public sealed class ChannelsEngine
@@ -25,13 +26,14 @@ public sealed class ChannelsEngine
     private readonly BaselineGate _gate;
     private readonly WorkloadDriver _driver;
     private readonly object _driverLock = new();
-    private readonly Channel<GuestAccess> _preLock = Channel.CreateUnbounded<GuestAccess>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<Activity> _preLock = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Channel<GuestAccess> _locked = Channel.CreateUnbounded<GuestAccess>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _completion = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _notifier = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _memslots = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<Activity> _resumePreLock;
+    private readonly Action<Activity> _resumeNotifier;
     private readonly Action<Activity> _resumeMemslots;
     private Exception? _error;
 
@@ -42,7 +44,8 @@ public sealed class ChannelsEngine
         _gate = new BaselineGate(kvm);
         _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
         _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
-        _resumePreLock = a => _preLock.Writer.TryWrite((GuestAccess)a);
+        _resumePreLock = a => _preLock.Writer.TryWrite(a);
+        _resumeNotifier = a => _notifier.Writer.TryWrite(a);
         _resumeMemslots = a => _memslots.Writer.TryWrite(a);
     }
 
@@ -65,8 +68,8 @@ public sealed class ChannelsEngine
         for (var i = 0; i < preLockWorkers; i++) workers.Add(Stage(_preLock.Reader, PreLock));
         workers.Add(Stage(_locked.Reader, Locked));
         workers.Add(Stage(_completion.Reader, Completion));
-        workers.Add(Stage(_notifier.Reader, Service));
-        workers.Add(Stage(_memslots.Reader, Service));
+        workers.Add(Stage(_notifier.Reader, a => Service(a, _resumeNotifier)));
+        workers.Add(Stage(_memslots.Reader, a => Service(a, _resumeMemslots)));
         lock (_driverLock)
         {
             _driver.Start();
@@ -88,22 +91,16 @@ public sealed class ChannelsEngine
         return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
     }
 
-    /// <summary>The driver's issue callback (called under the driver lock).</summary>
-    private void Issue(Activity activity)
+    /// <summary>
+    /// The driver's issue callback (called under the driver lock): by its <see cref="Owner"/>, a vCPU's work to the
+    /// pre-lock stage, the host MM's to the notifier stage, VM ioctls to the memslot stage.
+    /// </summary>
+    private void Issue(Activity activity) => (Owner.Of(activity).Kind switch
     {
-        switch (activity)
-        {
-            case GuestAccess a:
-                _preLock.Writer.TryWrite(a);
-                break;
-            case HostOperation or AgeOperation:
-                _notifier.Writer.TryWrite(activity);
-                break;
-            default:
-                _memslots.Writer.TryWrite(activity);
-                break;
-        }
-    }
+        OwnerKind.Vcpu => _preLock,
+        OwnerKind.MmuNotifier => _notifier,
+        _ => _memslots,
+    }).Writer.TryWrite(activity);
 
     /// <summary>One worker of a stage: takes items as they come until the stage is completed.</summary>
     private Task Stage<T>(ChannelReader<T> reader, Action<T> process) => Task.Run(async () =>
@@ -119,9 +116,17 @@ public sealed class ChannelsEngine
         }
     });
 
-    /// <summary>From the stage-2 walk to the point where the fault needs <c>mmu_lock</c>.</summary>
-    private void PreLock(GuestAccess access)
+    /// <summary>
+    /// From the stage-2 walk to the point where the fault needs <c>mmu_lock</c>; a vCPU's other work (a pre-fault
+    /// ioctl, a nested entry) runs here whole, parked while it waits.
+    /// </summary>
+    private void PreLock(Activity activity)
     {
+        if (activity is not GuestAccess access)
+        {
+            Service(activity, _resumePreLock);
+            return;
+        }
         var held = LockMode.None;
         while (true)
         {
@@ -131,7 +136,7 @@ public sealed class ChannelsEngine
                 return;
             }
             // A copy-on-write break takes mmu_lock for write inside the pin phase: entered when the model asks.
-            var o = _gate.StepHolding(access, LockMode.None, ref held);
+            var o = _gate.Advance(access, LockMode.None, ref held);
             switch (o.Result.Status)
             {
                 case StepStatus.Done:
@@ -144,23 +149,19 @@ public sealed class ChannelsEngine
         }
     }
 
-    /// <summary><c>kvm_fault_lock</c> to <c>complete</c> under the read side; then back to the start or on to completion.</summary>
+    /// <summary>
+    /// <c>kvm_fault_lock</c> to <c>complete</c> under the read side (<see cref="BaselineGate.RunLocked"/>); then back
+    /// to the start or on to completion.
+    /// </summary>
     private void Locked(GuestAccess access)
     {
-        var held = LockMode.None;
-        PhaseOutcome o;
-        do
-        {
-            o = _gate.StepHolding(access, LockMode.Read, ref held);
-            if (o.Result.Status == StepStatus.Blocked) throw new InvalidOperationException($"#{access.Id} blocked in a locked phase: {o.Result.Wait?.Reason}");
-        }
-        while (held != LockMode.None && o.Result.Status == StepStatus.Progressed);
+        _gate.RunLocked(access);
         if (access.IsDone) _completion.Writer.TryWrite(access);
         else _preLock.Writer.TryWrite(access);
     }
 
-    /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait.</summary>
-    private void Service(Activity activity)
+    /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait (then <paramref name="resume"/>d).</summary>
+    private void Service(Activity activity, Action<Activity> resume)
     {
         if (activity is HostOperation or AgeOperation)
         {
@@ -172,14 +173,14 @@ public sealed class ChannelsEngine
         var held = LockMode.None;
         while (true)
         {
-            var o = _gate.StepHolding(activity, LockMode.None, ref held);
+            var o = _gate.Advance(activity, BaselineGate.Wanted(activity, null), ref held);
             switch (o.Result.Status)
             {
                 case StepStatus.Done:
                     _completion.Writer.TryWrite(activity);
                     return;
                 case StepStatus.Blocked:
-                    _gate.Park(activity, o.Epoch, _resumeMemslots);
+                    _gate.Park(activity, o.Epoch, resume);
                     return;
             }
         }

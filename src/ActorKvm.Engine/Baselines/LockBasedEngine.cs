@@ -1,5 +1,6 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Runtime.ExceptionServices;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Fault;
@@ -10,8 +11,9 @@ namespace ActorKvm.Engine.Baselines;
 
 /// <summary>
 /// The lock-based baseline: what a C# engineer would write by hand over the same model and the same workload
-/// (<see cref="WorkloadDriver"/>, same seed). One thread per vCPU runs its accesses back to back; the MMU
-/// notifier (host operations, aging) and the memslot manager (memslot changes, dirty log) are a thread each.
+/// (<see cref="WorkloadDriver"/>, same seed). One thread per vCPU runs its work back to back; the host MM (the MMU
+/// notifier's callers) and the memslot manager (memslot changes, dirty log) are a thread each; who runs what is
+/// <see cref="Owner"/>'s.
 /// <c>mmu_lock</c> is a <see cref="ReaderWriterLockSlim"/>, every phase runs under one monitor with the oracle
 /// after it, and the other waits are <see cref="Monitor.Wait(object)"/> on progress (see <see cref="BaselineGate"/>).
 /// </summary>
@@ -20,7 +22,7 @@ public sealed class LockBasedEngine
     private readonly BaselineGate _gate;
     private readonly WorkloadDriver _driver;
     private readonly object _driverLock = new();
-    private readonly GuestAccess?[] _next;
+    private readonly Activity?[] _next; // each vCPU's next work (an access, a pre-fault ioctl, a nested entry)
     private readonly bool[] _idle; // guarded by _driverLock: the vCPU thread waits for its next access
     private bool _finished;
     private readonly WorkQueue _notifier = new();
@@ -33,7 +35,7 @@ public sealed class LockBasedEngine
     private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
     {
         _gate = new BaselineGate(kvm);
-        _next = new GuestAccess?[options.Vcpus];
+        _next = new Activity?[options.Vcpus];
         _idle = new bool[options.Vcpus];
         _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
         _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
@@ -84,16 +86,17 @@ public sealed class LockBasedEngine
         return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
     }
 
-    /// <summary>The driver's issue callback (called under the driver lock): a vCPU's next access, or work for a service thread.</summary>
+    /// <summary>The driver's issue callback (called under the driver lock): work for its <see cref="Owner"/>'s thread.</summary>
     private void Issue(Activity activity)
     {
-        switch (activity)
+        var owner = Owner.Of(activity);
+        switch (owner.Kind)
         {
-            case GuestAccess a:
-                _next[a.Vcpu.Index] = a;
-                if (_idle[a.Vcpu.Index]) Monitor.PulseAll(_driverLock);
+            case OwnerKind.Vcpu:
+                _next[owner.Vcpu] = activity;
+                if (_idle[owner.Vcpu]) Monitor.PulseAll(_driverLock);
                 break;
-            case HostOperation or AgeOperation:
+            case OwnerKind.MmuNotifier:
                 _notifier.Add(activity);
                 break;
             default:
@@ -106,7 +109,7 @@ public sealed class LockBasedEngine
     {
         while (true)
         {
-            GuestAccess? access;
+            Activity? access;
             lock (_driverLock)
             {
                 // The next access comes from this vCPU's own completion, or later from a host operation's when the

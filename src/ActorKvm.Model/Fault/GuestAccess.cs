@@ -60,7 +60,7 @@ public sealed class GuestAccess : Activity
         if (_waitInvalidation)
         {
             if (Kvm.Notifier.MmuInvalidateInProgress != 0)
-                return StepResult.BlockedOn("invalidation in progress", Kvm.ActiveInvalidations.Select(a => a.Holder).Distinct());
+                return StepResult.BlockedOn(WaitFor.Invalidation, "invalidation in progress", Kvm.ActiveInvalidations.Select(a => a.Holder).Distinct());
             _waitInvalidation = false;
         }
 

@@ -69,7 +69,7 @@ public sealed class KvmS2FaultMap
         if (_sanitisePending)
         {
             if (SanitiseMteTags(F, m.Size, kvm.Phys, _h.Holder, kvm.Bugs, kvm.Oracle) is { } initialiser)
-                return StepResult.BlockedOn("PG_mte_lock (try_page_mte_tagging)", [initialiser]);
+                return StepResult.BlockedOn(WaitFor.PageMteLock, "PG_mte_lock (try_page_mte_tagging)", [initialiser]);
             _sanitisePending = false;
         }
         _h.MarkPageDirtyBeforeMapPreFix(m.Writable);

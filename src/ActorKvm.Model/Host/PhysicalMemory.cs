@@ -38,6 +38,9 @@ public sealed class PhysicalMemory
     /// <summary>Folios currently allocated and not freed (zero pages excluded).</summary>
     public int LiveFolios { get; private set; }
 
+    /// <summary>4 KiB pages allocated so far (zero pages excluded): what modelled time charges as page clearing.</summary>
+    public ulong AllocatedPages { get; private set; }
+
     /// <summary>Allocates a naturally aligned folio of 2^order pages.</summary>
     public Folio Allocate(int order, BackingKind kind, bool isZeroPage = false)
     {
@@ -46,7 +49,11 @@ public sealed class PhysicalMemory
         _nextPfn = head + pages;
         var folio = new Folio(new Pfn(head), order, kind, isZeroPage);
         Index(folio);
-        if (!isZeroPage) LiveFolios++;
+        if (!isZeroPage)
+        {
+            LiveFolios++;
+            AllocatedPages += pages;
+        }
         return folio;
     }
 

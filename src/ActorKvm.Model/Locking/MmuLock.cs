@@ -22,6 +22,8 @@ public sealed class MmuLock
     public long ReadWaits { get; private set; }
     /// <summary>Times a caller had to queue for the write side (each wait counted once).</summary>
     public long WriteWaits { get; private set; }
+    /// <summary>Grants and releases so far: each is an atomic on the lock word (what modelled time charges as cache-line traffic).</summary>
+    public long WordUpdates { get; private set; }
     /// <summary>True when nobody holds it.</summary>
     public bool IsFree => Writer < 0 && _readers.Count == 0;
 
@@ -47,6 +49,7 @@ public sealed class MmuLock
             return false;
         }
         if (pos >= 0) _queue.RemoveAt(pos);
+        WordUpdates++;
         if (mode == LockMode.Write) Writer = holder;
         else _readers.Add(holder);
         return true;
@@ -57,6 +60,7 @@ public sealed class MmuLock
     {
         if (Writer == holder) Writer = -1;
         else if (!_readers.Remove(holder)) throw new InvalidOperationException($"holder {holder} does not hold mmu_lock");
+        WordUpdates++;
     }
 
     /// <summary>Forgets a waiter that will not come back for the lock.</summary>

@@ -25,6 +25,8 @@ public sealed class DirtyLogIoctl : Activity
         _count = count;
     }
 
+    /// <summary>The slot whose log it reads.</summary>
+    public int SlotId => _slotId;
     /// <summary>True for <c>KVM_CLEAR_DIRTY_LOG</c>, false for <c>KVM_GET_DIRTY_LOG</c>.</summary>
     public bool IsClear => _clear;
     /// <summary>The ioctl's result.</summary>

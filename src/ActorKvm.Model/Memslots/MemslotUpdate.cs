@@ -123,12 +123,12 @@ public sealed class MemslotUpdate : Activity
         if (!_published)
         {
             if (Kvm.Notifier.MnActiveInvalidateCount != 0)
-                return StepResult.BlockedOn("mn_active_invalidate_count", Kvm.ActiveInvalidations.Select(a => a.Holder).Distinct());
+                return StepResult.BlockedOn(WaitFor.ActiveInvalidations, "mn_active_invalidate_count", Kvm.ActiveInvalidations.Select(a => a.Holder).Distinct());
             Kvm.PublishMemslots(set);
             _srcuTicket = Kvm.Srcu.StartSync();
             _published = true;
         }
-        if (!Kvm.Srcu.SyncDone(_srcuTicket)) return StepResult.BlockedOn("synchronize_srcu", Kvm.Srcu.PendingReaders(_srcuTicket));
+        if (!Kvm.Srcu.SyncDone(_srcuTicket)) return StepResult.BlockedOn(WaitFor.Srcu, "synchronize_srcu", Kvm.Srcu.PendingReaders(_srcuTicket));
         _published = false;
         return null;
     }

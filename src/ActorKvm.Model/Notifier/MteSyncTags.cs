@@ -41,7 +41,7 @@ public sealed class MteSyncTags : Activity
         var preFix = Kvm.Bugs.IsOn(MteTagInitRace.Name);
         // Waiting for another initialiser is found before anything changes (a blocked step changes nothing).
         if (!preFix && Kvm.Mm.PageTable.TryGet(Hva, out var pte) && pte.Folio?.MteAt(pte.PfnAt(Hva)) is { } claimed && claimed.ClaimedByOther(Id))
-            return StepResult.BlockedOn("PG_mte_lock (try_page_mte_tagging)", [claimed.LockHolder]);
+            return StepResult.BlockedOn(WaitFor.PageMteLock, "PG_mte_lock (try_page_mte_tagging)", [claimed.LockHolder]);
         var r = Kvm.Mm.FaultIn(Hva, write: false, takeRef: true);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return End(Errno.EFAULT);
         var page = r.Folio.MteOfPfn(r.Pfn);

@@ -10,6 +10,7 @@ public static class VariantCatalog
     public static IReadOnlyList<Variant> All { get; } =
     [
         new PermFaultWriteLock(),
+        new FaultWriteLock(),
     ];
 
     /// <summary>The known names, in registration order.</summary>

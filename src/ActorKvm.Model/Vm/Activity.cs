@@ -11,11 +11,34 @@ public enum StepStatus : byte
     Done,
 }
 
+/// <summary>What a blocked activity waits for: the key a scheduler wakes it by.</summary>
+public enum WaitFor : byte
+{
+    /// <summary><c>kvm-&gt;mmu_lock</c> in <see cref="Wait.Lock"/>'s mode: woken when the lock moves.</summary>
+    MmuLock,
+    /// <summary>No invalidation in progress (<c>mmu_invalidate_in_progress</c>): woken by a range-end.</summary>
+    Invalidation,
+    /// <summary><c>mn_active_invalidate_count</c> at zero (<c>kvm_swap_active_memslots</c>): woken by a range-end.</summary>
+    ActiveInvalidations,
+    /// <summary>An SRCU grace period (<c>synchronize_srcu</c>): woken when a reader leaves.</summary>
+    Srcu,
+    /// <summary>
+    /// PG_mte_lock released (<c>try_page_mte_tagging</c>'s <c>smp_cond_load_acquire</c>): woken when the initialiser sets
+    /// PG_mte_tagged. The one wait entered holding <c>mmu_lock</c> (<c>sanitise_mte_tags</c> runs under it).
+    /// </summary>
+    PageMteLock,
+}
+
 /// <summary>Why an activity cannot go on, and which activities it waits for (for deadlock reports).</summary>
+/// <param name="For">What it waits for.</param>
 /// <param name="Reason">e.g. "mmu_lock (read)", "synchronize_srcu", "invalidation in progress".</param>
 /// <param name="On">Ids of the activities it waits for.</param>
 /// <param name="Lock">The <c>mmu_lock</c> mode it waits for, if that is the reason.</param>
-public sealed record Wait(string Reason, IReadOnlyList<int> On, Locking.LockMode Lock = Locking.LockMode.None);
+public sealed record Wait(WaitFor For, string Reason, IReadOnlyList<int> On, Locking.LockMode Lock = Locking.LockMode.None)
+{
+    /// <summary>True for the waits a holder of <c>mmu_lock</c> may enter (it keeps the lock while it waits).</summary>
+    public bool MayHoldMmuLock => For == WaitFor.PageMteLock;
+}
 
 /// <summary>The result of one step.</summary>
 public readonly record struct StepResult(StepStatus Status, string? Phase, Wait? Wait)
@@ -25,8 +48,8 @@ public readonly record struct StepResult(StepStatus Status, string? Phase, Wait?
     /// <summary>Finished after <paramref name="phase"/>.</summary>
     public static StepResult Finished(string? phase) => new(StepStatus.Done, phase, null);
     /// <summary>Cannot go on.</summary>
-    public static StepResult BlockedOn(string reason, IEnumerable<int> on, Locking.LockMode lockMode = Locking.LockMode.None) =>
-        new(StepStatus.Blocked, null, new Wait(reason, on.ToArray(), lockMode));
+    public static StepResult BlockedOn(WaitFor what, string reason, IEnumerable<int> on, Locking.LockMode lockMode = Locking.LockMode.None) =>
+        new(StepStatus.Blocked, null, new Wait(what, reason, on.ToArray(), lockMode));
 }
 
 /// <summary>

@@ -90,7 +90,7 @@ public sealed class Kvm
     public StepResult? TakeMmuLock(int holder, LockMode mode, string why)
     {
         if (MmuLock.TryAcquire(holder, mode)) return null;
-        return StepResult.BlockedOn($"mmu_lock ({mode.ToString().ToLowerInvariant()}) for {why}", MmuLock.Blockers(mode, holder), mode);
+        return StepResult.BlockedOn(WaitFor.MmuLock, $"mmu_lock ({mode.ToString().ToLowerInvariant()}) for {why}", MmuLock.Blockers(mode, holder), mode);
     }
 
     // --- mmu_lock-guarded stage-2 operations -------------------------------------------------------

@@ -3,6 +3,7 @@ using ActorKvm.Engine.Baselines;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
 
 namespace ActorKvm.Tests.Bench;
 
@@ -37,6 +38,25 @@ public class ContentionSmokeTests
     [InlineData(8)]
     public void ChannelsPipeline_UnderModerateInvalidation_EndsCleanWithItsFaultsDone(int vcpus) =>
         AssertClean(ChannelsEngine.Run(Options(vcpus), Limit));
+
+    [Theory]
+    [InlineData("LockBased")]
+    [InlineData("ChannelsPipeline")]
+    public void Baselines_RunEveryActivityKindOnItsOwner_AndEndClean(string engine)
+    {
+        // MTE on shared memory (mte_sync_tags, PG_mte_lock waits under mmu_lock), L2 entries, pre-fault ioctls and
+        // mmap(MAP_FIXED): the work the baselines used to send to the memslot thread goes to Owner's worker.
+        var options = Options(4) with
+        {
+            Backings = [BackingKind.Shmem, BackingKind.Thp],
+            Mte = true,
+            Nested = true,
+            ReachOps = true,
+            MapFixedReplace = true,
+            InvalidateEvery = 2,
+        };
+        AssertClean(engine == "LockBased" ? LockBasedEngine.Run(options, Limit) : ChannelsEngine.Run(options, Limit));
+    }
 
     [Fact]
     public void Baselines_TimeFaultingAccesses_LikeTheActorEngine()

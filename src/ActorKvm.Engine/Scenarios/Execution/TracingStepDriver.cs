@@ -1,4 +1,4 @@
-using ActorKvm.Engine.Actors;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Vm;
 
@@ -38,7 +38,7 @@ public sealed class TracingStepDriver : IStepDriver
         var start = Trace.Now();
         var r = _inner.Step(activity);
         _steps++;
-        Trace.Record(start, VmChildren.OwnerOf(activity), activity, r, _kvm);
+        Trace.Record(start, Owner.Of(activity).Name, activity, r, _kvm);
         return r;
     }
 

@@ -107,7 +107,11 @@ public static class ScenarioLoader
         }
     }
 
-    internal static SNode ParseTree(string text, string sourcePath)
+    /// <summary>
+    /// The syntax tree of a scenario file (HOCON, or JSON by extension or shape) before any key is read, for tools that
+    /// rewrite a scenario; throws <see cref="ScenarioParseException"/> on a syntax error.
+    /// </summary>
+    public static SNode ParseTree(string text, string sourcePath)
     {
         if (string.Equals(Path.GetExtension(sourcePath), ".json", StringComparison.OrdinalIgnoreCase))
             return JsonTreeReader.Parse(text);

@@ -4,30 +4,43 @@ namespace ActorKvm.Engine.Scenarios.Loading.Tree;
 /// A parsed scenario value, independent of the source syntax (HOCON or JSON), so one reader can walk
 /// every key itself and report the unknown ones (HOCON's own getters silently default).
 /// </summary>
-internal abstract record SNode
+public abstract record SNode
 {
     /// <summary>How the node is shown in "got ..." messages.</summary>
     public abstract string Describe();
 }
 
 /// <summary>An object; members keep source order so the first unknown key reported is the first written.</summary>
-internal sealed record SObject(IReadOnlyList<KeyValuePair<string, SNode>> Members) : SNode
+public sealed record SObject(IReadOnlyList<KeyValuePair<string, SNode>> Members) : SNode
 {
+    /// <inheritdoc/>
     public override string Describe() => "an object";
 }
 
 /// <summary>A list.</summary>
-internal sealed record SArray(IReadOnlyList<SNode> Items) : SNode
+public sealed record SArray(IReadOnlyList<SNode> Items) : SNode
 {
+    /// <inheritdoc/>
     public override string Describe() => "a list";
 }
 
 /// <summary>How a scalar was written; HOCON literals are <see cref="ScalarKind.Text"/> because quoting is not kept.</summary>
-internal enum ScalarKind { Text, Number, Bool, Null }
+public enum ScalarKind
+{
+    /// <summary>A string, or any HOCON literal.</summary>
+    Text,
+    /// <summary>A JSON number.</summary>
+    Number,
+    /// <summary>A JSON <c>true</c> or <c>false</c>.</summary>
+    Bool,
+    /// <summary>A JSON <c>null</c>.</summary>
+    Null,
+}
 
 /// <summary>A scalar value as written.</summary>
-internal sealed record SScalar(string Text, ScalarKind Kind) : SNode
+public sealed record SScalar(string Text, ScalarKind Kind) : SNode
 {
+    /// <inheritdoc/>
     public override string Describe() => Kind switch
     {
         ScalarKind.Number or ScalarKind.Bool => Text,
@@ -37,7 +50,8 @@ internal sealed record SScalar(string Text, ScalarKind Kind) : SNode
 }
 
 /// <summary>A key written with no value (HOCON accepts <c>a = ]</c> or a bare key).</summary>
-internal sealed record SMissing : SNode
+public sealed record SMissing : SNode
 {
+    /// <inheritdoc/>
     public override string Describe() => "nothing";
 }

@@ -1,0 +1,80 @@
+using ActorKvm.Engine;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Variants;
+using ActorKvm.Stress;
+using ActorKvm.Stress.Cli;
+using ActorKvm.Timing.Costs;
+using ActorKvm.Timing.Report;
+using ActorKvm.Timing.Workloads;
+
+namespace ActorKvm.Tests.Timing;
+
+public class ModelledTimeTests
+{
+    private static ModelledCosts Costs() => ModelledTimeConfig.Costs(EngineConfig.Load());
+
+    private static string Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = Program.Run(args, o, e);
+        Assert.True(code == 0, $"exit {code}: {e}");
+        return o.ToString();
+    }
+
+    [Fact]
+    public void RunModelledTime_8Vcpus_GivesTheSameFiguresTwiceAndUnderHeavyMachineLoad()
+    {
+        string[] args = ["run", "--modelled-time", "--vcpus", "8", "--seed", "5", "--faults", "3000", "--json", "--quiet"];
+        var first = Run(args);
+        var second = Run(args);
+        string loaded;
+        using (var stop = new CancellationTokenSource())
+        {
+            // Burn every core while the run goes on: modelled time must not notice.
+            var burners = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+            {
+                var x = 0UL;
+                while (!stop.IsCancellationRequested) x = x * 6364136223846793005UL + 1;
+                GC.KeepAlive(x);
+            })
+            { IsBackground = true }).ToList();
+            burners.ForEach(t => t.Start());
+            loaded = Run(args);
+            stop.Cancel();
+            burners.ForEach(t => t.Join());
+        }
+        Assert.Contains("\"faults_per_second\"", first);
+        Assert.Contains("\"latency_p99_us\"", first);
+        Assert.Equal(first, second);
+        Assert.Equal(first, loaded);
+    }
+
+    [Fact]
+    public void Trace_TakesTheSameInterleaving_AndRunsOnTheModelledClock()
+    {
+        var o = new ModelledStressOptions(Vcpus: 4, MaxFaults: 2000, Seed: 9);
+        var plain = ModelledStress.Run(o, Costs());
+        var trace = new ModelledTrace();
+        var traced = ModelledStress.Run(o, Costs(), trace);
+        Assert.Equal(plain.Metrics.Digest, traced.Metrics.Digest);
+        Assert.Equal(plain.Metrics.Faults, traced.Metrics.Faults);
+        Assert.Equal(plain.Now, traced.Now);
+        // The slices are modelled ns: the last one ends at the machine's modelled time.
+        Assert.Equal(traced.Now, trace.Slices.Max(s => s.StartNs + s.DurationNs), 6);
+        var other = ModelledStress.Run(o with { Seed = 10 }, Costs());
+        Assert.NotEqual(plain.Metrics.Digest, other.Metrics.Digest);
+    }
+
+    [Fact]
+    public void FaultsUnderTheWriteLock_SerialiseAcrossVcpus_ButNotOnOne()
+    {
+        DirtyLogPerfResult Pass(int vcpus, bool writeLock) => DirtyLogPerf.Run(
+            new DirtyLogPerfOptions(vcpus, 4UL << 20, BackingKind.Thp, Iterations: 1) { Variants = writeLock ? new VariantSet(["fault-write-lock"]) : VariantSet.None }, Costs());
+        var one = Pass(1, false).PassNs[0] / Pass(1, true).PassNs[0];
+        var eight = Pass(8, true).PassNs[0] / Pass(8, false).PassNs[0];
+        Assert.InRange(one, 0.99, 1.01);
+        Assert.True(eight > 2, $"write-lock/read-lock dirty pass time at 8 vCPUs: {eight:0.00}");
+        Assert.True(Pass(8, true).Metrics.Waits.ContainsKey("mmu_lock (write)"));
+    }
+}
