@@ -246,7 +246,17 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig; (void)uc;
 	sigbus_lsb = si->si_addr_lsb;
-	if (in_host_access) siglongjmp(host_access_jmp, 1);
+	if (in_host_access) siglongjmp(host_access_jmp, SIGBUS);
+}
+
+/* A host access the VMA does not allow (a write after mprotect(PROT_READ)): the model's EFAULT. Any other
+ * SIGSEGV is the runner's own bug and still kills the child (reported as crashed:signal-11). */
+static void on_sigsegv(int sig, siginfo_t *si, void *uc)
+{
+	(void)si; (void)uc;
+	if (in_host_access) siglongjmp(host_access_jmp, SIGSEGV);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void on_alarm(int sig) { (void)sig; timed_out = 1; }
@@ -326,14 +336,14 @@ static void run_access(int n, const char *line)
 
 static int host_access(uint64_t hva, int write, uint64_t *value)
 {
-	int r = 0;
+	int r = 0, sig;
 	sigbus_lsb = -1;
 	in_host_access = 1;
-	if (sigsetjmp(host_access_jmp, 1) == 0) {
+	if ((sig = sigsetjmp(host_access_jmp, 1)) == 0) {
 		if (write) *(volatile uint64_t *)hva = *value;
 		else *value = *(volatile uint64_t *)hva;
 	} else {
-		r = EHWPOISON;
+		r = sig == SIGSEGV ? EFAULT : EHWPOISON;
 	}
 	in_host_access = 0;
 	return r;
@@ -347,15 +357,17 @@ static int nr_nodes(void)
 	return n;
 }
 
-/* move_pages(2) to the other NUMA node: the folio gets a new pfn. */
+/* move_pages(2) to the other NUMA node: the folio gets a new pfn. A positive return is the number of pages
+ * migrate_pages() could not move (no errno): EBUSY, the model's errno for a folio that stays where it is. */
 static int migrate(uint64_t hva)
 {
 	void *page = (void *)(hva & ~0xfffUL);
 	int status = -1, node;
-	if (syscall(SYS_move_pages, 0, 1, &page, NULL, &status, 0)) return errno;
+	long r;
+	if ((r = syscall(SYS_move_pages, 0, 1, &page, NULL, &status, 0))) return r < 0 ? errno : EBUSY;
 	if (status < 0) return -status;
 	node = (status + 1) % nr_nodes();
-	if (syscall(SYS_move_pages, 0, 1, &page, &node, &status, MPOL_MF_MOVE)) return errno;
+	if ((r = syscall(SYS_move_pages, 0, 1, &page, &node, &status, MPOL_MF_MOVE))) return r < 0 ? errno : EBUSY;
 	return status < 0 ? -status : 0;
 }
 
@@ -456,8 +468,10 @@ static void run_scenario(FILE *in)
 {
 	char line[1024];
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	struct sigaction segv = { .sa_sigaction = on_sigsegv, .sa_flags = SA_SIGINFO };
 	struct sigaction al = { .sa_handler = on_alarm };
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &segv, NULL);
 	sigaction(SIGALRM, &al, NULL);
 
 	while (fgets(line, sizeof(line), in)) {

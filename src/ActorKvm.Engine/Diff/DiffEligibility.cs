@@ -45,6 +45,9 @@ public static class DiffEligibility
             {
                 HostPageStep { Operation: HostPageOp.ThpCollapse } c when CollapsesFileMemory(sc, c.Hva) =>
                     "thp-collapse of shmem or file memory (MADV_COLLAPSE's collapse_file is not modelled: the model collapses anonymous THP only)",
+                HostPageStep { Operation: HostPageOp.Migrate } m when InSharedFile(sc, m.Hva) =>
+                    "migrate of a shared file mapping (the runner's files are on ramfs, whose dirty pages never migrate: ram_aops has no "
+                    + "migrate_folio and no writepage, so fallback_migrate_folio's writeout fails, mm/migrate.c:1001; the model's file is a disk file system's)",
                 PreFaultStep => $"KVM_PRE_FAULT_MEMORY (not supported on arm64 by {booted})",
                 HostRangeStep { Operation: HostRangeOp.SwapOut } => "swap-out (the test VM has no swap device)",
                 HostPageStep { Operation: HostPageOp.ThpSplit } => "thp-split (no system call splits only the PMD mapping)",
@@ -64,8 +67,15 @@ public static class DiffEligibility
 
     /// <summary>True when a VMA of <paramref name="sc"/> holding <paramref name="hva"/> is shmem or file memory (a shared anonymous VMA is shmem too).</summary>
     private static bool CollapsesFileMemory(ScenarioDefinition sc, Model.Arch.Hva hva) =>
+        VmasAt(sc, hva).Any(v => v.Backing is BackingKind.Shmem or BackingKind.File || (v.Shared && v.Backing is BackingKind.Anon or BackingKind.Thp));
+
+    /// <summary>True when a VMA of <paramref name="sc"/> holding <paramref name="hva"/> is a shared mapping of a regular file.</summary>
+    private static bool InSharedFile(ScenarioDefinition sc, Model.Arch.Hva hva) =>
+        VmasAt(sc, hva).Any(v => v.Shared && v.Backing == BackingKind.File);
+
+    private static IEnumerable<(BackingKind Backing, bool Shared)> VmasAt(ScenarioDefinition sc, Model.Arch.Hva hva) =>
         sc.Host.Vmas.Select(v => (v.Hva, v.End, v.Backing, v.Shared))
             .Concat(sc.Steps.OfType<HostMmapStep>().Select(m => (m.Hva, End: m.Hva + m.Size, m.Backing, m.Shared)))
-            .Any(v => hva >= v.Hva && hva < v.End
-                && (v.Backing is BackingKind.Shmem or BackingKind.File || (v.Shared && v.Backing is BackingKind.Anon or BackingKind.Thp)));
+            .Where(v => hva >= v.Hva && hva < v.End)
+            .Select(v => (v.Backing, v.Shared));
 }

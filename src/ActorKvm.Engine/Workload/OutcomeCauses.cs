@@ -60,11 +60,12 @@ public static class OutcomeCauses
         return (op, result) switch
         {
             (HostOp.Migrate, Errno.ENOENT) => new(what, "no page there (never touched, dropped or swapped out): nothing to migrate", true),
+            (HostOp.Migrate, Errno.EFAULT) => new(what, "only the zero page there (a read of nothing) or no VMA: move_pages has nothing of its own to move", true),
             (HostOp.Migrate, Errno.EINVAL) => new(what, "device memory is never isolated for migration (vm_normal_page is NULL)", true),
             (HostOp.Migrate, Errno.EBUSY) => new(what, "a fault held a reference or pin: migrate_pages' refcount freeze failed and the mapping was restored", true),
             (HostOp.ThpSplitFolio, Errno.EINVAL) => new(what, "not a THP (a 4K page, hugetlb or the zero page): split_huge_page has nothing to split", true),
             (HostOp.ThpSplitFolio, Errno.EBUSY) => new(what, "an extra reference or pin (can_split_folio)", true),
-            (HostOp.ThpCollapse, Errno.EINVAL) => new(what, "the aligned 2M range is not collapsible (not THP memory, outside the VMA, or not all 4K PTEs)", true),
+            (HostOp.ThpCollapse, Errno.EINVAL) => new(what, "the aligned 2M range is not collapsible (not THP memory, outside the VMA, or no writable page in it)", true),
             (HostOp.ThpCollapse, Errno.EBUSY) => new(what, "a page in the range is pinned, extra-referenced or poisoned", true),
             _ => new(what, "not classified", false),
         };

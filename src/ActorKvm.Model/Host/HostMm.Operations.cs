@@ -27,6 +27,8 @@ public sealed partial class HostMm
                     ? (pmd.Start, pmd.Start + pmd.Size) : null;
             case HostOp.ThpCollapse:
                 {
+                    // An already PMD-mapped range is left alone: no invalidation (SCAN_PMD_MAPPED).
+                    if (CollapseScan(hva).PmdMapped) return null;
                     var start = hva.AlignDown(Sizes.PmdSize);
                     return (start, start + Sizes.PmdSize);
                 }
@@ -48,7 +50,7 @@ public sealed partial class HostMm
         switch (op)
         {
             case HostOp.Migrate:
-                return PageTable.TryGet(hva, out var m) && m.Folio is { IsZeroPage: false } ? Errno.Ok : Errno.ENOENT;
+                return MigrateCheck(hva);
             case HostOp.ThpSplitFolio:
                 {
                     if (!PageTable.TryGet(hva, out var p) || p.Folio is not { Order: > 0, IsZeroPage: false } f || f.Kind.IsHugetlb()) return Errno.EINVAL;
@@ -183,10 +185,31 @@ public sealed partial class HostMm
             Insert(Part(v, v.Start > start ? v.Start : start, v.End < end ? v.End : end, prot));
             if (v.End > end) Insert(Part(v, end, v.End, v.Prot));
         }
-        if ((prot & HostProt.Write) != 0) return;
+        if ((prot & HostProt.Write) != 0)
+        {
+            foreach (var pte in PageTable.LeavesIn(start, end))
+                if (!pte.Writable && FindVma(pte.Start) is { } vma && WritableAfterMprotect(vma, pte)) PageTable.Set(pte with { Writable = true });
+            return;
+        }
         // change_protection: present PTEs lose write; PROT_NONE is enforced by the VMA check in FaultIn.
         foreach (var pte in PageTable.LeavesIn(start, end))
             if (pte.Writable) PageTable.Set(pte with { Writable = false });
+    }
+
+    /// <summary>
+    /// Whether mprotect to a writable protection makes a present PTE writable at once, with no write fault after
+    /// (mm/mprotect.c 6.12): a shared mapping without write-notify (shmem, hugetlbfs) gets its new, writable
+    /// <c>vm_page_prot</c> from <c>pte_modify</c> (<c>change_pte_range</c> :170; <c>hugetlb_change_protection</c> likewise);
+    /// otherwise <c>mprotect_fixup</c> asks for <c>MM_CP_TRY_CHANGE_WRITABLE</c> (:678) and <c>can_change_pte_writable</c>
+    /// (:43; <c>can_change_pmd_writable</c>, mm/huge_memory.c:1905) allows a write-notify file page only when dirty and a
+    /// private page only when it is exclusive anonymous: never the zero page, a page-cache page or a private hugetlb page
+    /// (whose <c>vm_page_prot</c> stays read-only). Found by actorkvm diff: a read fault after it maps stage 2 rw.
+    /// </summary>
+    private static bool WritableAfterMprotect(Vma vma, HostPte pte)
+    {
+        if (pte.Folio is not { IsZeroPage: false } f) return vma.Shared && pte.Folio is null;
+        if (vma.Shared) return vma.Backing != BackingKind.File || f.Dirty;
+        return f.CacheRefs == 0 && f.Kind is BackingKind.Anon or BackingKind.Thp;
     }
 
     private Vma Part(Vma v, Hva s, Hva e, HostProt prot)
@@ -246,9 +269,23 @@ public sealed partial class HostMm
         }
     }
 
+    /// <summary>
+    /// move_pages(2)'s look-up (<c>add_folio_for_migration</c> / <c>do_pages_stat_array</c>, mm/migrate.c 6.12): no VMA
+    /// is -EFAULT, nothing mapped -ENOENT, and the zero page or huge zero page (<c>FW_ZEROPAGE</c> finds it)
+    /// -EFAULT (<c>__add_folio_for_migration</c>, mm/migrate.c:2209). Found by actorkvm diff.
+    /// </summary>
+    private Errno MigrateCheck(Hva hva)
+    {
+        if (FindVma(hva) is null) return Errno.EFAULT;
+        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is null) return Errno.ENOENT;
+        return pte.Folio.IsZeroPage ? Errno.EFAULT : Errno.Ok;
+    }
+
     private Errno Migrate(Hva hva)
     {
-        if (!PageTable.TryGet(hva, out var pte) || pte.Folio is not { IsZeroPage: false } old) return Errno.ENOENT;
+        if (MigrateCheck(hva) is var check && check != Errno.Ok) return check;
+        PageTable.TryGet(hva, out var pte);
+        var old = pte.Folio!;
         // Device memory behind a special PTE is never isolated for migration (vm_normal_page() returns NULL).
         if (old.Kind.IsDeviceAperture()) return Errno.EINVAL;
         // migrate_pages: the refcount freeze fails with extra references; remove_migration_ptes restores the mapping.
@@ -318,21 +355,34 @@ public sealed partial class HostMm
         return Errno.Ok;
     }
 
-    private Errno CollapseCheck(Hva hva)
+    /// <summary>
+    /// <c>MADV_COLLAPSE</c> of an anonymous THP range (<c>madvise_collapse</c> / <c>hpage_collapse_scan_pmd</c>, mm/khugepaged.c
+    /// 6.12), what the runner does: the VMA must allow THP (<c>thp_vma_allowable_order</c>, :2746: not MADV_NOHUGEPAGE, not
+    /// hugetlb); a range already mapped by a PMD, the huge zero page too, counts as collapsed and changes nothing
+    /// (<c>find_pmd_or_thp_or_none</c> → <c>SCAN_PMD_MAPPED</c>, :2798); with no writable present page it is refused
+    /// (<c>SCAN_PAGE_RO</c>, :1412 → -EINVAL). Found by actorkvm diff. Extra references or poison give -EBUSY here
+    /// (6.12's MADV_COLLAPSE says -EAGAIN for <c>SCAN_PAGE_COUNT</c>; khugepaged has no errno): races only.
+    /// </summary>
+    private Errno CollapseCheck(Hva hva) => CollapseScan(hva).Result;
+
+    /// <summary><see cref="CollapseCheck"/>, and whether the range is already PMD-mapped (then there is nothing to do).</summary>
+    private (Errno Result, bool PmdMapped) CollapseScan(Hva hva)
     {
         var start = hva.AlignDown(Sizes.PmdSize);
         var vma = FindVma(hva);
-        if (vma is null || vma.Backing != BackingKind.Thp || start < vma.Start || start + Sizes.PmdSize > vma.End) return Errno.EINVAL;
+        if (vma is null || vma.Backing != BackingKind.Thp || start < vma.Start || start + Sizes.PmdSize > vma.End) return (Errno.EINVAL, false);
         var leaves = PageTable.LeavesIn(start, start + Sizes.PmdSize);
-        if (leaves.Count == 0 || leaves.Any(l => l.Shift != Sizes.PageShift)) return Errno.EINVAL;
+        if (leaves.Any(l => l.Shift != Sizes.PageShift)) return (Errno.Ok, true);
         // hpage_collapse_scan_pmd / is_refcount_suitable: pinned or extra-referenced pages block the collapse.
-        return leaves.Any(l => l.Folio is { } f && (f.HasExtraRefs || f.AnyPoisoned)) ? Errno.EBUSY : Errno.Ok;
+        if (leaves.Any(l => l.Folio is { } f && (f.HasExtraRefs || f.AnyPoisoned))) return (Errno.EBUSY, false);
+        // pte_none_or_zero entries are skipped; nothing mapped, or only read-only or zero pages: SCAN_PAGE_RO.
+        return (leaves.Any(l => l.Writable && l.Folio is { IsZeroPage: false }) ? Errno.Ok : Errno.EINVAL, false);
     }
 
     private Errno Collapse(Hva hva)
     {
-        var check = CollapseCheck(hva);
-        if (check != Errno.Ok) return check;
+        var (check, pmdMapped) = CollapseScan(hva);
+        if (check != Errno.Ok || pmdMapped) return check;
         var start = hva.AlignDown(Sizes.PmdSize);
         var huge = Phys.Allocate(9, BackingKind.Thp);
         for (ulong i = 0; i < Sizes.PtrsPerPmd; i++)

@@ -77,11 +77,35 @@ public sealed partial class HostMm
                     // shmem has no write-notify: a shared writable mapping maps writable on a read.
                     // A regular file maps read-only until the first write (page_mkwrite); private mappings read-only.
                     var writable = writableVma && vma.Shared && (vma.Backing != BackingKind.File || write);
+                    if (!write && vma.Backing != BackingKind.GuestMemfd) FaultAround(vma, page, writableVma && vma.Shared && vma.Backing != BackingKind.File);
                     if (writable && vma.Backing == BackingKind.File) f.Dirty = true;
                     return InstallFolio(page, Sizes.PageShift, f, writable);
                 }
         }
         throw new InvalidOperationException($"unhandled backing {vma.Backing}");
+    }
+
+    /// <summary>
+    /// <c>do_read_fault</c> → <c>do_fault_around</c> (mm/memory.c:5264, 6.12): a read fault on a file or shmem mapping also
+    /// maps the other pages of its <c>fault_around_bytes</c> (64K) window, clamped to the VMA and the PTE table, that are
+    /// already in the page cache and not mapped (<c>filemap_map_pages</c>), with the VMA's <c>vm_page_prot</c>: read-only
+    /// unless the mapping is shared without write-notify. Found by actorkvm diff: a later guest write to such a page of a
+    /// private mapping breaks copy-on-write under an invalidation, so its fault retries.
+    /// </summary>
+    private void FaultAround(Vma vma, Hva page, bool writable)
+    {
+        const ulong window = 16 * Sizes.PageSize;
+        var from = page.AlignDown(window);
+        if (from < vma.Start) from = vma.Start;
+        var to = from + window;
+        var tableEnd = page.AlignDown(Sizes.PmdSize) + Sizes.PmdSize;
+        if (to > tableEnd) to = tableEnd;
+        if (to > vma.End) to = vma.End;
+        for (var a = from; a < to; a += Sizes.PageSize)
+        {
+            if (a == page || PageTable.TryGet(a, out _) || _swap.ContainsKey(a.Value) || IsPoisoned(a)) continue;
+            if (_pageCache.TryGetValue(PageIndex(vma, a), out var f) && !f.AnyPoisoned) InstallFolio(a, Sizes.PageShift, f, writable);
+        }
     }
 
     private HostPte PopulateHugetlb(Vma vma, Hva hva, bool write)

@@ -25,7 +25,7 @@ public sealed class HostAccess : Activity
     public bool IsWrite { get; }
     /// <summary>The value written, or read.</summary>
     public ulong Value { get; private set; }
-    /// <summary>Ok, or EFAULT when the host access itself faults.</summary>
+    /// <summary>Ok; EFAULT when the VMA does not allow the access (SIGSEGV); EHWPOISON on a poisoned page (SIGBUS).</summary>
     public Errno Result { get; private set; }
 
     /// <inheritdoc/>
@@ -33,8 +33,16 @@ public sealed class HostAccess : Activity
     {
         if (!IsWrite)
         {
-            Value = Kvm.Mm.Read(Hva);
-            Kvm.Oracle.HostRead(Hva, Value);
+            // The load faults the page in as any read does (do_anonymous_page maps the zero page, do_read_fault the
+            // page-cache page, read-only in a private mapping), so a later guest write breaks that copy-on-write under
+            // an invalidation and the fault retries. Found by actorkvm diff.
+            var read = Kvm.Mm.FaultIn(Hva, write: false, takeRef: false);
+            Result = ErrnoOf(read.Status);
+            if (Result == Errno.Ok)
+            {
+                Value = Kvm.Mm.Read(Hva);
+                Kvm.Oracle.HostRead(Hva, Value);
+            }
             IsDone = true;
             return StepResult.Finished(null);
         }
@@ -52,7 +60,7 @@ public sealed class HostAccess : Activity
         }
         if (r.Status != HostFaultStatus.Ok)
         {
-            Result = Errno.EFAULT;
+            Result = ErrnoOf(r.Status);
         }
         else
         {
@@ -63,4 +71,11 @@ public sealed class HostAccess : Activity
         IsDone = true;
         return StepResult.Finished(null);
     }
+
+    private static Errno ErrnoOf(HostFaultStatus status) => status switch
+    {
+        HostFaultStatus.Ok => Errno.Ok,
+        HostFaultStatus.HwPoison => Errno.EHWPOISON,
+        _ => Errno.EFAULT,
+    };
 }
