@@ -1,6 +1,7 @@
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
+using ActorKvm.Stress.Schedules;
 
 namespace ActorKvm.Stress.Output;
 
@@ -26,7 +27,7 @@ internal static class RunRecording
                 $"the recording stopped at its limit of {rec.Limit} entries before the problem appeared, so this run cannot be replayed");
         var file = Path.Combine(dir, $"actorkvm-run-{options.Seed}.schedule");
         var entries = rec.Entries(duringRun ? rec.FirstViolationEntries : -1);
-        new RecordedSchedule(options, bugs, entries, duringRun, problem.ToString(), rec.FirstViolationDelivery).Save(file);
+        ScheduleFile.Of(new RecordedSchedule(options, bugs, entries, duringRun, problem.ToString(), rec.FirstViolationDelivery)).Save(file);
         var where = duringRun
             ? $"first violation during delivery {rec.FirstViolationDelivery} of {rec.Deliveries}: {problem}"
             : $"first problem found by the final check after {rec.Deliveries} deliveries: {problem}";

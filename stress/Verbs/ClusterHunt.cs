@@ -102,7 +102,7 @@ internal static class ClusterHunt
                 rows.Add((HuntVerb.Label(t), result));
                 figures.Add(f);
                 if (!plan.AllBugs) saved &= HuntVerb.WriteOne(io, human, HuntVerb.Label(t), t, result, plan.Options.Workload, plan.ScheduleDir);
-                else if (result.Found is not null) saved &= WriteScheduleFile(io, plan.ScheduleDir, t, result);
+                else if (result.Found is not null) saved &= HuntVerb.SaveSchedule(io, plan.ScheduleDir, t, result, plan.Options.Workload).Saved;
             }
             var nodes = observer.Finished.Task.IsCompletedSuccessfully ? observer.Finished.Task.Result : [];
             if (plan.AllBugs) HuntReport.WriteTable(human, rows);
@@ -112,12 +112,6 @@ internal static class ClusterHunt
             if (!saved) return ExitCodes.BadInput;
             return observer.Finished.Task.IsCompletedSuccessfully ? HuntVerb.ExitCode(rows, plan.AllBugs) : ExitCodes.Failed;
         }
-    }
-
-    private static bool WriteScheduleFile(CliIo io, string dir, string[] bugs, HuntResult r)
-    {
-        var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
-        return OptionChecks.TryWrite(io, "--schedule-dir", file, () => File.WriteAllText(file, ScheduleLog.Format(r.Minimized!, bugs, r.Seed)));
     }
 
     private static void WriteNodes(TextWriter human, IReadOnlyList<NodeFigures> nodes, IReadOnlyList<TargetFigures> figures)

@@ -6,6 +6,7 @@ using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Schedules;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -105,22 +106,29 @@ internal static class HuntVerb
             if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
             return true;
         }
-        var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
-        var saved = OptionChecks.TryWrite(io, "--schedule-dir", file, () => File.WriteAllText(file, ScheduleLog.Format(r.Minimized!, bugs, r.Seed)));
+        var (file, saved) = SaveSchedule(io, dir, bugs, r, workload);
         if (!saved) human.WriteLine($"  schedule (not saved): {string.Join(',', r.Minimized!)}");
         human.WriteLine($"{label}: found {r.Found} after {r.SchedulesTried} schedules ({r.FoundAfter.TotalSeconds:F2}s; {r.Elapsed.TotalSeconds:F2}s with shrinking)");
         human.WriteLine($"  seed {r.Seed}, schedule length {r.ScheduleLength} choice points, minimized to {r.Minimized!.Count(c => c != 0)} non-default choices of {r.Minimized!.Length} ({file})");
-        human.WriteLine($"  replay: {ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file)}");
+        // The file carries the seed, bugs and workload; unsaved, the choices printed above replay with their options given again.
+        human.WriteLine($"  replay: {(saved ? $"actorkvm replay --schedule {file}" : ReplayCommand(bugs, r.Seed, r.Workload ?? workload, file))}");
         return saved;
     }
 
-    /// <summary>The command that re-runs a hunt's failing schedule.</summary>
-    public static string ReplayCommand(IEnumerable<string> bugs, ulong seed, Engine.Workload.WorkloadOptions w, string? scheduleFile) =>
+    /// <summary>Saves a found schedule as a self-describing file in <paramref name="dir"/>; false (an error printed) when it cannot be written.</summary>
+    public static (string File, bool Saved) SaveSchedule(CliIo io, string dir, string[] bugs, HuntResult r, Engine.Workload.WorkloadOptions workload)
+    {
+        var file = Path.Combine(dir, $"actorkvm-hunt-{(bugs.Length == 0 ? "nobug" : bugs[0])}-{r.Seed}.schedule");
+        return (file, OptionChecks.TryWrite(io, "--schedule-dir", file, () => ScheduleFile.OfHunt(r, bugs, workload).Save(file)));
+    }
+
+    /// <summary>The command that re-runs a hunt's failing schedule with every option spelled out (the choice list in <paramref name="scheduleFile"/>).</summary>
+    public static string ReplayCommand(IEnumerable<string> bugs, ulong seed, Engine.Workload.WorkloadOptions w, string scheduleFile) =>
         string.Join(' ', new[] { "actorkvm replay", $"--seed {seed}" }
             .Concat(bugs.Select(b => $"--bug {b}"))
             .Concat(w.Variants.On.Select(v => $"--variant {v}"))
             .Append($"--vcpus {w.Vcpus} --memory {w.Memory >> 20}M --invalidate-every {w.InvalidateEvery} --faults {w.MaxFaults}")
             .Concat(w.Backings is null ? [] : w.Backings.Select(b => $"--backing {b.ToScenarioName()}"))
             .Concat(w.Mte ? ["--mte"] : [])
-            .Concat(scheduleFile is null ? [] : [$"--schedule {scheduleFile}"]));
+            .Append($"--schedule {scheduleFile}"));
 }

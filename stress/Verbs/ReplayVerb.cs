@@ -7,17 +7,19 @@ using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Schedules;
 
 namespace ActorKvm.Stress.Verbs;
 
 /// <summary>
 /// <c>replay</c>: re-runs one schedule on the deterministic dispatcher and prints its trace, one line per phase: a
-/// schedule of the race workload from <c>--seed</c> alone or a hunt's choice sequence (<c>--schedule FILE</c>), or a
-/// free-running <c>run</c>'s recorded delivery order (<c>--schedule FILE</c> as <c>run</c> saved it, which carries its
-/// own workload options). The same inputs print the same bytes. Exit 0 clean, 1 violation, 2 bad input.
+/// schedule of the race workload from <c>--seed</c> alone, or a schedule file (<c>--schedule FILE</c>: a hunt's choices or a
+/// free-running <c>run</c>'s recorded delivery order, which carries its own seed, bugs and workload options; an earlier
+/// hunt's bare choice list is given its <c>--seed</c> and options again). The same inputs print the same bytes. Exit 0 clean, 1 violation, 2 bad input.
 /// </summary>
 internal static class ReplayVerb
 {
@@ -25,7 +27,7 @@ internal static class ReplayVerb
     {
         var w = HuntOptions.RaceMix;
         var seed = new Option<ulong?>("--seed") { Description = "The schedule's seed (workload and, without --schedule, dispatcher); not with a recorded run" };
-        var schedule = new Option<string?>("--schedule") { Description = "A hunt's choice sequence, or a schedule run saved (it carries its own options)", HelpName = "FILE" };
+        var schedule = new Option<string?>("--schedule") { Description = "A schedule file saved by hunt or run (it carries its own options), or an earlier hunt's choice list", HelpName = "FILE" };
         var bug = new Option<string[]>("--bug") { Description = "Bug switch on (repeatable)", HelpName = "NAME" };
         var vcpus = new Option<int>("--vcpus") { DefaultValueFactory = _ => w.Vcpus, Description = "vCPUs" };
         var memory = new Option<string>("--memory") { DefaultValueFactory = _ => $"{w.Memory >> 20}M", Description = "Guest memory" };
@@ -42,14 +44,21 @@ internal static class ReplayVerb
         {
             var (json, _, config) = common.Read(r);
             var tracePath = OptionChecks.TracePath(r.GetValue(trace));
-            if (r.GetValue(schedule) is { } named && InputFiles.Stat(named) is { Kind: not InputFiles.Kind.File } st)
-                throw new CliUserError(st.Kind == InputFiles.Kind.Missing ? $"--schedule: no such file: {named}" : $"--schedule: {named} is {st.What}, not a regular file");
-            if (r.GetValue(schedule) is { } recorded && RecordedSchedule.LooksLikeOne(recorded))
+            if (r.GetValue(schedule) is { } named)
             {
-                var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
-                if (given is not null) throw new CliUserError($"{given.Name}: a schedule recorded by run carries its own workload options ({recorded})");
-                if (r.GetValue(explain)) throw new CliUserError("--explain: not with a schedule recorded by run (replay a hunt's schedule)");
-                return ReplayRecorded(recorded, EngineConfig.Load(config), tracePath, json, io);
+                if (InputFiles.Stat(named) is { Kind: not InputFiles.Kind.File } st)
+                    throw new CliUserError(st.Kind == InputFiles.Kind.Missing ? $"--schedule: no such file: {named}" : $"--schedule: {named} is {st.What}, not a regular file");
+                if (ScheduleFile.IsSelfDescribing(named))
+                {
+                    var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, mte, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+                    if (given is not null) throw new CliUserError($"{given.Name}: {named} carries its own seed, bugs and workload options; replay it with --schedule alone");
+                    var saved = Load(named);
+                    if (saved.Header.Kind == ScheduleKinds.Hunt)
+                        return Finish(StressRun.RunDeterministic(saved.Header.Workload, new ReplayStrategy(saved.Choices), EngineConfig.Load(config), new BugSet(saved.Header.Bugs), trace: true),
+                            r.GetValue(explain), r.GetValue(goOn), tracePath, json, io);
+                    if (r.GetValue(explain)) throw new CliUserError("--explain: not with a schedule recorded by run (replay a hunt's schedule)");
+                    return ReplayRecorded(named, saved.ToRecorded(), EngineConfig.Load(config), tracePath, json, io);
+                }
             }
             var bugs = BugNames.Check(r.GetValue(bug) ?? []);
             var variants = VariantNames.Check(r.GetValue(variant));
@@ -57,13 +66,13 @@ internal static class ReplayVerb
             var bytes = OptionChecks.Memory(r.GetValue(memory)!);
             var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
             var maxFaults = OptionChecks.Faults(r.GetValue(faults));
-            var theSeed = r.GetValue(seed) ?? throw new CliUserError("--seed: required (unless --schedule names a schedule recorded by run)");
+            var theSeed = r.GetValue(seed) ?? throw new CliUserError("--seed: required (unless --schedule names a schedule file, which carries its own)");
             ISchedulingStrategy strategy = new SeededStrategy(theSeed);
             if (r.GetValue(schedule) is { } file)
             {
                 var text = InputFiles.ReadText(file, out var error) ?? throw new CliUserError($"--schedule: {file}: {error}");
-                if (!ScheduleLog.TryParse(text, out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
-                if (ScheduleLog.Header(text) is { } found)
+                if (!LegacySchedules.TryParseChoices(text, out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
+                if (LegacySchedules.HuntHeader(text) is { } found)
                 {
                     var given = (r.GetValue(bug) ?? []).Order(StringComparer.Ordinal);
                     if (found.Seed != theSeed || !found.Bugs.Order(StringComparer.Ordinal).SequenceEqual(given))
@@ -76,32 +85,39 @@ internal static class ReplayVerb
             var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte), Variants = variants };
             if (WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {r.GetValue(memory)}: {tooBig}");
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
-            var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, result.Trace!));
-            if (r.GetValue(explain) && !json)
-            {
-                foreach (var line in RaceStory.Tell(result.Trace!)) io.Out.WriteLine(line);
-                return written ? (Hunter.FirstProblem(result) is null ? ExitCodes.Ok : ExitCodes.Failed) : ExitCodes.BadInput;
-            }
-            var code = Print(result, result.Trace!.Events, json, io, r.GetValue(goOn));
-            return written ? code : ExitCodes.BadInput;
+            return Finish(result, r.GetValue(explain), r.GetValue(goOn), tracePath, json, io);
         });
         return command;
     }
 
-    /// <summary>Replays a free-running run's recorded delivery order (<c>run</c> saved it on a violation).</summary>
-    private static int ReplayRecorded(string file, Akka.Configuration.Config config, string? tracePath, bool json, CliIo io)
+    /// <summary>A seeded replay's trace file and printout (<c>--explain</c>: the race told instead).</summary>
+    private static int Finish(StressResult result, bool explain, bool goOn, string? tracePath, bool json, CliIo io)
     {
-        RecordedSchedule schedule;
+        var written = tracePath is null || OptionChecks.TryWrite(io, "--trace", tracePath, () => ChromeTrace.WriteFile(tracePath, result.Trace!));
+        if (explain && !json)
+        {
+            foreach (var line in RaceStory.Tell(result.Trace!)) io.Out.WriteLine(line);
+            return written ? (Hunter.FirstProblem(result) is null ? ExitCodes.Ok : ExitCodes.Failed) : ExitCodes.BadInput;
+        }
+        var code = Print(result, result.Trace!.Events, json, io, goOn);
+        return written ? code : ExitCodes.BadInput;
+    }
+
+    private static ScheduleFile Load(string file)
+    {
         try
         {
-            schedule = RecordedSchedule.Load(file);
+            return ScheduleFile.Load(file);
         }
-        catch (Exception e) when (e is FormatException or IOException)
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
             throw new CliUserError($"--schedule: {file}: {e.Message}");
         }
-        var unknown = schedule.Bugs.FirstOrDefault(b => Model.Bugs.BugCatalog.Find(b) is null);
-        if (unknown is not null) throw new CliUserError($"--schedule: {file}: unknown bug switch '{unknown}'");
+    }
+
+    /// <summary>Replays a free-running run's recorded delivery order (<c>run</c> saved it on a violation).</summary>
+    private static int ReplayRecorded(string file, RecordedSchedule schedule, Akka.Configuration.Config config, string? tracePath, bool json, CliIo io)
+    {
         var outcome = StressReplay.Replay(schedule, config, trace: true);
         if (outcome.Divergence is not null)
             throw new CliUserError($"--schedule: {file}: the replay left the recording at {outcome.Divergence} (recorded by another version of the model?)");

@@ -32,6 +32,26 @@ public class HuntReplayVerbTests
     }
 
     [Fact]
+    public void AHuntsSchedule_ReplaysWithTheFileAlone_AsTheSpelledOutCommandDoes()
+    {
+        using var cli = new CliHarness();
+        var (code, stdout, err) = cli.Run("hunt", "--bug", "retry-ignores-in-progress", "--seed", "1", "--budget", "500", "--schedule-dir", cli.Root, "--quiet");
+        Assert.True(code == 0, err + stdout);
+        var replay = CliHarness.Lines(stdout).Single(l => l.StartsWith("replay: actorkvm replay ", StringComparison.Ordinal))["replay: actorkvm ".Length..].Split(' ');
+        Assert.Equal(["replay", "--schedule"], replay[..2]);
+        Assert.Equal(3, replay.Length);
+
+        // The same run as before the file carried its options: the choices alone, every option given again.
+        var saved = ActorKvm.Stress.Schedules.ScheduleFile.Load(replay[2]);
+        var choices = cli.Write("choices.txt", string.Join(',', saved.Choices));
+        var spelledOut = HuntVerb.ReplayCommand(saved.Header.Bugs, saved.Header.Seed, saved.Header.Workload, choices).Split(' ')[1..];
+        var (alone, spelled) = (cli.Run([.. replay, "--go-on"]), cli.Run([.. spelledOut, "--go-on"]));
+        Assert.Equal((1, 1), (alone.Code, spelled.Code));
+        Assert.Equal(spelled.Out, alone.Out);
+        Assert.Equal(2, cli.Run([.. replay, "--seed", "1"]).Code);
+    }
+
+    [Fact]
     public void Replay_StopsPrintingAtTheFirstViolation_UnlessGoOn()
     {
         using var cli = new CliHarness();

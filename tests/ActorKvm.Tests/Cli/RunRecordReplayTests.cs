@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
-using ActorKvm.Engine.Scheduling;
+using ActorKvm.Stress.Schedules;
 
 namespace ActorKvm.Tests.Cli;
 
@@ -65,9 +65,10 @@ public class RunRecordReplayTests
     {
         using var cli = new CliHarness();
         var (file, _) = RunWithBug(cli);
-        var schedule = RecordedSchedule.Load(file);
+        var schedule = ScheduleFile.Load(file);
         var other = Path.Combine(cli.Root, "other.schedule");
-        (schedule with { Workload = schedule.Workload with { Seed = schedule.Workload.Seed + 1 } }).Save(other);
+        var otherSeed = schedule.Header.Seed + 1;
+        (schedule with { Header = schedule.Header with { Seed = otherSeed, Workload = schedule.Header.Workload with { Seed = otherSeed } } }).Save(other);
         var cut = Path.Combine(cli.Root, "cut.schedule");
         File.WriteAllBytes(cut, File.ReadAllBytes(file)[..20]);
         var garbage = Path.Combine(cli.Root, "garbage.schedule");

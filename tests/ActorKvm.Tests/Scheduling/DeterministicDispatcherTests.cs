@@ -116,8 +116,8 @@ public class DeterministicDispatcherTests
     {
         var log = new ScheduleLog();
         foreach (var c in new[] { 0, 3, 1, 12 }) log.Add(c);
-        Assert.True(ScheduleLog.TryParse(log.ToString(), out var parsed));
+        Assert.True(ActorKvm.Stress.Schedules.LegacySchedules.TryParseChoices(log.ToString(), out var parsed));
         Assert.Equal(log.ToArray(), parsed);
-        Assert.False(ScheduleLog.TryParse("1,x", out _));
+        Assert.False(ActorKvm.Stress.Schedules.LegacySchedules.TryParseChoices("1,x", out _));
     }
 }

@@ -1,4 +1,4 @@
-namespace ActorKvm.Engine.Scheduling;
+namespace ActorKvm.Stress.Schedules;
 
 /// <summary>A read-only view of a stream that fails with <see cref="FormatException"/> past <c>limit</c> bytes (a gzip bomb stops there).</summary>
 internal sealed class BoundedReadStream(Stream inner, long limit) : Stream
