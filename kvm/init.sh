@@ -13,6 +13,7 @@ echo madvise > /sys/kernel/mm/transparent_hugepage/defrag
 # khugepaged off (a day between scans): its background collapses would unmap stage 2 at random moments; the
 # model collapses only on a thp-collapse step (the runner's MADV_COLLAPSE).
 echo 86400000 > /sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs
+echo 0 > /proc/sys/vm/compaction_proactiveness   # nor may kcompactd migrate pages behind the runner's back
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
 # One 1G page at run time (boot-time reservation fails: memblock's top-down allocations sit in every aligned 1G).
 for n in 1 0; do

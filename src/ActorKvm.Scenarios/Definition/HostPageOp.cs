@@ -9,7 +9,7 @@ public enum HostPageOp
     ThpSplit,
     /// <summary><c>thp-split-folio</c>: <c>split_huge_page</c> (fails <c>ebusy</c> on extra references).</summary>
     ThpSplitFolio,
-    /// <summary><c>thp-collapse</c>: khugepaged builds a 2M folio.</summary>
+    /// <summary><c>thp-collapse</c>: <c>MADV_COLLAPSE</c> builds a 2M folio (nothing to do over a PMD-mapped range).</summary>
     ThpCollapse,
     /// <summary><c>poison</c>: the page becomes hardware-poisoned.</summary>
     Poison,
