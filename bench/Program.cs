@@ -14,7 +14,8 @@ namespace ActorKvm.Bench;
 /// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
 /// [None|Moderate|Heavy] [--profile]</c> for one contention cell on the three engines (with --profile: the actor engine
 /// alone, its bytes and messages per fault by type); <c>--quick-exploration</c> for schedules/s;
-/// <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range.
+/// <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range; <c>--modelled-time-tables [DIR]</c>
+/// for the published tables reproduced in modelled time, with their SVG plots.
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,11 @@ public static class Program
             QuickThroughput.Run();
             QuickExploration.Run();
             QuickContention.Run();
+            return 0;
+        }
+        if (args is ["--modelled-time-tables", ..])
+        {
+            ModelledTime.ModelledTimeTables.Run(args.Length > 1 ? args[1] : "docs");
             return 0;
         }
         if (args is ["--quick-faults"] or ["--quick-faults", "--profile"])

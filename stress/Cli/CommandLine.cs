@@ -28,6 +28,7 @@ internal static partial class CommandLine
         root.Add(WorkerVerb.Create(common, io));
         root.Add(VariantsVerb.Create(common, io));
         root.Add(CompareVerb.Create(common, io));
+        root.Add(DirtyLogPerfVerb.Create(common, io));
         root.Add(DiffVerb.Create(common, io, context));
         return root;
     }

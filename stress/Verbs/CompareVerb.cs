@@ -28,8 +28,9 @@ internal static class CompareVerb
         var faults = new Option<long>("--faults") { Description = "Faults per run", DefaultValueFactory = _ => 20_000 };
         var memory = new Option<string>("--memory") { Description = "Guest memory", DefaultValueFactory = _ => "64M" };
         var every = new Option<int>("--invalidate-every") { Description = "A host MM operation after every N accesses", DefaultValueFactory = _ => 16 };
+        var modelledTime = new Option<bool>("--modelled-time") { Description = "Measure in modelled time (virtual CPUs, per-phase costs): faults/s, latency in µs, wait time per lock" };
         var command = new Command("compare", "Run the same seeds with and without a variant and report lock waits, retries, latency and violations side by side")
-            { variant, baseline, vcpus, seeds, seed, faults, memory, every };
+            { variant, baseline, vcpus, seeds, seed, faults, memory, every, modelledTime };
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
@@ -46,6 +47,7 @@ internal static class CompareVerb
             var perRun = OptionChecks.Faults(r.GetValue(faults));
             var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
             var akka = EngineConfig.Load(config);
+            if (r.GetValue(modelledTime)) return ModelledTimeCompare.Execute(akka, with, without, counts, first, n, bytes, perRun, (json, quiet), io);
             var human = io.Human(json);
             var label = string.Join('+', with.On);
             var baseLabel = without.On.Count == 0 ? "baseline (the kernel's model)" : $"baseline ({string.Join('+', without.On)})";

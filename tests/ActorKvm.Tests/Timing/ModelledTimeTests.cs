@@ -78,3 +78,31 @@ public class ModelledTimeTests
         Assert.True(Pass(8, true).Metrics.Waits.ContainsKey("mmu_lock (write)"));
     }
 }
+
+public class ModelledTimeVerbTests
+{
+    [Fact]
+    public void DirtyLogPerf_ReportsPopulateEnablePassesAndDisable_AndRejectsAnUnknownBacking()
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(0, Program.Run(["dirty-log-perf", "-v", "2", "-b", "4M", "-i", "2", "--json", "--quiet"], o, e));
+        Assert.Contains("\"populate_ns\"", o.ToString());
+        Assert.Contains("\"pass_ns\"", o.ToString());
+        Assert.Contains("Iteration 2 dirty memory time", e.ToString());
+        var bad = new StringWriter();
+        Assert.Equal(2, Program.Run(["dirty-log-perf", "-s", "bogus"], new StringWriter(), bad));
+        Assert.StartsWith("actorkvm: error: -s:", bad.ToString());
+    }
+
+    [Fact]
+    public void CompareModelledTime_ShowsTheVariantSideBySide()
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(0, Program.Run(["compare", "--variant", "fault-write-lock", "--modelled-time", "--vcpus", "1,4", "--seeds", "1", "--faults", "1500"], o, e));
+        var text = o.ToString();
+        Assert.Contains("mmu_lock write wait per fault (µs)", text);
+        Assert.Contains("4 vCPUs", text);
+    }
+}
