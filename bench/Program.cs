@@ -12,7 +12,8 @@ namespace ActorKvm.Bench;
 /// BenchmarkDotNet entry point: <c>dotnet run --project bench -c Release -- --filter '*'</c>; <c>--quick</c> for
 /// Stopwatch loops (pure fault path, exploration, the contention headline cell); <c>--quick-faults [--profile]</c> for
 /// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
-/// [None|Moderate|Heavy]</c> for one contention cell on the three engines; <c>--quick-exploration</c> for schedules/s;
+/// [None|Moderate|Heavy] [--profile]</c> for one contention cell on the three engines (with --profile: the actor engine
+/// alone, its bytes and messages per fault by type); <c>--quick-exploration</c> for schedules/s;
 /// <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range; <c>--modelled-time-tables [DIR]</c>
 /// for the published tables reproduced in modelled time, with their SVG plots.
 /// </summary>
@@ -57,14 +58,17 @@ public static class Program
         {
             var vcpus = 8;
             var rate = InvalidationRate.Heavy;
+            var profile = args[^1] == "--profile";
+            if (profile) args = args[..^1];
             if (args.Length > 3
                 || (args.Length > 1 && (!int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out vcpus) || vcpus < 1 || vcpus > 512))
                 || (args.Length > 2 && (!Enum.TryParse(args[2], ignoreCase: true, out rate) || !Enum.IsDefined(rate))))
             {
-                Console.Error.WriteLine("usage: --quick-contention [VCPUS 1..512] [None|Moderate|Heavy]");
+                Console.Error.WriteLine("usage: --quick-contention [VCPUS 1..512] [None|Moderate|Heavy] [--profile]");
                 return 2;
             }
-            QuickContention.Run(vcpus, rate);
+            if (profile) QuickContention.Profile(vcpus, rate);
+            else QuickContention.Run(vcpus, rate);
             return 0;
         }
         // BenchmarkDotNet builds a boilerplate project per job; its default 2-minute build timeout failed on a loaded machine.

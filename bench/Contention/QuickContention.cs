@@ -50,4 +50,45 @@ public static class QuickContention
         var ratio = median[ContentionEngine.ActorEngine] / median[ContentionEngine.LockBased];
         Console.WriteLine($"actor/lock-based throughput ratio at {vcpus} vCPUs, {rate}: {ratio:F2} (target >= 0.5)");
     }
+
+    /// <summary>
+    /// <c>--quick-contention VCPUS RATE --profile</c>: the actor engine alone, <paramref name="rounds"/> runs after a
+    /// warm-up, with where its cost per fault goes: bytes allocated per fault split by type (allocation ticks, a
+    /// statistical profile) and messages received per fault by type.
+    /// </summary>
+    public static void Profile(int vcpus, InvalidationRate rate, int rounds = 3)
+    {
+        using var system = ContentionWorkload.CreateActorSystem();
+        var options = ContentionWorkload.Options(vcpus, rate);
+        var latency = FaultLatencyRecorder.WallClock(vcpus);
+        ContentionWorkload.Run(ContentionEngine.ActorEngine, options, latency, system);
+        using var ticks = new PureFaultPath.AllocationTicks();
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<Type, long>();
+        long faults = 0, bytes = 0;
+        var perRun = new List<double>();
+        Engine.Actors.RecordedActor.Received = received;
+        ticks.Recording = true;
+        for (var i = 0; i < rounds; i++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var r = ContentionWorkload.Run(ContentionEngine.ActorEngine, options, latency, system);
+            bytes += GC.GetTotalAllocatedBytes(precise: true) - before;
+            faults += r.Stats.Faults;
+            perRun.Add(r.FaultsPerSecond);
+        }
+        ticks.Recording = false;
+        Engine.Actors.RecordedActor.Received = null;
+        var messages = received.Values.Sum();
+        Console.WriteLine($"actor engine profile: {vcpus} vCPUs, {rate} invalidation, {rounds} runs of {options.MaxFaults} faults (counting on: slower than --quick-contention); " +
+            $"faults/s {string.Join(" ", perRun.Select(f => f.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        Console.WriteLine($"{bytes / (double)faults:F0} B and {messages / (double)faults:F2} messages per fault");
+        Console.WriteLine("messages per fault, by type:");
+        foreach (var (type, n) in received.OrderByDescending(kv => kv.Value))
+            Console.WriteLine($"  {n / (double)faults,8:F2}  {type.Name}");
+        var byType = ticks.ByType();
+        var total = (double)Math.Max(1, byType.Sum(t => t.Ticks));
+        Console.WriteLine("bytes per fault, by type (share of allocation ticks):");
+        foreach (var (type, n) in byType.Take(20))
+            Console.WriteLine($"  {n / total * bytes / faults,8:F0} B  {n / total,6:P1}  {type}");
+    }
 }

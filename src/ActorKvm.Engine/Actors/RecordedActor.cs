@@ -20,9 +20,13 @@ public abstract class RecordedActor : ReceiveActor
         _id = id;
     }
 
+    /// <summary>When set (a profile: <c>bench --quick-contention ... --profile</c>), every message the run's actors receive is counted here by type.</summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<Type, long>? Received { get; set; }
+
     /// <inheritdoc/>
     protected override bool AroundReceive(Receive receive, object message)
     {
+        if (Received is { } counts) counts.AddOrUpdate(message.GetType(), 1, static (_, n) => n + 1);
         if (_recorder is not { } r) return base.AroundReceive(receive, message);
         lock (r.Lock)
         {

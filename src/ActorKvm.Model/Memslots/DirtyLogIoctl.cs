@@ -46,6 +46,7 @@ public sealed class DirtyLogIoctl : Activity
         {
             // Manual protect: copy the live bitmap out; clear and protect nothing.
             Pages = bitmap.SetOffsets();
+            Kvm.Oracle.DirtyLogHarvested(slot, 0, slot.NPages, Pages, cleared: false);
             return Done(Errno.Ok);
         }
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "dirty-log harvest") is { } wait) return wait;
@@ -72,6 +73,7 @@ public sealed class DirtyLogIoctl : Activity
             splitDone &= EnableLogDirtyPtMasked(slot, (ulong)w * 64, mask);
         }
         Kvm.Oracle.DirtyLogProtected(slot, pages, splitDone);
+        Kvm.Oracle.DirtyLogHarvested(slot, _clear ? _first : 0, _clear ? _count : slot.NPages, pages, cleared: true);
         Kvm.MmuLock.Release(Id);
         Pages = pages;
         return Done(Errno.Ok);

@@ -21,11 +21,15 @@ public sealed partial class KvmOracle : IStage2Observer
     private readonly HashSet<(ViolationKind, ulong, ulong)> _seen = [];
     private readonly List<(ulong Start, ulong End)> _touched = [];
     private readonly List<S2Leaf> _scratch = [];
+    private readonly HashSet<ulong> _harvestScratch = [];
+    private readonly List<ulong> _pageScratch = [];
     private readonly Dictionary<ulong, ulong> _expected = [];          // hva page → last value written
     private readonly Dictionary<int, KvmHandleGuestAbort> _inFlight = [];     // faults between memslot lookup and complete
     private readonly Dictionary<int, int> _heldRefs = [];              // holder → page references held
     private readonly HashSet<int> _loggingEnableInFlight = [];         // slot ids between flags-committed and write-protect
     private readonly HashSet<int> _flushPending = [];                  // slot ids between slot-invalidated and flushed
+    // slot id → its dirty bitmap and the page offsets the guest wrote while it logged, not yet reported by a harvest
+    private readonly Dictionary<int, (Memslots.DirtyBitmap Bitmap, HashSet<ulong> Pages)> _loggedWrites = [];
     private bool _touchedAll;
 
     internal KvmOracle(Kvm kvm) => _kvm = kvm;
@@ -283,6 +287,11 @@ public sealed partial class KvmOracle : IStage2Observer
         if (slot is null) return;
         _expected[slot.IpaToHva(gpa).AlignDown(Sizes.PageSize).Value] = value;
         _ = pfn;
+        // Writes before logging's write-protect finished need not be logged (the migration's first pass copies them).
+        if (slot.DirtyBitmap is not { } bitmap || slot.Invalid || _loggingEnableInFlight.Contains(slot.Id)) return;
+        if (!_loggedWrites.TryGetValue(slot.Id, out var logged) || !ReferenceEquals(logged.Bitmap, bitmap))
+            _loggedWrites[slot.Id] = logged = (bitmap, []);
+        logged.Pages.Add(Gfn.Of(gpa) - slot.BaseGfn);
     }
 
     /// <summary>The host stored <paramref name="value"/> at <paramref name="hva"/>.</summary>

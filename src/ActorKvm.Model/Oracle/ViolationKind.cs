@@ -73,6 +73,8 @@ public enum ViolationKind
     MapDuringInvalidation,
     /// <summary>[unreadable-leaf] a canonical stage-2 leaf without read permission.</summary>
     UnreadableLeaf,
+    /// <summary>[dirty-page-not-harvested] a page the guest wrote while its slot logged was left out of a dirty-log harvest that covered it, with no fault about to mark it: live migration would not copy it again.</summary>
+    DirtyPageNotHarvested,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -86,7 +88,7 @@ public static class ViolationNames
         "released-page-touched", "dirty-without-map", "wrong-sigbus-lsb", "unsupported-map-size", "no-progress",
         "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost", "leaf-in-invalidated-range",
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
-        "block-after-eager-split", "map-during-invalidation", "unreadable-leaf",
+        "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -1,27 +1,24 @@
 using ActorKvm.Engine.Scenarios.Definition;
-using ActorKvm.Model.Arch;
-using ActorKvm.Model.Bugs;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Execution;
 
 /// <summary>
-/// Runs one scenario on the pure model as a single-threaded scripted interleaving: each step runs until it
+/// The scripted interleaving of the <see cref="ScenarioRun"/> runner (<c>actorkvm check</c>), single-threaded on the
+/// model or (through <see cref="ActorStepDriver"/>) on the actors: each step runs until it
 /// finishes, reaches its <c>pause-at</c> boundary, or must wait (lock, in-progress invalidation, SRCU,
 /// <c>mn_active_invalidate_count</c>); <c>resume</c> releases a paused step, which keeps the turn; waiting steps
 /// continue, in the order they started waiting, as soon as they can. The oracle runs after every step.
 /// </summary>
-public sealed class ScriptedRun
+public sealed class ScriptedRun : ScenarioRun
 {
-    private readonly ScenarioDefinition _sc;
-    private readonly ScenarioRunOptions _options;
     private readonly IStepDriver _driver;
+    private readonly TracingStepDriver? _tracing;
     private readonly List<Running> _active = [];
-    private readonly Dictionary<string, Running> _byId = [];
-    private int _nextId = 1;
+    private readonly Dictionary<int, Running> _byAct = [];
     private long _waitSeq;
-    private ScenarioFailure? _failure;
 
     private sealed class Running(StepSpec spec, Activity act)
     {
@@ -36,88 +33,63 @@ public sealed class ScriptedRun
     }
 
     /// <summary>Prepares a run.</summary>
-    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null)
+    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null) : base(scenario, options)
     {
-        _sc = scenario;
-        _options = options;
         _driver = driver ?? new ModelStepDriver();
         if (options.TracePath is not null) _driver = _tracing = new TracingStepDriver(_driver);
     }
 
-    private readonly TracingStepDriver? _tracing;
-
-    /// <summary>The VM once built.</summary>
-    public Kvm? Kvm { get; private set; }
-
     /// <summary>Runs the scenario and compares every expectation.</summary>
-    public ScenarioOutcome Run()
+    public ScenarioOutcome Run() => RunScenario();
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<PhaseEvent>? TraceEvents => _tracing?.Trace.Events;
+
+    /// <inheritdoc/>
+    protected override void Attach(Kvm kvm) => _driver.Attach(kvm);
+
+    /// <inheritdoc/>
+    protected override void BeforeStep(StepSpec step) => Kvm!.Oracle.Context = step.Path;
+
+    /// <inheritdoc/>
+    protected override void Start(StepSpec step, int index, Activity act)
     {
-        _failure = Setup();
-        if (_failure is null) RunSteps();
-        if (_failure is null) Finish();
-        var violations = Kvm?.Oracle.Violations.Select(v => v.Kind.Name()).Distinct().ToList() ?? [];
-        var outcome = _failure is null ? ScenarioOutcome.Pass(_sc.Name, violations)
-            : _failure.Expected is not null && _failure.Actual is not null
-                ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
-                : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
-        if (!outcome.Passed && Kvm is not null) outcome = outcome with { Violation = ScenarioOutcome.NameViolation(_sc, Kvm.Oracle.Violations) };
-        return _tracing is null ? outcome : outcome with { Trace = _tracing.Trace.Events };
+        var running = new Running(step, act);
+        _byAct[act.Id] = running;
+        _active.Add(running);
+        Advance(running);
     }
 
-    private ScenarioFailure? Setup()
+    /// <inheritdoc/>
+    protected override bool Resume(ResumeStep resume, Activity target)
     {
-        (Kvm, var failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
-        if (failure is null) _driver.Attach(Kvm!);
-        return failure;
+        if (!_byAct.TryGetValue(target.Id, out var r) || !r.Paused) return false;
+        r.Paused = false;
+        if (resume.PauseAt is not null) { r.PauseAt = resume.PauseAt; r.PauseUsed = false; }
+        Advance(r);
+        return true;
     }
 
-    private void RunSteps()
+    /// <summary>Waiting steps go on as far as they can, then the oracle, then a look for steps waiting on each other.</summary>
+    protected override void AfterStep(StepSpec step)
     {
         var kvm = Kvm!;
-        foreach (var step in _sc.Steps)
-        {
-            kvm.Oracle.Context = step.Path;
-            switch (step)
-            {
-                case ResumeStep r:
-                    {
-                        if (!_byId.TryGetValue(r.TargetId, out var target) || !target.Paused)
-                        {
-                            _failure = new ScenarioFailure(step.KeyPath("id"), null, null, $"step '{r.TargetId}' is not paused");
-                            return;
-                        }
-                        target.Paused = false;
-                        if (r.PauseAt is not null) { target.PauseAt = r.PauseAt; target.PauseUsed = false; }
-                        Advance(target);
-                        break;
-                    }
-                case JoinStep:
-                    break; // steps already run as far as they can; waiting ones are drained below
-                case CheckStep:
-                    kvm.Oracle.CheckAll();
-                    _failure ??= ExpectationChecker.CheckViolations(step.Expect.Violations, step.Expect.ViolationsInclude, Names(), step.Expect.KeyPath);
-                    break;
-                case Stage2Step s:
-                    _failure ??= ExpectationChecker.CheckStage2(kvm, s);
-                    break;
-                default:
-                    {
-                        var act = StepActivities.Create(kvm, _nextId++, step);
-                        if (act is null) break;
-                        var running = new Running(step, act);
-                        if (step.Id is not null) _byId[step.Id] = running;
-                        _active.Add(running);
-                        Advance(running);
-                        break;
-                    }
-            }
-            DrainWaiting();
-            kvm.Oracle.Context = step.Path;
-            kvm.Oracle.Check();
-            DetectDeadlock();
-            if (_failure is not null) return;
-        }
+        DrainWaiting();
+        kvm.Oracle.Context = step.Path;
+        kvm.Oracle.Check();
+        DetectDeadlock();
     }
+
+    /// <inheritdoc/>
+    protected override void Settle()
+    {
+        if (_active.Any(a => a.Paused)) return; // reported as unfinished
+        var stuck = _active.Where(a => a.Waiting).ToList();
+        if (stuck.Count > 0) ReportDeadlock(stuck);
+    }
+
+    /// <inheritdoc/>
+    protected override StepSpec? StillPaused() => _active.FirstOrDefault(a => a.Paused)?.Spec;
 
     /// <summary>Runs a step until it finishes, pauses or must wait.</summary>
     private void Advance(Running r)
@@ -161,7 +133,7 @@ public sealed class ScriptedRun
     private void Complete(Running r)
     {
         if (!r.Paused) _active.Remove(r);
-        _failure ??= ExpectationChecker.CheckStep(Kvm!, r.Spec, r.Act);
+        Completed(r.Spec, r.Act);
     }
 
     /// <summary>Lets waiting steps go on, oldest wait first, until none can.</summary>
@@ -213,24 +185,4 @@ public sealed class ScriptedRun
         kvm.Oracle.Report(ViolationKind.Deadlock, "steps " + string.Join(", ", cycle.Select(c => $"{c.Spec.Label} ({c.LastWait?.Reason})")) + " wait on each other");
         foreach (var c in cycle) _active.Remove(c);
     }
-
-    private void Finish()
-    {
-        var kvm = Kvm!;
-        var paused = _active.FirstOrDefault(a => a.Paused);
-        if (paused is not null)
-        {
-            _failure = new ScenarioFailure(paused.Spec.Path, null, null, $"unfinished step {paused.Spec.Label}");
-            return;
-        }
-        var stuck = _active.Where(a => a.Waiting).ToList();
-        if (stuck.Count > 0) ReportDeadlock(stuck);
-        kvm.Oracle.Context = "end";
-        kvm.Oracle.CheckAll();
-        var e = _sc.Expect;
-        _failure = ExpectationChecker.CheckViolations(e.Violations, e.ViolationsInclude, Names(), FinalExpect.KeyPath)
-            ?? ExpectationChecker.CheckFinal(kvm, e);
-    }
-
-    private List<string> Names() => Kvm!.Oracle.Violations.Select(v => v.Kind.Name()).ToList();
 }

@@ -22,26 +22,22 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// <c>check</c>, and a step still paused at the end is <c>unfinished</c>. So a scripted scenario runs here too, its paused
 /// interleaving forced and everything else ordered by the seed.
 /// </summary>
-public sealed class SeededScenarioRun
+public sealed class SeededScenarioRun : ScenarioRun
 {
     /// <summary>Deliveries allowed to one scenario: far beyond any scripted scenario, short of a livelock.</summary>
     private const long DeliveryBound = 5_000_000;
 
-    private readonly ScenarioDefinition _sc;
-    private readonly ScenarioRunOptions _options;
     private readonly List<(StepSpec Spec, Activity Act)> _started = [];
-    private readonly Dictionary<string, Activity> _byId = [];
     private readonly HashSet<int> _paused = []; // activity ids, filled by the pause listener's deliveries
+    private readonly Dictionary<int, int> _stepOf = [];
+    private DeterministicSystem? _det;
+    private ISchedulingStrategy? _strategy;
     private IActorRef? _pauseListener;
-    private ScenarioFailure? _failure;
-    private int _nextId = 1;
+    private IActorRef? _vm;
+    private Action? _traceFromHere;
 
     /// <summary>Prepares a run of <paramref name="scenario"/>.</summary>
-    public SeededScenarioRun(ScenarioDefinition scenario, ScenarioRunOptions options)
-    {
-        _sc = scenario;
-        _options = options;
-    }
+    public SeededScenarioRun(ScenarioDefinition scenario, ScenarioRunOptions options) : base(scenario, options) { }
 
     /// <summary>
     /// Asked before every delivery: true ends the run at once, as a failure (an explorer abandons a schedule it has
@@ -52,11 +48,6 @@ public sealed class SeededScenarioRun
     /// <summary>Which step (index into the scenario's steps) each started activity performs, by activity id.</summary>
     public IReadOnlyDictionary<int, int> StepOfActivity => _stepOf;
 
-    /// <summary>The oracle's violations of the last run, in the order reported.</summary>
-    public IReadOnlyList<Violation> OracleViolations { get; private set; } = [];
-
-    private readonly Dictionary<int, int> _stepOf = [];
-
     /// <summary>The trace of the run in progress (or of the last run): what an explorer's <see cref="Abandon"/> reads.</summary>
     public TraceRecorder? Trace { get; private set; }
 
@@ -65,97 +56,71 @@ public sealed class SeededScenarioRun
     {
         var executor = det.Executor;
         var origin = executor.Steps;
-        var trace = new TraceRecorder(() => executor.Steps - origin);
-        Trace = trace;
-        var (kvm, failure) = ScenarioVm.Build(_sc, _options, ref _nextId);
-        _failure = failure;
-        IActorRef? vm = null;
-        if (_failure is null)
-        {
-            // Only a scenario that pauses has a listener: the others keep their actors, and so their traces.
-            if (_sc.Steps.Any(st => st.PauseAt is not null)) _pauseListener = det.Spawn(Props.Create(() => new PauseListener(_paused)), "pauses");
-            vm = det.Spawn(VmActor.Props(kvm!, trace), "vm");
-            origin = executor.Steps;
-            RunSteps(det, strategy, kvm!, vm);
-            if (_failure is null) Finish(det, strategy, kvm!);
-        }
-        OracleViolations = kvm?.Oracle.Violations.ToList() ?? [];
-        var violations = kvm?.Oracle.Violations.Select(v => v.Kind.Name()).Distinct().ToList() ?? [];
-        if (vm is not null) det.StopAndDrain(vm);
-        if (_pauseListener is not null) det.StopAndDrain(_pauseListener);
-        var outcome = _failure is null ? ScenarioOutcome.Pass(_sc.Name, violations)
-            : _failure.Expected is not null && _failure.Actual is not null
-                ? ScenarioOutcome.Mismatch(_sc.Name, _failure.KeyPath, _failure.Expected, _failure.Actual, violations)
-                : ScenarioOutcome.Fail(_sc.Name, _failure.KeyPath, _failure.Message ?? "failed", violations);
-        if (!outcome.Passed && kvm is not null) outcome = outcome with { Violation = ScenarioOutcome.NameViolation(_sc, kvm.Oracle.Violations) };
-        return outcome with { Trace = trace.Events };
+        Trace = new TraceRecorder(() => executor.Steps - origin);
+        _traceFromHere = () => origin = executor.Steps;
+        (_det, _strategy) = (det, strategy);
+        return RunScenario();
     }
 
-    private void RunSteps(DeterministicSystem det, ISchedulingStrategy strategy, Kvm kvm, IActorRef vm)
+    /// <inheritdoc/>
+    protected override IReadOnlyList<PhaseEvent>? TraceEvents => Trace?.Events;
+
+    /// <inheritdoc/>
+    protected override void Attach(Kvm kvm)
     {
-        for (var index = 0; index < _sc.Steps.Count; index++)
-        {
-            var step = _sc.Steps[index];
-            switch (step)
-            {
-                case JoinStep:
-                    DriveUntil(det, strategy, kvm, Settled);
-                    break;
-                case ResumeStep r:
-                    {
-                        if (!_byId.TryGetValue(r.TargetId, out var target) || !_paused.Remove(target.Id))
-                        {
-                            _failure = new ScenarioFailure(step.KeyPath("id"), null, null, $"step '{r.TargetId}' is not paused");
-                            return;
-                        }
-                        vm.Tell(new ResumeRequested(target, r.PauseAt), ActorRefs.NoSender);
-                        if (!step.Async) DriveUntil(det, strategy, kvm, StepsSettled);
-                        break;
-                    }
-                case CheckStep:
-                    kvm.Oracle.CheckAll();
-                    _failure ??= ExpectationChecker.CheckViolations(step.Expect.Violations, step.Expect.ViolationsInclude, Names(kvm), step.Expect.KeyPath);
-                    break;
-                case Stage2Step s:
-                    _failure ??= ExpectationChecker.CheckStage2(kvm, s);
-                    break;
-                default:
-                    {
-                        Activity? act;
-                        try
-                        {
-                            act = StepActivities.Create(kvm, _nextId++, step);
-                        }
-                        catch (NotSupportedException e)
-                        {
-                            _failure = new ScenarioFailure(step.Path, null, null, e.Message);
-                            return;
-                        }
-                        if (act is null) break;
-                        _started.Add((step, act));
-                        _stepOf[act.Id] = index;
-                        if (step.Id is not null) _byId[step.Id] = act;
-                        vm.Tell(new RunRequested(act, step.PauseAt is null ? ActorRefs.Nobody : _pauseListener!, step.PauseAt), ActorRefs.NoSender);
-                        if (!step.Async) DriveUntil(det, strategy, kvm, StepsSettled);
-                        break;
-                    }
-            }
-            if (_failure is not null) return;
-        }
+        // Only a scenario that pauses has a listener: the others keep their actors, and so their traces.
+        if (Scenario.Steps.Any(st => st.PauseAt is not null)) _pauseListener = _det!.Spawn(Props.Create(() => new PauseListener(_paused)), "pauses");
+        _vm = _det!.Spawn(VmActor.Props(kvm, Trace), "vm");
+        _traceFromHere!();
+    }
+
+    /// <inheritdoc/>
+    protected override void Start(StepSpec step, int index, Activity act)
+    {
+        _started.Add((step, act));
+        _stepOf[act.Id] = index;
+        _vm!.Tell(new RunRequested(act, step.PauseAt is null ? ActorRefs.Nobody : _pauseListener!, step.PauseAt), ActorRefs.NoSender);
+        if (!step.Async) DriveUntil(StepsSettled);
+    }
+
+    /// <inheritdoc/>
+    protected override bool Resume(ResumeStep resume, Activity target)
+    {
+        if (!_paused.Remove(target.Id)) return false;
+        _vm!.Tell(new ResumeRequested(target, resume.PauseAt), ActorRefs.NoSender);
+        if (!resume.Async) DriveUntil(StepsSettled);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected override void Join() => DriveUntil(Settled);
+
+    /// <inheritdoc/>
+    protected override void Settle() => DriveUntil(Settled);
+
+    /// <inheritdoc/>
+    protected override StepSpec? StillPaused() => _started.Where(s => _paused.Contains(s.Act.Id)).Select(s => s.Spec).FirstOrDefault();
+
+    /// <inheritdoc/>
+    protected override void Detach()
+    {
+        if (_vm is not null) _det!.StopAndDrain(_vm);
+        if (_pauseListener is not null) _det!.StopAndDrain(_pauseListener);
     }
 
     /// <summary>
-    /// Delivers messages as <paramref name="strategy"/> picks until <paramref name="done"/> holds; each step's
+    /// Delivers messages as the strategy picks until <paramref name="done"/> holds; each step's
     /// expectations are checked right after the delivery that finished it. Quiescence first means the started steps
     /// wait on each other (a deadlock).
     /// </summary>
-    private void DriveUntil(DeterministicSystem det, ISchedulingStrategy strategy, Kvm kvm, Func<bool> done)
+    private void DriveUntil(Func<bool> done)
     {
-        det.Drive(strategy, maxSteps: DeliveryBound, stop: () =>
+        var kvm = Kvm!;
+        _det!.Drive(_strategy!, maxSteps: DeliveryBound, stop: () =>
         {
             if (Abandon?.Invoke() == true)
             {
-                _failure ??= new ScenarioFailure("", null, null, "abandoned by the explorer");
+                Failure ??= new ScenarioFailure("", null, null, "abandoned by the explorer");
                 return true;
             }
             for (var i = 0; i < _started.Count; i++)
@@ -163,14 +128,14 @@ public sealed class SeededScenarioRun
                 var (spec, act) = _started[i];
                 if (!act.IsDone) continue;
                 _started.RemoveAt(i--);
-                _failure ??= ExpectationChecker.CheckStep(kvm, spec, act);
+                Completed(spec, act);
             }
-            return _failure is not null || done();
+            return Failure is not null || done();
         });
-        if (_failure is null && !done())
+        if (Failure is null && !done())
         {
             var stuck = string.Join(", ", _started.Select(s => s.Spec.Label));
-            if (det.Executor.Runnable > 0) _failure = new ScenarioFailure(_started[0].Spec.Path, null, null, $"steps {stuck} did not finish within {DeliveryBound} deliveries");
+            if (_det.Executor.Runnable > 0) Failure = new ScenarioFailure(_started[0].Spec.Path, null, null, $"steps {stuck} did not finish within {DeliveryBound} deliveries");
             else if (_paused.Count > 0) { } // they wait for a paused step: the scenario goes on, its resume lets them finish
             else
             {
@@ -188,24 +153,6 @@ public sealed class SeededScenarioRun
     /// driven on after each later step until it finishes, as <c>check</c> lets waiting steps continue.
     /// </summary>
     private bool StepsSettled() => _started.All(s => s.Spec.Async || _paused.Contains(s.Act.Id));
-
-    private void Finish(DeterministicSystem det, ISchedulingStrategy strategy, Kvm kvm)
-    {
-        DriveUntil(det, strategy, kvm, Settled);
-        if (_failure is not null) return;
-        if (_started.Where(s => _paused.Contains(s.Act.Id)).Select(s => s.Spec).FirstOrDefault() is { } paused)
-        {
-            _failure = new ScenarioFailure(paused.Path, null, null, $"unfinished step {paused.Label}");
-            return;
-        }
-        kvm.Oracle.Context = "end";
-        kvm.Oracle.CheckAll();
-        var e = _sc.Expect;
-        _failure = ExpectationChecker.CheckViolations(e.Violations, e.ViolationsInclude, Names(kvm), FinalExpect.KeyPath)
-            ?? ExpectationChecker.CheckFinal(kvm, e);
-    }
-
-    private static List<string> Names(Kvm kvm) => kvm.Oracle.Violations.Select(v => v.Kind.Name()).ToList();
 
     /// <summary>Hears <see cref="ActivityPaused"/> for the runner (on the driver's thread, like every delivery).</summary>
     private sealed class PauseListener : ReceiveActor
