@@ -45,8 +45,9 @@ public sealed class DirtyLogIoctl : Activity
         if (!_clear && Kvm.Config.ManualDirtyProtect)
         {
             // Manual protect: copy the live bitmap out; clear and protect nothing.
-            Pages = bitmap.SetOffsets();
-            Kvm.Oracle.DirtyLogHarvested(slot, 0, slot.NPages, Pages, cleared: false);
+            var set = bitmap.SetOffsets();
+            Kvm.Oracle.DirtyLogHarvested(slot, 0, slot.NPages, set, cleared: false);
+            Pages = set;
             return Done(Errno.Ok);
         }
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "dirty-log harvest") is { } wait) return wait;

@@ -111,20 +111,18 @@ public sealed partial class KvmOracle
     /// [<paramref name="first"/>, +<paramref name="count"/>) pages of <paramref name="slot"/>: each page the guest wrote
     /// since logging started, and no earlier harvest reported, is in <paramref name="reported"/> — unless a fault that
     /// installed its writable leaf has not marked it yet (it marks after dropping <c>mmu_lock</c>; the next harvest must
-    /// report it). <paramref name="cleared"/>: the ioctl cleared what it reported (all but a manual-protect GET).
+    /// report it). <paramref name="reported"/> is ascending, as every harvest builds it. <paramref name="cleared"/>: the ioctl cleared what it reported (all but a manual-protect GET).
     /// </summary>
-    public void DirtyLogHarvested(Memslot slot, ulong first, ulong count, IReadOnlyList<ulong> reported, bool cleared)
+    public void DirtyLogHarvested(Memslot slot, ulong first, ulong count, List<ulong> reported, bool cleared)
     {
         if (!_loggedWrites.TryGetValue(slot.Id, out var logged)) return;
         if (!ReferenceEquals(logged.Bitmap, slot.DirtyBitmap)) { _loggedWrites.Remove(slot.Id); return; }
-        _harvestScratch.Clear();
-        foreach (var p in reported) _harvestScratch.Add(p);
         _pageScratch.Clear();
         foreach (var p in logged.Pages) if (p >= first && p - first < count) _pageScratch.Add(p);
         _pageScratch.Sort();
         foreach (var p in _pageScratch)
         {
-            if (_harvestScratch.Contains(p)) { if (cleared) logged.Pages.Remove(p); continue; }
+            if (reported.BinarySearch(p) >= 0) { if (cleared) logged.Pages.Remove(p); continue; }
             if (PendingDirty(slot, slot.BaseGfn + p)) continue;
             var ipa = (slot.BaseGfn + p).ToIpa();
             Report(ViolationKind.DirtyPageNotHarvested, $"page {ipa} written by the guest while {slot} logged is missing from the dirty log harvested over pages [{first}, {first + count})", ipa.Value, 10);

@@ -21,7 +21,6 @@ public sealed partial class KvmOracle : IStage2Observer
     private readonly HashSet<(ViolationKind, ulong, ulong)> _seen = [];
     private readonly List<(ulong Start, ulong End)> _touched = [];
     private readonly List<S2Leaf> _scratch = [];
-    private readonly HashSet<ulong> _harvestScratch = [];
     private readonly List<ulong> _pageScratch = [];
     private readonly Dictionary<ulong, ulong> _expected = [];          // hva page → last value written
     private readonly Dictionary<int, KvmHandleGuestAbort> _inFlight = [];     // faults between memslot lookup and complete
