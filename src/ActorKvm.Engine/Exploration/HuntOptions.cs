@@ -52,8 +52,10 @@ public sealed record HuntOptions(WorkloadOptions Workload, HuntStrategy Strategy
     /// <summary>
     /// The generic race workload: three vCPUs over small THP, anonymous and hugetlb-2M slots and the odd-shaped
     /// slots, a host MM operation after every second access, dirty logging flipping and a slot moving — many races
-    /// in a few hundred faults. The odd slots are named explicitly so a replay with <c>--backing</c> lays them out too.
+    /// in a few hundred faults — plus <see cref="WorkloadOptions.ReachOps"/>, so a mistake in a branch the default mix
+    /// never takes (unaligned pre-faults, eager split, a large slot deleted, partial-block unmaps) is hunted too.
+    /// The odd slots are named explicitly so a replay with <c>--backing</c> lays them out too.
     /// </summary>
     public static WorkloadOptions RaceMix { get; } = new(Vcpus: 3, Memory: 6UL << 20, InvalidateEvery: 2, DirtyLog: true, MemslotChurn: true, MaxFaults: 200,
-        OddSlots: OddSlot.Defaults);
+        OddSlots: OddSlot.Defaults, ReachOps: true);
 }

@@ -140,7 +140,8 @@ public sealed class UserMemAbort : AbortHandler
         // 1d8c3c23a6bc: the canonical IPA (and so gfn and pfn) is aligned down to the block size too.
         f.Ipa = bugs.IsOn(CanonicalIpaNotAligned.Name) ? desc.Ipa.AlignDown(Sizes.PageSize) : desc.Ipa.AlignDown(size);
         f.Gfn = Gfn.Of(f.Ipa);
-        f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift);
+        f.Vma = new VmaInfo(shift, forcePte, vma.IsPfnOrMixedMap, vma.MteAllowed, vma.IsCacheable, VfioAllowAnyUc: false, hostShift,
+            BlockPastVmaEnd: vma.IsPfnMap && size > Sizes.PageSize && desc.Hva.AlignDown(size) + size > vma.End);
         // 8c2e8ac8ad4b: VM_MTE_ALLOWED is sampled here, under mmap_lock; before it the VMA pointer was kept and read later.
         if (bugs.IsOn(VmaUsedAfterMmapUnlock.Name)) kept = vma;
         // 13ec9308a857: read mmu_invalidate_seq before mmap_read_unlock (and, always, before the pfn lookup).

@@ -13,7 +13,12 @@ namespace ActorKvm.Model.Fault;
 /// <param name="IsCacheable"><c>kvm_vma_is_cacheable</c>.</param>
 /// <param name="VfioAllowAnyUc"><c>VM_ALLOW_ANY_UNCACHED</c>.</param>
 /// <param name="HostShift">The VMA's own page shift before the ladder (hugetlb size), for reports.</param>
-public readonly record struct VmaInfo(int VmaShift, bool ForcePte, bool PfnMap, bool MteAllowed, bool IsCacheable, bool VfioAllowAnyUc, int HostShift)
+/// <param name="BlockPastVmaEnd">
+/// A PFNMAP block whose window runs past <c>vm_end</c>: <c>get_vma_page_shift</c> tests <c>ALIGN(hva, size) &lt;=
+/// vm_end</c>, which a block-aligned hva passes whatever the VMA's length (<see cref="Oracle.UpstreamFindings.PfnmapBlockPastVmaEnd"/>).
+/// </param>
+public readonly record struct VmaInfo(int VmaShift, bool ForcePte, bool PfnMap, bool MteAllowed, bool IsCacheable, bool VfioAllowAnyUc, int HostShift,
+    bool BlockPastVmaEnd = false)
 {
     /// <summary><c>vma_pagesize</c>.</summary>
     public ulong VmaPageSize => 1UL << VmaShift;

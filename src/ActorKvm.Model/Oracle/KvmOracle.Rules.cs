@@ -38,6 +38,16 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
+    /// A leaf left the stage 2 by any path — an unmap, or <c>stage2_map_walk_leaf</c> replacing a block with an empty table
+    /// for a smaller concurrent fault ("accesses beyond 'end' that fall within the new table will be mapped lazily"): the
+    /// pages of a pre-fault in flight that it covered may legitimately be unmapped when the ioctl returns.
+    /// </summary>
+    private void PreFaultLeafRemoved(in S2Leaf leaf)
+    {
+        foreach (var w in _preFaults.Values) w.Exempt.Add((leaf.Ipa.Value, leaf.Ipa.Value + leaf.Size));
+    }
+
+    /// <summary>
     /// Rule <c>leaf-in-invalidated-range</c>, at the moment the unmap returns: <c>kvm_pgtable_stage2_unmap</c> removes every
     /// leaf intersecting the range — a block entirely, whatever its memory type (Normal, Device, Normal-NC) — so none is left.
     /// </summary>
@@ -209,7 +219,8 @@ public sealed partial class KvmOracle
     /// <summary>
     /// Rule <c>prefault-range-unmapped</c>: when the ioctl returns, every page of the range it advanced over is mapped in the
     /// canonical stage 2 — by the synthetic fault's map, or by the leaf it found — except a chunk whose fault retried (a retry
-    /// counts as progress of <c>PAGE_SIZE</c> with nothing mapped) and pages an unmap removed since (KVM never promises
+    /// counts as progress of <c>PAGE_SIZE</c> with nothing mapped) and pages whose leaf left since — an unmap, or a block
+    /// replaced by an empty table for a smaller concurrent fault (KVM never promises
     /// they stay). Memslots cannot be flushed under it: the ioctl holds SRCU throughout.
     /// </summary>
     private void FollowPreFault(PreFaultMemory pf, bool done)

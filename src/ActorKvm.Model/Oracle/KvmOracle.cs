@@ -18,6 +18,7 @@ public sealed partial class KvmOracle : IStage2Observer
     private readonly Kvm _kvm;
     private readonly List<Violation> _violations = [];
     private readonly List<Violation> _findings = [];
+    private readonly HashSet<(ulong Ipa, ulong Size, ulong Pfn)> _pastVmaEndLeaves = [];   // leaves the finding accounts for
     private readonly HashSet<(ViolationKind, ulong, ulong)> _seen = [];
     private readonly List<(ulong Start, ulong End)> _touched = [];
     private readonly List<S2Leaf> _scratch = [];
@@ -123,7 +124,11 @@ public sealed partial class KvmOracle : IStage2Observer
     }
 
     /// <inheritdoc/>
-    public void LeafRemoved(in S2Leaf leaf) => Reach.Hit(ReachPoint.Stage2Remove);
+    public void LeafRemoved(in S2Leaf leaf)
+    {
+        Reach.Hit(ReachPoint.Stage2Remove);
+        PreFaultLeafRemoved(leaf);
+    }
 
     /// <inheritdoc/>
     public void LeafUpdated(in S2Leaf before, in S2Leaf after)
@@ -168,6 +173,9 @@ public sealed partial class KvmOracle : IStage2Observer
         else if (OptimalSize(desc) is var best && state.MapSize < best)
             Report(ViolationKind.SuboptimalSize, $"fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa} where {Sizes.Format(best)} is allowed", state.FaultIpa.Value, state.MapSize);
         CheckFaultMapRules(holder, abort, state);
+        if (state.Vma.BlockPastVmaEnd && !relaxed && _pastVmaEndLeaves.Add((state.FaultIpa.Value, state.MapSize, state.Pfn.Value)))
+            ReportFinding(UpstreamFindings.PfnmapBlockPastVmaEnd, ViolationKind.StaleMapping,
+                $"fault #{holder} mapped a {Sizes.Format(state.MapSize)} PFNMAP block at {state.FaultIpa} whose window runs past the end of its VMA");
         Reach.FaultMapped(desc, state, relaxed, (state.Prot & S2Prot.X) != 0, _kvm.Config.Protected);
         var write = abort.Esr.IsWriteFault;
         if ((state.Prot & S2Prot.W) != 0 && desc.Memslot.ReadOnly)

@@ -17,6 +17,15 @@ public static class UpstreamFindings
     /// </summary>
     public const string MtePermFaultMapUnsanitised = "mte-perm-fault-map-unsanitised";
 
+    /// <summary>
+    /// <c>get_vma_page_shift</c> accepts a PFNMAP block when <c>ALIGN_DOWN(hva, size) &gt;= vm_start &amp;&amp; ALIGN(hva,
+    /// size) &lt;= vm_end</c>. <c>ALIGN</c> rounds up, so for a block-aligned hva the second test is only <c>hva &lt;=
+    /// vm_end</c>: a fault at the start of a block maps the whole block even when the VMA ends inside it (the VMM
+    /// unmapped a page of a device BAR — a hole, or another mapping there). The block maps the old device pages beyond
+    /// the VMA; the guest reaches memory the host no longer maps at those addresses.
+    /// </summary>
+    public const string PfnmapBlockPastVmaEnd = "pfnmap-block-past-vma-end";
+
     /// <summary>Every finding id with a one-line explanation.</summary>
     public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>
     {
@@ -24,5 +33,8 @@ public static class UpstreamFindings
             "sanitise_mte_tags is skipped on every permission fault (!fault_is_perm), yet a permission fault maps a larger block " +
             "than the leaf that faulted (a 2M block after dirty logging stops); the block's never-mapped pages become guest-visible " +
             "with uninitialised tags, and a later translation fault sanitises them and wipes tags the guest stored",
+        [PfnmapBlockPastVmaEnd] =
+            "get_vma_page_shift tests ALIGN(hva, size) <= vm_end, which rounds a block-aligned hva to itself: a fault at the start " +
+            "of a block maps the whole PFNMAP block though the VMA ends inside it, so the guest reaches device pages the host unmapped",
     };
 }

@@ -48,19 +48,20 @@ public class HunterTests
     /// memory_failure and an MTE layout: each is found within a small schedule budget from seed 1, and the failing
     /// schedule (same workload, same dispatcher seed) is clean with the switch off, so the hit is the switch's doing.
     /// The races start from a seed a few schedules before the one a seed-1 hunt hits (<c>hunt --bug NAME --seed 1</c>
-    /// finds mmu-seq-snapshot-after-vma-unlock, vma-used-after-mmap-unlock and mte-tag-init-race at schedules 3912, 4
-    /// and 52, all in the MTE layout; schedule i runs layout i mod 4), so CI stays fast; after a change to the
-    /// workload's choices, re-read those numbers from a seed-1 hunt.
+    /// finds mmu-seq-snapshot-after-vma-unlock, vma-used-after-mmap-unlock and mte-tag-init-race at schedules 14, 8
+    /// and 480; schedule i runs layout i mod 4, so a start seed of 1 mod 4 keeps each schedule's layout), so CI stays
+    /// fast; after a change to the workload's choices (last: ReachOps in the race mix), re-read those numbers from a
+    /// seed-1 hunt.
     /// </summary>
     [Theory]
     [InlineData(PageLeakOnExclAtomicFault.Name, "page-ref-leak", 1UL)]
-    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 3909UL)]
-    [InlineData(VmaUsedAfterMmapUnlock.Name, "freed-vma-use", 53UL)]
+    [InlineData(MmuSeqSnapshotAfterVmaUnlock.Name, "stale-mapping", 1UL)]
+    [InlineData(VmaUsedAfterMmapUnlock.Name, "freed-vma-use", 1UL)]
     [InlineData(HugeMapIgnoresMemslotBounds.Name, "outside-memslot", 1UL)]
     [InlineData(ThpAdjustSkipsHugeCheck.Name, "misaligned-block", 1UL)]
     [InlineData(CacheablePfnmapMappedDevice.Name, "wrong-memtype", 1UL)]
     [InlineData(HwpoisonStaleVmaShift.Name, "wrong-sigbus-lsb", 1UL)]
-    [InlineData(MteTagInitRace.Name, "untagged-mte-page", 49UL)]
+    [InlineData(MteTagInitRace.Name, "untagged-mte-page", 477UL)]
     [InlineData(ContHugetlbSizeUnsupported.Name, "unsupported-map-size", 1UL)]
     [InlineData(PudNoPmdFallback.Name, "suboptimal-size", 1UL)]
     public void SwitchNeedingARicherWorkload_IsFoundFromTheGenericWorkload_AndItsScheduleIsCleanWithTheSwitchOff(string bug, string kind, ulong seed)
@@ -76,16 +77,16 @@ public class HunterTests
     }
 
     /// <summary>
-    /// The faithful model shows the upstream finding mte-perm-fault-map-unsanitised with every switch off (schedule
-    /// 920 of a seed-1 hunt runs the MTE layout and hits it): a no-bug hunt records it apart and still finds nothing.
+    /// The faithful model shows the upstream finding mte-perm-fault-map-unsanitised with every switch off (3 of the
+    /// first 100 schedules of a seed-1 hunt meet it in the MTE layout): a no-bug hunt records it apart and still finds nothing.
     /// </summary>
     [Fact]
     public void NoBugHunt_RecordsTheUpstreamFindingApart_AndReportsNoHit()
     {
         using var det = new DeterministicSystem(EngineConfig.Load());
-        var r = Hunter.Hunt(det, Options(HuntStrategy.Random, 4) with { Seed = 917 }, BugSet.None);
+        var r = Hunter.Hunt(det, Options(HuntStrategy.Random, 100), BugSet.None);
         Assert.Null(r.Found);
-        Assert.Equal(1, r.FindingSchedules);
+        Assert.Equal(3, r.FindingSchedules);
         Assert.Equal(UpstreamFindings.MtePermFaultMapUnsanitised, r.FirstFinding!.Finding);
         Assert.Contains("not a switch's doing", r.FindingsLine);
     }

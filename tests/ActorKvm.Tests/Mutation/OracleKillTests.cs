@@ -62,7 +62,7 @@ public class OracleKillTests
             iter: 30, seed: "0N0XIzNsQ0O2");
     }
 
-    public static TheoryData<string> Workloads() => ["default", "nested", "protected", "mte", "map-fixed"];
+    public static TheoryData<string> Workloads() => ["default", "nested", "protected", "mte", "map-fixed", "reach-ops"];
 
     [Theory]
     [MemberData(nameof(Workloads))]
@@ -74,6 +74,7 @@ public class OracleKillTests
             var o when workload == "protected" => o with { Protected = true },
             var o when workload == "mte" => o with { Mte = true },
             var o when workload == "map-fixed" => o with { MapFixedReplace = true },
+            var o when workload == "reach-ops" => o with { ReachOps = true },
             var o => o,
         };
         using var det = new DeterministicSystem(EngineConfig.Load());
