@@ -86,7 +86,7 @@ public class JsonShapeTests
         var nodes = new List<NodeFigures> { new("a:1", 2, 10, 3, 1.5, 4, null), new("b:2", 1, 4, 1, 0.5, 2, "unreachable") };
         var targets = new List<TargetFigures> { new([new SeedRange(1, 5), new SeedRange(9, 12)], 3, 1, 0, null) };
         var to = new StringWriter();
-        HuntReport.WriteJson(to, rows, new HuntOptions(HuntOptions.RaceMix, HuntStrategy.Pct, 3, 1, 10, TimeSpan.MaxValue), w => ClusterReport.WriteJson(w, nodes, targets));
+        HuntReport.WriteJson(to, rows, new HuntOptions(HuntOptions.RaceMix, HuntStrategy.Pct, 3, 1, 10, TimeSpan.MaxValue), (nodes, targets));
         Assert.Equal(Pins.ClusterHunt, ShapeOf(to.ToString()));
     }
 
