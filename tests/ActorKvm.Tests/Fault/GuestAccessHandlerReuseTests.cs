@@ -43,7 +43,7 @@ public class GuestAccessHandlerReuseTests
     [Fact]
     public void UnfinishedOrOtherVcpusAccess_IsNotTakenOver()
     {
-        var vm = TestVm.WithSlot(BackingKind.Anon, 2 * Sizes.PmdSize);
+        var vm = TestVm.WithSlot(BackingKind.Anon, 2 * Sizes.PmdSize, new KvmConfig(Vcpus: 2));
         var running = vm.Start(TestVm.SlotGpa, AccessKind.Write, 1);
         running.Step(); // mid-fault
         var fresh = new GuestAccess(vm.Kvm, 50, vm.Kvm.Vcpus[0], new Ipa(TestVm.SlotGpa + 0x2000), AccessKind.Read, 0, running);
