@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using ActorKvm.Engine.Diff;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Stress.Cli;
 

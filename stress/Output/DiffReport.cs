@@ -1,4 +1,4 @@
-using ActorKvm.Engine.Diff;
+using ActorKvm.Stress.Diff;
 using ActorKvm.Engine.Scenarios.Definition;
 
 namespace ActorKvm.Stress.Output;

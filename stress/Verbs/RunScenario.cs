@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using System.Text.Json;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Execution;
@@ -9,6 +8,7 @@ using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -23,17 +23,16 @@ internal static class RunScenario
     public static int Execute(string path, ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
         // The workload's knobs have no meaning here: the scenario describes its own VM and steps.
-        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir, o.Mte, o.MapFixed }
-            .FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+        var given = o.NotWithAScenario.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
         if (given is not null) throw new CliUserError($"{given.Name}: not with a scenario (it describes its own VM and steps)");
         if (!File.Exists(path)) throw new CliUserError($"{path}: no such file");
         var loaded = ScenarioLoader.LoadFile(path);
         if (loaded.Scenario is not { } scenario) throw new CliUserError(loaded.Error!.ToString());
-        var bugs = r.GetValue(o.Bug) ?? [];
+        var bugs = r.GetValue(o.Workload.Bug) ?? [];
         BugNames.Check(bugs);
-        var variants = VariantNames.Check(r.GetValue(o.Variant));
+        var variants = VariantNames.Check(r.GetValue(o.Workload.Variant));
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
-        var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var seed = r.GetValue(o.Workload.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var human = io.Human(common.Json);
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, scenario {scenario.Name} ({path})");
 
@@ -59,17 +58,7 @@ internal static class RunScenario
         return (outcome, Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())), traceBytes.ToArray());
     }
 
-    /// <summary>The JSON object of a seeded scenario run; <paramref name="more"/> adds fields.</summary>
-    public static void WriteJson(CliIo io, ulong seed, ScenarioOutcome outcome, string traceSha256, Action<Utf8JsonWriter>? more = null) =>
-        JsonOut.Write(io.Out, w =>
-        {
-            w.WriteNumber("seed", seed);
-            w.WriteString("name", outcome.Name);
-            w.WriteBoolean("passed", outcome.Passed);
-            if (outcome.FailureText is { } f) w.WriteString("failure", f);
-            JsonOut.WriteStrings(w, "violations", outcome.Violations);
-            w.WriteNumber("phases", outcome.Trace?.Count ?? 0);
-            w.WriteString("trace_sha256", traceSha256);
-            more?.Invoke(w);
-        });
+    /// <summary>The JSON object of a seeded scenario run (<see cref="ScenarioRunSummary"/>); <paramref name="more"/> fills its extra members.</summary>
+    public static void WriteJson(CliIo io, ulong seed, ScenarioOutcome outcome, string traceSha256, Func<ScenarioRunSummary, ScenarioRunSummary>? more = null) =>
+        JsonOut.Write(io.Out, (more ?? (x => x))(ScenarioRunSummary.Of(seed, outcome, traceSha256)), SummaryJson.Default.ScenarioRunSummary);
 }

@@ -25,7 +25,7 @@ internal static class RunUnreachableBug
         var loaded = ScenarioLoader.LoadText(text, source);
         var scenario = loaded.Scenario ?? throw new InvalidOperationException($"the built-in {loaded.Error}");
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
-        var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var seed = r.GetValue(o.Workload.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var human = io.Human(common.Json);
         if (!common.Quiet && !common.Json) human.WriteLine($"actorkvm run: {bug} cannot arise from the running workload: {why}");
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, its catalog scenario {scenario.Name} ({source}, built into actorkvm) instead");
@@ -37,12 +37,7 @@ internal static class RunUnreachableBug
         if (!outcome.Passed) human.WriteLine(outcome.ToString());
         human.WriteLine($"seed {seed}; replay: {replay}");
         if (common.Json)
-            RunScenario.WriteJson(io, seed, outcome, traceSha256, w =>
-            {
-                w.WriteString("unreachable_from_workload", why);
-                w.WriteString("scenario", source);
-                w.WriteString("replay", replay);
-            });
+            RunScenario.WriteJson(io, seed, outcome, traceSha256, x => x with { UnreachableFromWorkload = why, Scenario = source, Replay = replay });
         if (!written) return ExitCodes.BadInput;
         return outcome.Violations.Count > 0 || !outcome.Passed ? ExitCodes.Failed : ExitCodes.Ok;
     }

@@ -1,4 +1,4 @@
-using ActorKvm.Engine.Diff;
+using ActorKvm.Stress.Diff;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Tests.Support;

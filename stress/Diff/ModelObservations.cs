@@ -6,7 +6,7 @@ using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Vm;
 
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>The machine the real kernel ran on, as its boot log showed it; the model runs with the same features.</summary>
 /// <param name="Release">The kernel release (<c>uname -r</c>).</param>

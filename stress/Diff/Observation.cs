@@ -1,4 +1,4 @@
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>
 /// One thing both the model and the real kernel show about a scenario step, keyed by the scenario's key path

@@ -5,7 +5,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>
 /// Writes an eligible scenario as the op list <c>kvm/runner.c</c> reads: one <c>key=value</c> line per VM, VMA,

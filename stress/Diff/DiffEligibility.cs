@@ -2,7 +2,7 @@ using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>
 /// Which scenarios a real arm64 KVM (a process on a kernel booted under QEMU, see <c>kvm/</c>) can run, and

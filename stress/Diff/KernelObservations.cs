@@ -2,7 +2,7 @@ using System.Globalization;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Model.Fault;
 
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>
 /// Reads what <c>kvm/runner.c</c> printed for a scenario (its <c>@@ step</c> lines) into observations in the

@@ -1,6 +1,6 @@
 using ActorKvm.Model.Arch;
 
-namespace ActorKvm.Engine.Diff;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>
 /// The real kernel's stage-2 leaves as its kprobe events show them: <c>kvm_pgtable_stage2_map</c> installs a leaf
