@@ -25,9 +25,9 @@ internal static class CompareVerb
         var vcpus = new Option<string>("--vcpus") { Description = "vCPUs; a list (8,64) compares at each", DefaultValueFactory = _ => "8", HelpName = "N[,N...]" };
         var seeds = new Option<int>("--seeds") { Description = "How many seeds, from --seed on", DefaultValueFactory = _ => 3 };
         var seed = new Option<ulong>("--seed") { Description = "The first seed", DefaultValueFactory = _ => 1 };
-        var faults = new Option<long>("--faults") { Description = "Faults per run", DefaultValueFactory = _ => 20_000 };
-        var memory = new Option<string>("--memory") { Description = "Guest memory", DefaultValueFactory = _ => "64M" };
-        var every = new Option<int>("--invalidate-every") { Description = "A host MM operation after every N accesses", DefaultValueFactory = _ => 16 };
+        var faults = new Option<long>("--faults") { Description = "Faults per run", CustomParser = CliParsers.From(CliParsers.Faults), DefaultValueFactory = _ => 20_000 };
+        var memory = new Option<MemorySize>("--memory") { Description = "Guest memory", CustomParser = CliParsers.From(MemorySize.Parse), DefaultValueFactory = _ => MemorySize.Parse("64M") };
+        var every = new Option<int>("--invalidate-every") { Description = "A host MM operation after every N accesses", CustomParser = CliParsers.From(CliParsers.InvalidateEvery), DefaultValueFactory = _ => 16 };
         var modelledTime = new Option<bool>("--modelled-time") { Description = "Measure in modelled time (virtual CPUs, per-phase costs): faults/s, latency in µs, wait time per lock" };
         var command = new Command("compare", "Run the same seeds with and without a variant and report lock waits, retries, latency and violations side by side")
             { variant, baseline, vcpus, seeds, seed, faults, memory, every, modelledTime };
@@ -39,13 +39,13 @@ internal static class CompareVerb
             var with = VariantNames.Check(names);
             var without = VariantNames.Check(r.GetValue(baseline));
             var both = VariantNames.Check(without.On.Concat(with.On));
-            var counts = RunSweep.ParseVcpus(r.GetValue(vcpus)!);
+            var counts = CliParsers.Vcpus(r.GetValue(vcpus)!, list: true);
             var n = r.GetValue(seeds);
             if (n is < 1 or > 1000) throw new CliUserError($"--seeds: expected 1..1000, got {n}");
             var first = r.GetValue(seed);
-            var bytes = OptionChecks.Memory(r.GetValue(memory)!);
-            var perRun = OptionChecks.Faults(r.GetValue(faults));
-            var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
+            var bytes = r.GetValue(memory).Bytes;
+            var perRun = r.GetValue(faults);
+            var invalidateEvery = r.GetValue(every);
             var akka = EngineConfig.Load(config);
             if (r.GetValue(modelledTime)) return ModelledTimeCompare.Execute(akka, with, without, counts, first, n, bytes, perRun, (json, quiet), io);
             var human = io.Human(json);

@@ -37,7 +37,7 @@ internal static class DirtyLogPerfVerb
             var (json, quiet, config) = common.Read(r);
             var costs = ModelledTimeConfig.Costs(EngineConfig.Load(config));
             var human = io.Human(json);
-            var counts = RunSweep.ParseVcpus(r.GetValue(vcpus)!);
+            var counts = CliParsers.Vcpus(r.GetValue(vcpus)!, list: true);
             var given = r.GetResult(bytes) is { Implicit: false };
             var b = Size("-b", r.GetValue(bytes)!);
             if (r.GetValue(paper) is { } name)

@@ -16,15 +16,18 @@ internal sealed record HuntPlan(IReadOnlyList<string[]> Targets, bool AllBugs, H
 /// </summary>
 internal sealed class HuntArgs
 {
-    public Option<string[]> Bug { get; } = BugNames.Option("Bug switch to hunt (none: a no-bug hunt that must find nothing)");
+    /// <summary>The workload's options a hunt takes (<c>--bug</c>, <c>--seed</c>, <c>--faults</c>, <c>--backing</c>, <c>--variant</c>), over the race mix.</summary>
+    public WorkloadArgs Workload { get; } = new(WorkloadVerb.Hunt);
+
+    public Option<string[]> Bug => Workload.Bug;
     public Option<bool> AllBugs { get; } = new("--all-bugs") { Description = "Hunt each modelled switch in turn and print a table" };
     public Option<string> Strategy { get; } = new("--strategy") { Description = "random or pct", DefaultValueFactory = _ => "random" };
     public Option<int> Depth { get; } = new("--depth") { Description = "PCT bug depth", DefaultValueFactory = _ => 3 };
     public Option<string> Budget { get; } = new("--budget") { Description = "Per bug: wall-clock (10s) or schedule count (5000)", DefaultValueFactory = _ => "10s" };
-    public Option<ulong?> Seed { get; } = new("--seed") { Description = "First schedule's seed (default: random, always printed)" };
-    public Option<long> Faults { get; } = new("--faults") { Description = "Faults per schedule", DefaultValueFactory = _ => HuntOptions.RaceMix.MaxFaults };
-    public Option<string[]> Variant { get; } = VariantNames.Option();
-    public Option<string[]> Backing { get; } = new("--backing") { Description = "One slot per backing (repeatable; default thp, anon, hugetlb-2M; the first slot's dirty logging flips)", AllowMultipleArgumentsPerToken = false };
+    public Option<ulong?> Seed => Workload.Seed;
+    public Option<long?> Faults => Workload.Faults;
+    public Option<string[]> Variant => Workload.Variant;
+    public Option<string[]> Backing => Workload.Backing;
 
     /// <summary>The options that decide which schedules are explored (what a worker must agree on).</summary>
     public IReadOnlyList<Option> Exploration => [Bug, AllBugs, Strategy, Depth, Budget, Seed, Faults, Backing, Variant];
@@ -36,7 +39,6 @@ internal sealed class HuntArgs
         var all = r.GetValue(AllBugs);
         if (all && names.Length > 0) throw new CliUserError("--all-bugs: give either --all-bugs or --bug, not both");
         BugNames.Check(names);
-        var variants = VariantNames.Check(r.GetValue(Variant));
         var strat = r.GetValue(Strategy) switch
         {
             "random" => HuntStrategy.Random,
@@ -47,10 +49,8 @@ internal sealed class HuntArgs
         if (d is < 1 or > 20) throw new CliUserError($"--depth: expected 1..20, got {d}");
         var budgetText = r.GetValue(Budget)!;
         var (maxSchedules, maxTime) = ParseBudget(budgetText);
-        var perSchedule = OptionChecks.Faults(r.GetValue(Faults));
         var firstSeed = r.GetValue(Seed) ?? (ulong)Random.Shared.NextInt64(1, int.MaxValue);
-        var backings = Backings.Parse(r.GetValue(Backing));
-        var workload = HuntOptions.RaceMix with { MaxFaults = perSchedule, Backings = backings, Variants = variants };
+        var workload = Workload.Bind(r, HuntOptions.RaceMix);
         var targets = all ? BugCatalog.All.Where(b => b.Modelled).Select(b => new[] { b.Name }).ToList() : [names];
         return new HuntPlan(targets, all, new HuntOptions(workload, strat, d, firstSeed, maxSchedules, maxTime), budgetText, scheduleDir);
     }

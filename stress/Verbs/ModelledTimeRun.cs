@@ -22,26 +22,24 @@ internal static class ModelledTimeRun
     public static int Execute(ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
         var (json, quiet, config) = common;
-        foreach (var (given, name) in new[] { (r.GetResult(o.Duration) is { Implicit: false }, "--duration"), (r.GetValue(o.Deterministic), "--deterministic"),
-            ((r.GetValue(o.Bug) ?? []).Length > 0, "--bug"), (r.GetResult(o.Backing) is { Implicit: false }, "--backing") })
+        var w = o.Workload;
+        foreach (var (given, name) in new[] { (r.GetResult(o.Duration) is { Implicit: false }, "--duration"), (r.GetValue(w.Deterministic), "--deterministic"),
+            ((r.GetValue(w.Bug) ?? []).Length > 0, "--bug"), (r.GetResult(w.Backing) is { Implicit: false }, "--backing") })
             if (given) throw new CliUserError($"{name}: not with --modelled-time (it runs by --faults on thp, anon and hugetlb-2M slots; bug switches hunt, they do not time)");
         var akka = EngineConfig.Load(config);
         var costs = ModelledTimeConfig.Costs(akka);
         var d = RunDefaults.From(akka);
-        T Layered<T>(Option<T> option, T fromConfig) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfig;
-        var vcpuText = Layered(o.Vcpus, d.Vcpus.ToString(CultureInfo.InvariantCulture));
-        var sweep = RunSweep.ParseVcpus(vcpuText);
+        var sweep = WorkloadArgs.Given(r, w.Vcpus, CliParsers.Vcpus(d.Vcpus.ToString(CultureInfo.InvariantCulture), list: true));
         if (sweep.Count > 1) throw new CliUserError("--vcpus: run --modelled-time takes one count; compare --modelled-time sweeps");
-        var memText = Layered(o.Memory, d.Memory);
-        var bytes = OptionChecks.Memory(memText);
-        var faults = OptionChecks.Faults(r.GetValue(o.Faults) ?? DefaultFaults);
-        var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        var rate = r.GetValue(o.InvalidateRate) is { } text ? Rate(text) : 20_000;
+        var memory = WorkloadArgs.Given(r, w.Memory, MemorySize.Parse(d.Memory));
+        var faults = r.GetValue(w.Faults) ?? DefaultFaults;
+        var seed = r.GetValue(w.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var rate = r.GetValue(w.InvalidateRate) ?? 20_000;
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
-        var options = new ModelledStressOptions(sweep[0], bytes, faults, rate, Layered(o.DirtyLog, d.DirtyLog), Seed: seed) { Variants = VariantNames.Check(r.GetValue(o.Variant)) };
+        var options = new ModelledStressOptions(sweep[0], memory.Bytes, faults, rate, WorkloadArgs.Given(r, w.DirtyLog, d.DirtyLog), Seed: seed) { Variants = VariantNames.Check(r.GetValue(w.Variant)) };
         var human = io.Human(json);
         if (!quiet)
-            human.WriteLine($"actorkvm run --modelled-time: seed {seed}, {options.Vcpus} vCPUs, {memText} over thp, anon, hugetlb-2M, {faults} faults, "
+            human.WriteLine($"actorkvm run --modelled-time: seed {seed}, {options.Vcpus} vCPUs, {memory.Text} over thp, anon, hugetlb-2M, {faults} faults, "
                 + $"{rate:0} host operations per modelled second{(options.DirtyLog ? ", dirty log" : "")}{(options.Variants.On.Count > 0 ? ", variants " + string.Join('+', options.Variants.On) : "")}");
         var trace = tracePath is null ? null : new ModelledTrace();
         Timing.Machine.ModelledMachine m;
@@ -67,14 +65,5 @@ internal static class ModelledTimeRun
         });
         if (!written) return ExitCodes.BadInput;
         return m.Kvm.Oracle.Violations.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    /// <summary><c>--invalidate-rate N/s</c> in modelled seconds.</summary>
-    public static double Rate(string text)
-    {
-        var t = text.EndsWith("/s", StringComparison.Ordinal) ? text[..^2] : text;
-        return double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && v <= 10_000_000
-            ? v
-            : throw new CliUserError($"--invalidate-rate: expected a rate such as 20000/s (0 <= N <= 10000000), got '{text}'");
     }
 }

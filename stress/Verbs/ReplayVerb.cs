@@ -25,21 +25,13 @@ internal static class ReplayVerb
 {
     public static Command Create(CommonOptions common, CliIo io)
     {
-        var w = HuntOptions.RaceMix;
-        var seed = new Option<ulong?>("--seed") { Description = "The schedule's seed (workload and, without --schedule, dispatcher); not with a recorded run" };
+        var w = new WorkloadArgs(WorkloadVerb.Replay);
         var schedule = new Option<string?>("--schedule") { Description = "A schedule file saved by hunt or run (it carries its own options), or an earlier hunt's choice list", HelpName = "FILE" };
-        var bug = BugNames.Option();
-        var vcpus = new Option<int>("--vcpus") { DefaultValueFactory = _ => w.Vcpus, Description = "vCPUs" };
-        var memory = new Option<string>("--memory") { DefaultValueFactory = _ => $"{w.Memory >> 20}M", Description = "Guest memory" };
-        var every = new Option<int>("--invalidate-every") { DefaultValueFactory = _ => w.InvalidateEvery, Description = "A host MM operation after every N accesses" };
-        var faults = new Option<long>("--faults") { DefaultValueFactory = _ => w.MaxFaults, Description = "Faults in the schedule" };
-        var backing = new Option<string[]>("--backing") { Description = "One slot per backing (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var mte = new Option<bool>("--mte") { Description = "An MTE VM (hunt's MTE layout)" };
         var trace = new Option<string?>("--trace") { Description = "Also write the Chrome trace-event JSON", HelpName = "FILE" };
-        var variant = VariantNames.Option();
         var goOn = new Option<bool>("--go-on") { Description = "Print the whole replay, not only up to the first violation" };
         var explain = new Option<bool>("--explain") { Description = "Tell the race in kernel terms (snapshot, invalidation, retry check, map, rule), stopping at the first violation" };
-        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { seed, schedule, bug, vcpus, memory, every, faults, trace, backing, mte, variant, goOn, explain };
+        var command = new Command("replay", "Re-run one seeded schedule and print its trace") { schedule, trace, goOn, explain };
+        foreach (var o in w.Taken) command.Add(o);
         command.SetAction(r =>
         {
             var (json, _, config) = common.Read(r);
@@ -50,7 +42,7 @@ internal static class ReplayVerb
                     throw new CliUserError(st.Kind == InputFiles.Kind.Missing ? $"--schedule: no such file: {named}" : $"--schedule: {named} is {st.What}, not a regular file");
                 if (ScheduleFile.IsSelfDescribing(named))
                 {
-                    var given = new Option[] { seed, bug, vcpus, memory, every, faults, backing, mte, variant }.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+                    var given = w.Taken.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
                     if (given is not null) throw new CliUserError($"{given.Name}: {named} carries its own seed, bugs and workload options; replay it with --schedule alone");
                     var saved = Load(named);
                     if (saved.Header.Kind == ScheduleKinds.Hunt)
@@ -60,13 +52,9 @@ internal static class ReplayVerb
                     return ReplayRecorded(named, saved.ToRecorded(), EngineConfig.Load(config), tracePath, json, io);
                 }
             }
-            var bugs = BugNames.Check(r.GetValue(bug) ?? []);
-            var variants = VariantNames.Check(r.GetValue(variant));
-            var n = OptionChecks.Vcpus(r.GetValue(vcpus));
-            var bytes = OptionChecks.Memory(r.GetValue(memory)!);
-            var invalidateEvery = OptionChecks.InvalidateEvery(r.GetValue(every));
-            var maxFaults = OptionChecks.Faults(r.GetValue(faults));
-            var theSeed = r.GetValue(seed) ?? throw new CliUserError("--seed: required (unless --schedule names a schedule file, which carries its own)");
+            var bugs = BugNames.Check(r.GetValue(w.Bug) ?? []);
+            var options = w.Bind(r, HuntOptions.RaceMix);
+            var theSeed = r.GetValue(w.Seed) ?? throw new CliUserError("--seed: required (unless --schedule names a schedule file, which carries its own)");
             ISchedulingStrategy strategy = new SeededStrategy(theSeed);
             if (r.GetValue(schedule) is { } file)
             {
@@ -74,16 +62,15 @@ internal static class ReplayVerb
                 if (!LegacySchedules.TryParseChoices(text, out var choices)) throw new CliUserError($"--schedule: {file}: expected comma-separated choice indices");
                 if (LegacySchedules.HuntHeader(text) is { } found)
                 {
-                    var given = (r.GetValue(bug) ?? []).Order(StringComparer.Ordinal);
+                    var given = (r.GetValue(w.Bug) ?? []).Order(StringComparer.Ordinal);
                     if (found.Seed != theSeed || !found.Bugs.Order(StringComparer.Ordinal).SequenceEqual(given))
                         throw new CliUserError($"--schedule: {file} was found with --seed {found.Seed}{string.Concat(found.Bugs.Select(b => $" --bug {b}"))}; with other ones it replays another run");
                 }
                 strategy = new ReplayStrategy(choices);
             }
-            var backings = Backings.Parse(r.GetValue(backing));
-            if (r.GetValue(mte)) Backings.CheckMte(backings, "--mte");
-            var options = w with { Backings = backings, Vcpus = n, Memory = bytes, InvalidateEvery = invalidateEvery, MaxFaults = maxFaults, Seed = theSeed, Mte = r.GetValue(mte), Variants = variants };
-            if (WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {r.GetValue(memory)}: {tooBig}");
+            options = options with { Seed = theSeed };
+            if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
+            if (WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {r.GetValue(w.Memory)}: {tooBig}");
             var result = StressRun.RunDeterministic(options, strategy, EngineConfig.Load(config), bugs, trace: true);
             return Finish(result, r.GetValue(explain), r.GetValue(goOn), tracePath, json, io);
         });

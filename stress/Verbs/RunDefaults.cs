@@ -1,4 +1,5 @@
 using ActorKvm.Engine;
+using ActorKvm.Engine.Workload;
 using ActorKvm.Stress.Cli;
 using Akka.Configuration;
 
@@ -19,6 +20,14 @@ internal sealed record RunDefaults(int Vcpus, string Memory, string Duration, in
 
     /// <summary>Whether a free-running run of <paramref name="vcpus"/> vCPUs records its deliveries by default.</summary>
     public bool RecordFor(int vcpus) => Record == "auto" ? vcpus <= RecordAutoMaxVcpus : Record is "on" or "true" or "yes";
+
+    /// <summary>
+    /// The workload these defaults describe, bounded by <paramref name="maxFaults"/>; a bad size or count is the user's
+    /// error, worded as its option's (they wrote it in their <c>--config</c>).
+    /// </summary>
+    public WorkloadOptions Workload(long maxFaults) => new(CliParsers.Vcpus(Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture), list: true)[0],
+        MemorySize.Parse(Memory).Bytes, InvalidateEvery: OptionChecks.InvalidateEvery(InvalidateEvery), DirtyLog: DirtyLog, MemslotChurn: MemslotChurn, Mte: Mte,
+        MaxFaults: maxFaults);
 
     /// <summary>The defaults of the embedded <c>akka.hocon</c> (what <c>--help</c> shows).</summary>
     public static RunDefaults Embedded { get; } = From(EngineConfig.Load());

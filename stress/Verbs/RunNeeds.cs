@@ -11,7 +11,7 @@ namespace ActorKvm.Stress.Verbs;
 /// </summary>
 internal static class RunNeeds
 {
-    public static (WorkloadOptions Options, IReadOnlyList<AppliedNeed> Applied) Apply(ParseResult r, RunOptions o, WorkloadOptions options, IEnumerable<string> bugs)
+    public static (WorkloadOptions Options, IReadOnlyList<AppliedNeed> Applied) Apply(ParseResult r, WorkloadArgs o, WorkloadOptions options, IEnumerable<string> bugs)
     {
         var applied = new List<AppliedNeed>();
         // A knob the user did not choose on the command line and the run does not have already.
@@ -36,7 +36,7 @@ internal static class RunNeeds
                 given.Add($"--mte {Bool(mte)}");
             }
             if (take.MapFixedReplace is { } fixedReplace) given.Add($"--map-fixed {Bool(fixedReplace)}");
-            if (take.Memory is { } bytes) given.Add($"--memory {MemoryText(bytes)}");
+            if (take.Memory is { } bytes) given.Add($"--memory {MemorySize.OfBytes(bytes)}");
             if (take.Vcpus is { } vcpus) given.Add($"--vcpus {vcpus}");
             if (take.InvalidateEvery is { } every) given.Add($"--invalidate-every {every}");
             if (given.Count == 0) continue;
@@ -47,7 +47,4 @@ internal static class RunNeeds
     }
 
     private static string Bool(bool b) => b ? "true" : "false";
-
-    /// <summary>A guest size as <c>--memory</c> takes it (the needs' sizes are whole MiB).</summary>
-    public static string MemoryText(ulong bytes) => $"{bytes >> 20}M";
 }

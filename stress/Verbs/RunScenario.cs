@@ -23,17 +23,16 @@ internal static class RunScenario
     public static int Execute(string path, ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
         // The workload's knobs have no meaning here: the scenario describes its own VM and steps.
-        var given = new Option[] { o.Vcpus, o.Duration, o.Faults, o.Memory, o.Backing, o.InvalidateRate, o.InvalidateEvery, o.DirtyLog, o.MemslotChurn, o.Record, o.ScheduleDir, o.Mte, o.MapFixed }
-            .FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
+        var given = o.NotWithAScenario.FirstOrDefault(x => r.GetResult(x) is { Implicit: false });
         if (given is not null) throw new CliUserError($"{given.Name}: not with a scenario (it describes its own VM and steps)");
         if (!File.Exists(path)) throw new CliUserError($"{path}: no such file");
         var loaded = ScenarioLoader.LoadFile(path);
         if (loaded.Scenario is not { } scenario) throw new CliUserError(loaded.Error!.ToString());
-        var bugs = r.GetValue(o.Bug) ?? [];
+        var bugs = r.GetValue(o.Workload.Bug) ?? [];
         BugNames.Check(bugs);
-        var variants = VariantNames.Check(r.GetValue(o.Variant));
+        var variants = VariantNames.Check(r.GetValue(o.Workload.Variant));
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
-        var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var seed = r.GetValue(o.Workload.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var human = io.Human(common.Json);
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, scenario {scenario.Name} ({path})");
 

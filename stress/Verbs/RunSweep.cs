@@ -16,20 +16,6 @@ namespace ActorKvm.Stress.Verbs;
 /// </summary>
 internal static class RunSweep
 {
-    /// <summary>Parses <c>--vcpus</c>: one count or a comma-separated list, each 1..4096.</summary>
-    public static IReadOnlyList<int> ParseVcpus(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var counts = new List<int>();
-        foreach (var p in parts)
-        {
-            if (!int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
-                throw new CliUserError($"--vcpus: expected a count such as 8 or a list such as 1,2,8,64, got '{text}'");
-            counts.Add(OptionChecks.Vcpus(n));
-        }
-        return counts;
-    }
-
     public static int Execute(IReadOnlyList<int> vcpus, WorkloadOptions options, TimeSpan duration, bool deterministic, bool record,
         Config akka, BugSet bugs, CliIo io, bool json, bool quiet)
     {

@@ -25,7 +25,7 @@ internal static class RunUnreachableBug
         var loaded = ScenarioLoader.LoadText(text, source);
         var scenario = loaded.Scenario ?? throw new InvalidOperationException($"the built-in {loaded.Error}");
         var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
-        var seed = r.GetValue(o.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var seed = r.GetValue(o.Workload.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var human = io.Human(common.Json);
         if (!common.Quiet && !common.Json) human.WriteLine($"actorkvm run: {bug} cannot arise from the running workload: {why}");
         if (!common.Quiet) human.WriteLine($"actorkvm run: seed {seed}, its catalog scenario {scenario.Name} ({source}, built into actorkvm) instead");

@@ -34,66 +34,50 @@ internal static class RunVerb
     {
         var o = new RunOptions();
         o.AddTo(command);
-        var (vcpus, duration, faults, seed, memory, backing, bug, deterministic, trace) = (o.Vcpus, o.Duration, o.Faults, o.Seed, o.Memory, o.Backing, o.Bug, o.Deterministic, o.Trace);
+        var w = o.Workload;
         command.SetAction(r =>
         {
             var (json, quiet, config) = common.Read(r);
-            if (r.GetValue(o.ModelledTime)) return ModelledTimeRun.Execute(r, o, (json, quiet, config), io);
+            if (r.GetValue(w.ModelledTime)) return ModelledTimeRun.Execute(r, o, (json, quiet, config), io);
             if (scenario is not null && r.GetValue(scenario) is { } scenarioPath)
             {
                 OptionChecks.FlagValue(r, scenarioPath);
                 return RunScenario.Execute(scenarioPath, r, o, (json, quiet, config), io);
             }
-            var isDeterministic = r.GetValue(deterministic);
+            var isDeterministic = r.GetValue(w.Deterministic);
             // Layers: akka.hocon's actorkvm.run, then --config FILE, then the options given on the command line.
             var akka = EngineConfig.Load(config);
             var d = RunDefaults.From(akka);
-            T Layered<T>(Option<T> option, T fromConfig) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fromConfig;
-            var sweep = RunSweep.ParseVcpus(Layered(vcpus, d.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            var n = sweep[0];
-            if (isDeterministic && r.GetResult(duration) is { Implicit: false })
+            var sweep = WorkloadArgs.Given(r, w.Vcpus, CliParsers.Vcpus(d.Vcpus.ToString(System.Globalization.CultureInfo.InvariantCulture), list: true));
+            if (isDeterministic && r.GetResult(o.Duration) is { Implicit: false })
                 throw new CliUserError("--duration: a --deterministic run is bounded by --faults, never by the clock");
-            var time = r.GetResult(duration) is { Implicit: false } ? r.GetValue(duration) : DurationParser.Parse("--duration", d.Duration);
-            var memText = Layered(memory, d.Memory);
-            var bytes = OptionChecks.Memory(memText);
-            var backings = Backings.Parse(r.GetValue(backing));
-            var bugs = r.GetValue(bug) ?? [];
+            var time = WorkloadArgs.Given(r, o.Duration, DurationParser.Parse("--duration", d.Duration));
+            var memText = WorkloadArgs.Given(r, w.Memory, MemorySize.Parse(d.Memory)).Text;
+            var bugs = r.GetValue(w.Bug) ?? [];
             var bugSet = BugNames.Check(bugs);
-            var variants = VariantNames.Check(r.GetValue(o.Variant));
+            VariantNames.Check(r.GetValue(w.Variant));
             if (RunUnreachableBug.Which(bugs) is { } unreachable) return RunUnreachableBug.Execute(unreachable, r, o, (json, quiet, config), io);
-            var maxFaults = OptionChecks.Faults(r.GetValue(faults) ?? (isDeterministic ? DeterministicDefaultFaults : long.MaxValue));
-            var tracePath = OptionChecks.TracePath(r.GetValue(trace));
-            var theSeed = r.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-            var every = OptionChecks.InvalidateEvery(Layered(o.InvalidateEvery, d.InvalidateEvery));
-            double rate = 0;
-            if (r.GetValue(o.InvalidateRate) is { } rateText)
-            {
-                if (isDeterministic) throw new CliUserError("--invalidate-rate: a --deterministic run has no clock; use --invalidate-every N (accesses)");
-                rate = ParseRate(rateText);
-                every = 0;
-            }
-
-            WorkloadOptions options = new(n, bytes, backings, InvalidateEvery: every,
-                DirtyLog: Layered(o.DirtyLog, d.DirtyLog), MemslotChurn: Layered(o.MemslotChurn, d.MemslotChurn), Seed: theSeed, MaxFaults: maxFaults, InvalidateRate: rate);
-            options = ProtectedNestedOptions.Apply(r, o, options) with { Mte = Layered(o.Mte, d.Mte), MapFixedReplace = r.GetValue(o.MapFixed), Variants = variants };
+            var tracePath = OptionChecks.TracePath(r.GetValue(o.Trace));
+            var theSeed = r.GetValue(w.Seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+            var options = w.Bind(r, d.Workload(isDeterministic ? DeterministicDefaultFaults : long.MaxValue)) with { Seed = theSeed };
             if (options.Mte) Backings.CheckMte(options.Backings, "--mte");
-            (options, var needs) = RunNeeds.Apply(r, o, options, bugs);
-            if (options.Memory != bytes) memText = RunNeeds.MemoryText(options.Memory);
-            n = options.Vcpus;
+            (options, var needs) = RunNeeds.Apply(r, w, options, bugs);
+            if (options.Memory != MemorySize.Parse(memText).Bytes) memText = MemorySize.OfBytes(options.Memory).Text;
+            var n = options.Vcpus;
             if (Engine.Workload.WorkloadVm.DoesNotFit(options) is { } tooBig) throw new CliUserError($"--memory: {memText}: {tooBig}");
             if (sweep.Count > 1)
             {
                 if (tracePath is not null) throw new CliUserError("--trace: a sweep (--vcpus with a list) writes no trace; run one vCPU count");
-                if (!isDeterministic && rate == 0)
+                if (!isDeterministic && options.InvalidateRate == 0)
                     throw new CliUserError("--vcpus: a free-running sweep holds the host-operation rate fixed: give --invalidate-rate N/s");
                 var sweepRecord = r.GetResult(o.Record) is { Implicit: false } && r.GetValue(o.Record);
                 return RunSweep.Execute(sweep, options, time, isDeterministic, sweepRecord, akka, bugSet, io, json, quiet);
             }
-            var record = Layered(o.Record, d.RecordFor(n)) && !isDeterministic;
+            var record = WorkloadArgs.Given(r, o.Record, d.RecordFor(n)) && !isDeterministic;
             var scheduleDir = r.GetValue(o.ScheduleDir)!;
             if (record) OptionChecks.ScheduleDir(scheduleDir);
             var human = io.Human(json);
-            var bounds = isDeterministic ? $"deterministic, {maxFaults} faults" : $"{time.TotalSeconds:0.#}s";
+            var bounds = isDeterministic ? $"deterministic, {options.MaxFaults} faults" : $"{time.TotalSeconds:0.#}s";
             if (!quiet) human.WriteLine($"actorkvm run: seed {theSeed}, {n} vCPUs, {memText} over {string.Join(", ", options.EffectiveBackings.Select(b => b.ToScenarioName()))}, {bounds}{RunReport.Knobs(options)}");
             if (!quiet && !json)
                 foreach (var need in needs) human.WriteLine($"actorkvm run: {need}");
@@ -124,31 +108,10 @@ internal static class RunVerb
             return result.Violations.Count == 0 && result.OutstandingFaultRefs == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 
-        static double ParseRate(string text)
-        {
-            var t = text.EndsWith("/s", StringComparison.Ordinal) ? text[..^2] : text;
-            return double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 && v <= 1_000_000
-                ? v
-                : throw new CliUserError($"--invalidate-rate: expected a rate such as 500/s (0 < N <= 1000000), got '{text}'");
-        }
-
         // The command that reproduces this run: the same workload options on the deterministic dispatcher.
-        string ReplayCommand(ParseResult r, bool isDeterministic, WorkloadOptions w, string memText)
-        {
-            var parts = new List<string> { "actorkvm run --deterministic", $"--seed {w.Seed}", $"--vcpus {w.Vcpus}", $"--memory {memText}" };
-            parts.AddRange((r.GetValue(backing) ?? []).Select(b => $"--backing {b}"));
-            parts.AddRange((r.GetValue(bug) ?? []).Select(b => $"--bug {b}"));
-            parts.AddRange(w.Variants.On.Select(v => $"--variant {v}"));
-            if (r.GetValue(o.InvalidateRate) is null) parts.Add($"--invalidate-every {w.InvalidateEvery}");
-            parts.Add($"--dirty-log {(w.DirtyLog ? "true" : "false")}");
-            parts.Add($"--memslot-churn {(w.MemslotChurn ? "true" : "false")}");
-            // Always spelled out: a --bug whose switch needs one of them would otherwise turn it on in the replay.
-            parts.Add($"--mte {(w.Mte ? "true" : "false")}");
-            parts.Add($"--map-fixed {(w.MapFixedReplace ? "true" : "false")}");
-            if (w.Protected) parts.Add("--protected");
-            if (w.Nested) parts.Add("--nested");
-            if (isDeterministic) parts.Add($"--faults {r.GetValue(faults) ?? DeterministicDefaultFaults}");
-            return string.Join(' ', parts);
-        }
+        string ReplayCommand(ParseResult r, bool isDeterministic, WorkloadOptions options, string memText) =>
+            string.Join(' ', new[] { "actorkvm run --deterministic" }
+                .Concat(WorkloadArgs.Spell(options, memText, r.GetValue(w.Backing) ?? [], r.GetValue(w.Bug) ?? [], onClock: r.GetValue(w.InvalidateRate) is not null))
+                .Concat(isDeterministic ? [$"--faults {r.GetValue(w.Faults) ?? DeterministicDefaultFaults}"] : []));
     }
 }
