@@ -30,18 +30,11 @@ public static class StressReplay
     {
         var bugs = new BugSet(schedule.Bugs);
         using var det = new DeterministicSystem(config);
-        var options = schedule.Workload;
-        var kvm = WorkloadVm.Build(options, bugs);
-        var executor = det.Executor;
-        var origin = executor.Steps;
-        var recorder = trace ? new TraceRecorder(() => executor.Steps - origin) : null;
-        var latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - origin, "deliveries");
-        var stats = new WorkloadStats();
         var strategy = new RecordedOrderStrategy(schedule.Entries, schedule.Prefix);
-        var vm = det.Spawn(VmActor.Props(kvm, recorder), "vm");
-        var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats, latency, replay: strategy), "workload");
-        strategy.Bind(vm, workload);
-        origin = executor.Steps;
+        var session = RunSession.Deterministic(det, schedule.Workload, bugs, trace, strategy);
+        var (kvm, stats, recorder, workload, executor) = (session.Kvm, session.Stats, session.Trace, session.Workload, det.Executor);
+        strategy.Bind(session.Vm, workload);
+        session.RestartClock(det);
 
         workload.Tell(new WorkloadActor.StartRequested(), ActorRefs.NoSender);
         while (true)
@@ -64,7 +57,7 @@ public static class StressReplay
             // The recording stops at the turn where the oracle first fired: the verdict is what it saw up to there (the
             // final whole-table check would judge a run stopped mid-flight). Copy the counters, then wind down.
             lock (kvm)
-                result = new StressResult(Copy(stats), kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, recorder, Summary(), latency)
+                result = new StressResult(Copy(stats), kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, recorder, Summary(), session.Latency)
                 {
                     Findings = kvm.Oracle.Findings.ToList(),
                 };
@@ -73,7 +66,7 @@ public static class StressReplay
             det.Drive(FifoStrategy.Instance, maxSteps: WindDownBound);
             return new ReplayOutcome(result, strategy.Divergence, events);
         }
-        result = StressResult.AfterFinalCheck(kvm, stats, elapsed, recorder, Summary(), latency);
+        result = session.Finish(elapsed, Summary());
         return new ReplayOutcome(result, strategy.Divergence, recorder?.Events.Count ?? 0);
 
         ScheduleSummary Summary() => new(strategy.Deliveries, [], executor.ForeignArrivals);

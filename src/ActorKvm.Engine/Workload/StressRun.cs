@@ -115,15 +115,10 @@ public static class StressRun
         BugSet? bugs, CancellationToken cancel, bool trace, FaultLatencyRecorder? latency, bool stopActors = false, Action<RunProgress>? progress = null,
         bool record = false, long recordLimit = DeliveryRecorder.DefaultLimit, bool measureMemory = false)
     {
-        var kvm = WorkloadVm.Build(options, bugs);
-        var deliveries = record ? new DeliveryRecorder(kvm, recordLimit) : null;
         var memoryAtStart = measureMemory ? RunMemory.Sample() : default;
         var sw = Stopwatch.StartNew();
-        var recorder = trace ? TraceRecorder.WallClock() : null;
-        latency ??= FaultLatencyRecorder.WallClock(options.Vcpus);
-        var stats = new WorkloadStats();
-        var vm = system.ActorOf(VmActor.Props(kvm, recorder, deliveries), vmName);
-        var workload = system.ActorOf(WorkloadActor.Props(options, kvm, vm, stats, latency, deliveries), workloadName);
+        var session = RunSession.FreeRunning(system, vmName, workloadName, options, bugs, trace, latency, record ? recordLimit : null);
+        var (kvm, stats, deliveries, workload) = (session.Kvm, session.Stats, session.Deliveries, session.Workload);
         var finished = workload.Ask<WorkloadActor.WorkloadFinished>(new WorkloadActor.StartRequested(), Timeout.InfiniteTimeSpan);
         try
         {
@@ -153,9 +148,9 @@ public static class StressRun
         if (stopActors)
         {
             system.Stop(workload);
-            system.Stop(vm);
+            system.Stop(session.Vm);
         }
-        return StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder, latency: latency) with
+        return session.Finish(sw.Elapsed) with
         {
             Recording = deliveries,
             Memory = measureMemory ? RunMemory.Since(memoryAtStart) : null,
@@ -192,24 +187,18 @@ public static class StressRun
     public static StressResult RunDeterministic(DeterministicSystem det, WorkloadOptions options, ISchedulingStrategy schedule, BugSet? bugs = null,
         CancellationToken cancel = default, bool trace = false, Action<RunProgress>? progress = null, long maxDeliveries = long.MaxValue)
     {
-        var kvm = WorkloadVm.Build(options, bugs);
+        var session = RunSession.Deterministic(det, options, bugs, trace);
+        var (kvm, stats, workload) = (session.Kvm, session.Stats, session.Workload);
         var executor = det.Executor;
-        var origin = executor.Steps;
-        var recorder = trace ? new TraceRecorder(() => executor.Steps - origin) : null;
-        var latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - origin, "deliveries");
-        var stats = new WorkloadStats();
         var log = new ScheduleLog();
         var foreign = executor.ForeignArrivals;
         var sw = Stopwatch.StartNew();
-
-        var vm = det.Spawn(VmActor.Props(kvm, recorder), "vm");
-        var workload = det.Spawn(WorkloadActor.Props(options, kvm, vm, stats, latency), "workload");
         workload.Tell(new WorkloadActor.StartRequested(), ActorRefs.NoSender);
         var nextReport = ProgressInterval;
         long? firstViolationAt = null;
         bool Stop()
         {
-            if (firstViolationAt is null && kvm.Oracle.Violations.Count > 0) firstViolationAt = executor.Steps - origin;
+            if (firstViolationAt is null && kvm.Oracle.Violations.Count > 0) firstViolationAt = session.Delivered(det);
             // The clock is read only every 4096 deliveries: progress must not cost the driver its speed.
             if (progress is not null && (executor.Steps & 4095) == 0 && sw.Elapsed >= nextReport)
             {
@@ -227,12 +216,10 @@ public static class StressRun
             det.Drive(schedule, log);
         }
         sw.Stop();
-        var deliveries = executor.Steps - origin;
-        var result = StressResult.AfterFinalCheck(kvm, stats, sw.Elapsed, recorder,
-            new ScheduleSummary(deliveries, log.ToArray(), executor.ForeignArrivals - foreign, truncated), latency) with
+        var result = session.Finish(sw.Elapsed, new ScheduleSummary(session.Delivered(det), log.ToArray(), executor.ForeignArrivals - foreign, truncated)) with
         { FirstViolationAt = firstViolationAt };
         det.StopAndDrain(workload);
-        det.StopAndDrain(vm);
+        det.StopAndDrain(session.Vm);
         return result;
     }
 }
