@@ -9,7 +9,6 @@ public static class HugeMapIgnoresMemslotBounds
     /// <summary>The switch name.</summary>
     public const string Name = "huge-map-ignores-memslot-bounds";
 
-
     /// <summary>The catalog entry.</summary>
     public static readonly BugSwitch Switch = new(9, Name, "6794ad5443a2", "I4", "a block of size S needs IPA/HVA congruent modulo S and the S-aligned block inside the memslot (fault_supports_stage2_huge_mapping), for hugetlb as well as THP",
         Produces: Oracle.ViolationKind.OutsideMemslot);

@@ -9,7 +9,6 @@ public static class RetryIgnoresInProgress
     /// <summary>The switch name.</summary>
     public const string Name = "retry-ignores-in-progress";
 
-
     /// <summary>The catalog entry.</summary>
     public static readonly BugSwitch Switch = new(25, Name, "unknown", "I1", "no mapping is installed while an invalidation is in progress, even if the sequence has not moved yet",
         Produces: Oracle.ViolationKind.StaleMapping);

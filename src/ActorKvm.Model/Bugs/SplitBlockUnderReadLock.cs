@@ -9,7 +9,6 @@ public static class SplitBlockUnderReadLock
     /// <summary>The switch name.</summary>
     public const string Name = "split-block-under-read-lock";
 
-
     /// <summary>The catalog entry.</summary>
     public static readonly BugSwitch Switch = new(5, Name, "f587661f21eb", "I6, I3", "under the shared MMU lock only a same-size permission relaxation is done; structural changes need exclusive ownership",
         Produces: Oracle.ViolationKind.LeakedTablePage);

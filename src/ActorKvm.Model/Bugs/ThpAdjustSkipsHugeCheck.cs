@@ -9,7 +9,6 @@ public static class ThpAdjustSkipsHugeCheck
     /// <summary>The switch name.</summary>
     public const string Name = "thp-adjust-skips-huge-check";
 
-
     /// <summary>The catalog entry.</summary>
     public static readonly BugSwitch Switch = new(11, Name, "unknown", "I4", "THP promotion to a PMD block only if fault_supports_stage2_huge_mapping(memslot, hva, PMD_SIZE) holds",
         Produces: Oracle.ViolationKind.MisalignedBlock);
