@@ -42,8 +42,9 @@ public sealed class ModelledCosts
         ("lock-line-local", "ns: an atomic on mmu_lock's word this CPU touched last"),
         ("tlbi-broadcast", "ns: a broadcast TLBI + DSB ISH occupying the interconnect (DVM), serialised machine-wide (machine parameter)"),
         ("tlbi-broadcast-per-cpu", "ns: added to each broadcast per virtual CPU of the machine (acknowledgements; machine parameter)"),
-        ("core-bandwidth", "GB/s: what one CPU clears or writes back alone"),
-        ("machine-bandwidth", "GB/s: the memory system's bandwidth shared by all CPUs (machine parameter)"),
+        ("phase-variation", "coefficient of variation of each per-phase cost, 0..1: 1 = exponential (Markovian service), 0 = every phase costs exactly its mean; per-leaf and streaming costs stay at their mean"),
+        ("core-bandwidth", "GB/s: what one CPU clears on an idle memory system (it slows as others stream: loaded latency)"),
+        ("machine-bandwidth", "GB/s: the memory system's bandwidth shared by all CPUs, the B of its loaded latency 1/(1 - load/B) (machine parameter)"),
     ];
 
     /// <summary>Costs from <paramref name="values"/>: every key of <see cref="Keys"/>, each a finite number ≥ 0 (bandwidths &gt; 0).</summary>
@@ -58,6 +59,7 @@ public sealed class ModelledCosts
             if (!values.TryGetValue(k, out var v)) throw new ArgumentException($"missing cost '{k}'");
             if (!double.IsFinite(v) || v < 0 || (k.EndsWith("bandwidth", StringComparison.Ordinal) && v <= 0))
                 throw new ArgumentException($"cost '{k}': expected a finite number {(k.EndsWith("bandwidth", StringComparison.Ordinal) ? "> 0" : ">= 0")}, got {v}");
+            if (k == "phase-variation" && v > 1) throw new ArgumentException($"cost '{k}': expected 0..1, got {v}");
             _values[k] = v;
         }
     }
@@ -78,7 +80,7 @@ public sealed class ModelledCosts
 
     /// <summary>The CPU-local costs (everything but the machine parameters): what a 1-vCPU calibration scales.</summary>
     public static IReadOnlyList<string> LocalKeys { get; } =
-        [.. Keys.Select(k => k.Key).Where(k => !k.StartsWith("lock-line", StringComparison.Ordinal) && !k.StartsWith("tlbi", StringComparison.Ordinal) && !k.EndsWith("bandwidth", StringComparison.Ordinal))];
+        [.. Keys.Select(k => k.Key).Where(k => !k.StartsWith("lock-line", StringComparison.Ordinal) && !k.StartsWith("tlbi", StringComparison.Ordinal) && !k.EndsWith("bandwidth", StringComparison.Ordinal) && k != "phase-variation")];
 
     /// <summary>The cost of installing a leaf of <paramref name="size"/> bytes.</summary>
     public double MapLeaf(ulong size) => size >= 1UL << 30 ? this["map-1g"] : size >= 1UL << 21 ? this["map-2m"] : this["map-4k"];

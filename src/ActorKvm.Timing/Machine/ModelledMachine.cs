@@ -30,7 +30,7 @@ public sealed class ModelledMachine
         _ties = new SplitMix64(seed ^ 0x6D6F64656C6C6564UL);
         Observer = new CountingObserver(kvm.Pgt.Observer);
         kvm.Pgt.Observer = Observer;
-        Charges = new StepCharges(this);
+        Charges = new StepCharges(this, new SplitMix64(seed ^ 0x7068617365766172UL));
     }
 
     /// <summary>The VM.</summary>
@@ -144,6 +144,7 @@ public sealed class ModelledMachine
             cpu.Wait = r.Wait;
             return;
         }
+        var spun = cpu.Wait?.For == WaitFor.MmuLock;
         if (cpu.WaitSince is { } since)
         {
             var what = ModelledMetrics.Category(cpu.Wait?.Reason ?? "?");
@@ -152,7 +153,7 @@ public sealed class ModelledMachine
             cpu.WaitSince = null;
             cpu.Wait = null;
         }
-        var (end, release) = Charges.Charge(cpu, act, r, before, start);
+        var (end, release) = Charges.Charge(cpu, act, r, before, start, spun);
         cpu.Clock = end;
         Trace?.Add(new ModelledSlice(start, end - start, cpu.Name, act.Id, act.GetType().Name, r.Phase ?? "done"));
         if (act is GuestAccess && r.Phase == "complete") Metrics.Result(FaultResultName(act));

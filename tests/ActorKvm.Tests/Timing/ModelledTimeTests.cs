@@ -77,6 +77,33 @@ public class ModelledTimeTests
         Assert.True(eight > 2, $"write-lock/read-lock dirty pass time at 8 vCPUs: {eight:0.00}");
         Assert.True(Pass(8, true).Metrics.Waits.ContainsKey("mmu_lock (write)"));
     }
+
+    [Fact]
+    public void ContendedWriteLockHandOver_CostsThreeLineTransfers_BecauseTheQueueHeadSpinsOnTheWord()
+    {
+        // qrwlock: the release takes the line back from the spinning queue head, whose re-read and cmpxchg are two more
+        // transfers. Without the spinner rule a hand-over is one transfer (the grant) and a local release.
+        double PerFault(int vcpus, bool writeLock)
+        {
+            var r = DirtyLogPerf.Run(new DirtyLogPerfOptions(vcpus, 4UL << 20, BackingKind.Thp, Iterations: 1)
+            { Variants = writeLock ? new VariantSet(["fault-write-lock"]) : VariantSet.None }, Costs());
+            return (double)r.Metrics.LockLineTransfers / r.Metrics.Faults;
+        }
+        Assert.InRange(PerFault(4, true), 2.8, 3.05);
+        Assert.InRange(PerFault(4, false), 1.8, 2.05);
+        Assert.InRange(PerFault(1, true), 0, 0.05);
+    }
+
+    [Fact]
+    public void ConcurrentClearing_SlowsEveryCore_BeforeTheMachineBandwidthIsReached()
+    {
+        // Loaded latency: 4 cores × 20 GB/s is well under 150 GB/s, yet each core clears slower than alone (a hard
+        // bandwidth cap would leave the 4-vCPU populate as fast as the 1-vCPU one).
+        var costs = Costs().With([new("core-bandwidth", 20), new("machine-bandwidth", 150), new("map-2m", 0)]);
+        double Populate(int vcpus) => DirtyLogPerf.Run(new DirtyLogPerfOptions(vcpus, 16UL << 20, BackingKind.Thp, Iterations: 1), costs).PopulateNs;
+        var slowdown = Populate(4) / Populate(1);
+        Assert.InRange(slowdown, 1.15, 1.6);
+    }
 }
 
 public class ModelledTimeVerbTests
