@@ -18,10 +18,11 @@ namespace ActorKvm.Engine.Actors;
 public abstract class ActivityWorker : RecordedActor
 {
     private readonly Dictionary<int, IActorRef> _replyTo = [];
-    private readonly Dictionary<int, Activity> _lockWaiters = [];
-    private readonly List<Activity> _progressWaiters = [];
+    // A self-driven activity's one PhaseContinued, re-sent for each of its phases (a message per phase, no allocation per phase).
+    private readonly Dictionary<int, PhaseContinued> _lockWaiters = [];
+    private readonly List<PhaseContinued> _progressWaiters = [];
     private readonly Dictionary<int, string> _pauseAt = [];
-    private readonly Dictionary<int, Activity> _paused = [];
+    private readonly Dictionary<int, PhaseContinued> _paused = [];
     private readonly string _track;
 
     /// <summary>Creates the worker.</summary>
@@ -34,7 +35,7 @@ public abstract class ActivityWorker : RecordedActor
         if (gate.Recorder is { } recorder) RecordTurns(recorder, RecordedActors.OfVmChild(_track));
         Receive<StepRequested>(r =>
         {
-            var result = RunPhase(r.Activity, selfDriven: false);
+            var result = RunPhase(r.Activity, next: null);
             Sender.Tell(new StepCompleted(r.Activity.Id, result));
         });
         Receive<RunRequested>(r =>
@@ -45,14 +46,14 @@ public abstract class ActivityWorker : RecordedActor
         });
         Receive<ResumeRequested>(r =>
         {
-            if (!_paused.Remove(r.Activity.Id)) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
+            if (!_paused.Remove(r.Activity.Id, out var next)) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
             if (r.PauseAt is { } at) _pauseAt[r.Activity.Id] = at;
-            Self.Tell(new PhaseContinued(r.Activity));
+            Self.Tell(next);
         });
-        Receive<PhaseContinued>(c => RunPhase(c.Activity, selfDriven: true));
+        Receive<PhaseContinued>(c => RunPhase(c.Activity, next: c));
         Receive<LockAvailable>(m =>
         {
-            if (_lockWaiters.Remove(m.Holder, out var act)) Self.Tell(new PhaseContinued(act));
+            if (_lockWaiters.Remove(m.Holder, out var next)) Self.Tell(next);
         });
         Receive<ActivitiesAbandoned>(_ =>
         {
@@ -64,7 +65,7 @@ public abstract class ActivityWorker : RecordedActor
         });
         Receive<ProgressMade>(_ =>
         {
-            foreach (var act in _progressWaiters) Self.Tell(new PhaseContinued(act));
+            foreach (var next in _progressWaiters) Self.Tell(next);
             _progressWaiters.Clear();
         });
     }
@@ -76,42 +77,41 @@ public abstract class ActivityWorker : RecordedActor
     /// <summary>The VM actor.</summary>
     protected IActorRef Vm { get; }
 
-    private StepResult RunPhase(Activity act, bool selfDriven)
+    /// <summary>Runs one phase of <paramref name="act"/>; <paramref name="next"/> is its PhaseContinued when it drives itself, null for a <see cref="StepRequested"/>.</summary>
+    private StepResult RunPhase(Activity act, PhaseContinued? next)
     {
         var (result, lockMoved, epoch) = Gate.Step(act, _track);
         if (result.Status == StepStatus.Blocked && result.Wait is { Lock: not LockMode.None } w)
         {
-            if (selfDriven) _lockWaiters[act.Id] = act;
+            if (next is not null) _lockWaiters[act.Id] = next;
             MmuLock.Tell(new LockRequested(act.Id, w.Lock));
         }
         else if (lockMoved)
         {
             MmuLock.Tell(new LockReleased(act.Id)); // the lock moved: let the next waiter know
         }
-        if (!selfDriven) return result;
+        if (next is null) return result;
 
         switch (result.Status)
         {
             case StepStatus.Progressed when _pauseAt.Count > 0 && _pauseAt.TryGetValue(act.Id, out var at) && at == result.Phase:
                 // The first time it completes its pause-at phase (a fault that retries does not pause there again).
                 _pauseAt.Remove(act.Id);
-                _paused[act.Id] = act;
+                _paused[act.Id] = next;
                 if (_replyTo.TryGetValue(act.Id, out var pausedTo)) pausedTo.Tell(new ActivityPaused(act, at));
                 break;
             case StepStatus.Progressed:
-                Self.Tell(new PhaseContinued(act));
+                Self.Tell(next);
                 break;
             case StepStatus.Blocked when result.Wait is not { Lock: not LockMode.None }:
-                _progressWaiters.Add(act);
+                _progressWaiters.Add(next);
                 Vm.Tell(new ProgressAwaited(epoch));
                 break;
             case StepStatus.Done:
                 if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(new ActivityFinished(act));
-                Vm.Tell(ProgressMadeMessage);
+                Vm.Tell(ProgressMade.Instance);
                 break;
         }
         return result;
     }
-
-    private static readonly ProgressMade ProgressMadeMessage = new();
 }

@@ -45,7 +45,7 @@ public sealed class VmActor : RecordedActor
         Receive<ResumeRequested>(r => Worker(r.Activity).Forward(r));
         Receive<ProgressAwaited>(p =>
         {
-            if (gate.Epoch > p.SeenEpoch) Sender.Tell(new ProgressMade());
+            if (gate.Epoch > p.SeenEpoch) Sender.Tell(ProgressMade.Instance);
             else if (_isWaiting.Add(Sender)) _waiting.Add(Sender);
         });
         Receive<VmReattached>(r =>
@@ -59,7 +59,7 @@ public sealed class VmActor : RecordedActor
         });
         Receive<ProgressMade>(_ =>
         {
-            foreach (var w in _waiting) w.Tell(new ProgressMade());
+            foreach (var w in _waiting) w.Tell(ProgressMade.Instance);
             _waiting.Clear();
             _isWaiting.Clear();
         });

@@ -38,6 +38,7 @@ public sealed class WorkloadDriver
     private (int Slot, ulong Offset) _lastPage; // the page of the latest access: the host often works where the guest does
     private readonly bool[] _vcpuBusy;
     private readonly (int Slot, ulong Offset)[] _vcpuPage; // each vCPU's latest page (guests revisit their working set)
+    private readonly GuestAccess?[] _finished; // each vCPU's latest finished access: the next one takes over its fault handler
     private int _busyVcpus;
     private int _nextId = 1_000;
     private bool _hostBusy;
@@ -70,6 +71,7 @@ public sealed class WorkloadDriver
         _big = _o.ReachOps && _o.MemslotChurn ? BigSlot() : -1;
         _vcpuBusy = new bool[options.Vcpus];
         _vcpuPage = new (int, ulong)[options.Vcpus];
+        _finished = new GuestAccess?[options.Vcpus];
     }
 
     /// <summary>The counters.</summary>
@@ -106,10 +108,11 @@ public sealed class WorkloadDriver
         {
             case GuestAccess a:
                 Stats.Accesses++;
-                foreach (var r in a.Faults)
+                var faults = a.Faults; // by index: a foreach over the interface boxed an enumerator per access
+                for (var i = 0; i < faults.Count; i++)
                 {
                     Stats.Faults++;
-                    Count(Stats.ByResult, r);
+                    Count(Stats.ByResult, faults[i]);
                 }
                 Count(Stats.ByExit, a.Exit.Name);
                 OutcomeCause? cause;
@@ -118,6 +121,7 @@ public sealed class WorkloadDriver
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
+                if (_nested is null) _finished[a.Vcpu.Index] = a; // counted and read: nothing looks at it again
                 if (_o.QueueHostOps) IssueOwedHostOp();
                 else if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
@@ -183,7 +187,9 @@ public sealed class WorkloadDriver
             return;
         }
         _latency?.Issued(vcpu);
-        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, value));
+        var previous = _finished[vcpu];
+        _finished[vcpu] = null;
+        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, value, previous));
     }
 
     private void IssueHostOp()

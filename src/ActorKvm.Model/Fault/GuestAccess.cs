@@ -16,20 +16,33 @@ public sealed class GuestAccess : Activity
     /// <summary>Faults after which an access that makes no progress is reported as a livelock.</summary>
     public const int MaxFaults = 32;
 
-    private readonly KvmHandleGuestAbort _handler;
+    private KvmHandleGuestAbort? _handler;
     private readonly List<FaultResult> _faults = [];
     private bool _inFault;
     private bool _waitInvalidation;
 
-    /// <summary>Creates the access; it starts on the first <see cref="Activity.Step"/>.</summary>
-    public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value)
+    /// <summary>
+    /// Creates the access; it starts on the first <see cref="Activity.Step"/>. A driver that has finished with the
+    /// vCPU's previous access passes it as <paramref name="previous"/>: this access takes over its fault handler
+    /// (reset at every abort) instead of allocating one, and the previous access's <see cref="Handler"/> is gone.
+    /// </summary>
+    public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value, GuestAccess? previous = null)
         : base(kvm, id)
     {
         Vcpu = vcpu;
         Gpa = gpa;
         Kind = kind;
         Value = value;
-        _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
+        if (previous is { IsDone: true, _handler: { Finished: true } handler } && previous.Kvm == kvm && previous.Vcpu == vcpu)
+        {
+            previous._handler = null;
+            handler.Rebind(id);
+            _handler = handler;
+        }
+        else
+        {
+            _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
+        }
         Pgt = vcpu.HwPgt(kvm.Pgt);
     }
 
@@ -51,7 +64,7 @@ public sealed class GuestAccess : Activity
     /// <summary>The value a read returned.</summary>
     public ulong ReadValue { get; private set; }
     /// <summary>The fault handler (its phase and state), for traces and gates.</summary>
-    public KvmHandleGuestAbort Handler => _handler;
+    public KvmHandleGuestAbort Handler => _handler ?? throw new InvalidOperationException($"access {Id}'s handler was handed to the vCPU's next access");
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -84,22 +97,23 @@ public sealed class GuestAccess : Activity
                 IsDone = true;
                 return StepResult.Finished(null);
             }
-            _handler.Begin(GuestAbort.At(Gpa, esr.Value));
+            Handler.Begin(GuestAbort.At(Gpa, esr.Value));
             _inFault = true;
         }
 
-        var r = _handler.Step();
-        if (r.Status == StepStatus.Blocked || !_handler.Finished) return r;
+        var handler = Handler;
+        var r = handler.Step();
+        if (r.Status == StepStatus.Blocked || !handler.Finished) return r;
 
         _inFault = false;
-        if (_handler.Result != FaultResult.None) _faults.Add(_handler.Result);
-        if (_handler.Exit is { } exit)
+        if (handler.Result != FaultResult.None) _faults.Add(handler.Result);
+        if (handler.Exit is { } exit)
         {
             Exit = exit;
             IsDone = true;
             return StepResult.Finished(r.Phase);
         }
-        if (_handler.Result == FaultResult.Retry && Kvm.Notifier.MmuInvalidateInProgress != 0) _waitInvalidation = true;
+        if (handler.Result == FaultResult.Retry && Kvm.Notifier.MmuInvalidateInProgress != 0) _waitInvalidation = true;
         return r;
     }
 

@@ -36,7 +36,27 @@ public sealed class KvmHandleGuestAbort
 
     internal Kvm Kvm { get; }
     internal Vcpu Vcpu { get; }
-    internal int Holder { get; }
+    internal int Holder { get; private set; }
+
+    /// <summary>Hands the finished handler to the vCPU's next access, whose id is <paramref name="holder"/> (see <see cref="GuestAccess"/>).</summary>
+    internal void Rebind(int holder)
+    {
+        if (!Finished) throw new InvalidOperationException($"handler of {Holder} is still handling an abort");
+        Holder = holder;
+        // Exactly a new handler's state (traces read it even for an access that never faults); the per-dispatch
+        // handlers stay, as they do across aborts.
+        _abort = default;
+        _desc = default;
+        _next = default;
+        _ownsSrcu = true;
+        _handler = null;
+        _preFix = null;
+        InjectedL1Fsc = null;
+        MarkedDirty = false;
+        State.Reset();
+        Result = default;
+        Exit = null;
+    }
     internal S2FaultDesc S2fd => _desc;
     internal ref readonly GuestAbort AbortRef => ref _abort;
     /// <summary>State of the pre-fix variants, if any switch made one (see <see cref="PreFixFaultState"/>).</summary>

@@ -10,9 +10,9 @@ public sealed class HostPageTable
 {
     private readonly Dictionary<ulong, HostPte> _pud = [];
     private readonly Dictionary<ulong, HostPte> _pmd = [];
-    // PTEs live in one 512-entry array per 2 MiB region (Shift == 0 marks an empty slot), so the table
-    // grows by regions, not by pages.
-    private readonly Dictionary<ulong, HostPte[]> _pte = [];
+    // PTEs live in one 512-entry array per 2 MiB region, so the table grows by regions, not by pages; a slot keeps
+    // only what its position does not say (see PteSlot).
+    private readonly Dictionary<ulong, PteSlot[]> _pte = [];
     private int _pteCount;
     private readonly HashSet<ulong> _poisonEntries = [];
     // Leaves of table pages freed by FreeTables: the freed pages still hold their old descriptors until reused.
@@ -32,8 +32,10 @@ public sealed class HostPageTable
         if (_pmd.Count != 0 && _pmd.TryGetValue(hva.Value & ~(Sizes.PmdSize - 1), out pte)) return true;
         if (_pte.TryGetValue(hva.Value >> Sizes.PmdShift, out var region))
         {
-            pte = region[(hva.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
-            return pte.Shift != 0;
+            var index = (hva.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1);
+            ref readonly var slot = ref region[index];
+            pte = slot.IsPresent ? slot.At(hva.Value >> Sizes.PmdShift, index) : default;
+            return slot.IsPresent;
         }
         pte = default;
         return false;
@@ -57,10 +59,10 @@ public sealed class HostPageTable
         if (pte.Shift == Sizes.PageShift)
         {
             if (!_pte.TryGetValue(pte.Start.Value >> Sizes.PmdShift, out var region))
-                _pte[pte.Start.Value >> Sizes.PmdShift] = region = new HostPte[Sizes.PtrsPerPmd];
+                _pte[pte.Start.Value >> Sizes.PmdShift] = region = new PteSlot[Sizes.PtrsPerPmd];
             ref var slot = ref region[(pte.Start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
-            if (slot.Shift == 0) _pteCount++;
-            slot = pte;
+            if (!slot.IsPresent) _pteCount++;
+            slot = PteSlot.Of(pte);
             return;
         }
         Map(pte.Shift)[pte.Start.Value] = pte;
@@ -73,7 +75,7 @@ public sealed class HostPageTable
         if (shift != Sizes.PageShift) return Map(shift).Remove(start.Value);
         if (!_pte.TryGetValue(start.Value >> Sizes.PmdShift, out var region)) return false;
         ref var slot = ref region[(start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
-        if (slot.Shift == 0) return false;
+        if (!slot.IsPresent) return false;
         slot = default;
         if (--_pteCount == 0) _pte.Clear();
         return true;
@@ -163,17 +165,46 @@ public sealed class HostPageTable
         if (last - first + 1 > (ulong)_pte.Count)
         {
             foreach (var (key, region) in _pte)
-                if (key >= first && key <= last) CollectRegion(region, start, end, into);
+                if (key >= first && key <= last) CollectRegion(key, region, start, end, into);
             return;
         }
         for (var k = first; k <= last; k++)
-            if (_pte.TryGetValue(k, out var region)) CollectRegion(region, start, end, into);
+            if (_pte.TryGetValue(k, out var region)) CollectRegion(k, region, start, end, into);
     }
 
-    private static void CollectRegion(HostPte[] region, Hva start, Hva end, List<HostPte> into)
+    private static void CollectRegion(ulong key, PteSlot[] region, Hva start, Hva end, List<HostPte> into)
     {
-        foreach (var p in region)
-            if (p.Shift != 0 && p.Start < end && p.Start >= start.AlignDown(Sizes.PageSize)) into.Add(p);
+        for (var i = 0UL; i < (ulong)region.Length; i++)
+        {
+            if (!region[i].IsPresent) continue;
+            var p = region[i].At(key, i);
+            if (p.Start < end && p.Start >= start.AlignDown(Sizes.PageSize)) into.Add(p);
+        }
+    }
+
+    /// <summary>
+    /// A PTE-level leaf in its region's array: its start (the region and index) and shift (4 KiB) follow from where it
+    /// is stored, so a slot keeps the folio and the pfn, with present and writable in the pfn's top bits — 16 bytes, half
+    /// a <see cref="HostPte"/> (the regions were the largest allocation of a first-touch fault).
+    /// </summary>
+    private readonly struct PteSlot(Folio? folio, ulong bits)
+    {
+        private const ulong PresentBit = 1UL << 63, WritableBit = 1UL << 62;
+        private readonly Folio? _folio = folio;
+        private readonly ulong _bits = bits;
+
+        public bool IsPresent => (_bits & PresentBit) != 0;
+
+        public static PteSlot Of(in HostPte pte)
+        {
+            if (pte.Pfn.Value >= WritableBit || (pte.Start.Value & (Sizes.PageSize - 1)) != 0)
+                throw new ArgumentOutOfRangeException(nameof(pte), $"a PTE needs a page-aligned start and a pfn below 2^62: {pte}");
+            return new(pte.Folio, pte.Pfn.Value | PresentBit | (pte.Writable ? WritableBit : 0));
+        }
+
+        /// <summary>The leaf at <paramref name="index"/> of the region with key <paramref name="region"/> (its 2 MiB number).</summary>
+        public HostPte At(ulong region, ulong index) =>
+            new(new Hva((region << Sizes.PmdShift) | (index << Sizes.PageShift)), Sizes.PageShift, new Pfn(_bits & (WritableBit - 1)), _folio, (_bits & WritableBit) != 0);
     }
 
     private Dictionary<ulong, HostPte> Map(int shift) => shift switch
