@@ -1,6 +1,6 @@
-using System.Text.Json;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Output;
 
@@ -10,9 +10,7 @@ namespace ActorKvm.Stress.Output;
 /// </summary>
 internal sealed class CheckReport(TextWriter human)
 {
-    private sealed record Entry(string Name, string File, bool Passed, string? Failure, IReadOnlyList<string> Violations, bool Malformed);
-
-    private readonly List<Entry> _entries = [];
+    private readonly List<CheckedScenario> _entries = [];
 
     public int Passed => _entries.Count(e => e.Passed);
     public int Failed => _entries.Count(e => !e.Passed);
@@ -20,7 +18,7 @@ internal sealed class CheckReport(TextWriter human)
 
     public void Add(string file, ScenarioOutcome outcome)
     {
-        _entries.Add(new Entry(outcome.Name, file, outcome.Passed, outcome.FailureText, outcome.Violations, false));
+        _entries.Add(new CheckedScenario(outcome.Name, file, outcome.Passed, outcome.FailureText, outcome.Violations, false));
         human.WriteLine(outcome.ToString());
     }
 
@@ -28,28 +26,11 @@ internal sealed class CheckReport(TextWriter human)
     public void AddMalformed(ScenarioError error)
     {
         var failure = error.KeyPath.Length == 0 ? error.Message : $"{error.KeyPath}: {error.Message}";
-        _entries.Add(new Entry(error.File, error.File, false, failure, [], true));
+        _entries.Add(new CheckedScenario(error.File, error.File, false, failure, [], true));
         human.WriteLine($"FAIL {error}");
     }
 
     public void WriteSummary() => human.WriteLine($"{Passed} passed, {Failed} failed");
 
-    public void WriteJson(TextWriter to) => JsonOut.Write(to, w =>
-    {
-        w.WriteStartArray("scenarios");
-        foreach (var e in _entries)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", e.Name);
-            w.WriteString("file", e.File);
-            w.WriteBoolean("passed", e.Passed);
-            if (e.Failure is not null) w.WriteString("failure", e.Failure);
-            JsonOut.WriteStrings(w, "violations", e.Violations);
-            w.WriteBoolean("malformed", e.Malformed);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteNumber("passed", Passed);
-        w.WriteNumber("failed", Failed);
-    });
+    public void WriteJson(TextWriter to) => JsonOut.Write(to, new CheckSummary(_entries, Passed, Failed), SummaryJson.Default.CheckSummary);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 
@@ -20,39 +19,5 @@ internal static class CoverageReport
     {
         var zero = r.Zero().ToList();
         return $"{r.Reached} of {Reachability.Names.Length} model operations/branches reached" + (zero.Count == 0 ? "" : $"; never: {string.Join(", ", zero)}");
-    }
-
-    /// <summary>The <c>reachability</c> JSON object: every point's count and the list of those at zero.</summary>
-    public static void WriteJson(Utf8JsonWriter w, Reachability r)
-    {
-        w.WriteStartObject("reachability");
-        w.WriteNumber("reached", r.Reached);
-        w.WriteNumber("points", Reachability.Names.Length);
-        w.WriteStartObject("counts");
-        foreach (var (name, count) in r.All()) w.WriteNumber(name, count);
-        w.WriteEndObject();
-        w.WriteStartArray("zero");
-        foreach (var name in r.Zero()) w.WriteStringValue(name);
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
-
-    /// <summary>The <c>coverage</c> JSON object.</summary>
-    public static void WriteJson(Utf8JsonWriter w, PhaseCoverage c)
-    {
-        w.WriteStartObject("coverage");
-        w.WriteNumber("covered", c.Covered);
-        w.WriteNumber("possible", PhaseCoverage.Possible);
-        w.WriteStartArray("pairs");
-        foreach (var (fault, concurrent, count) in c.Pairs())
-        {
-            w.WriteStartObject();
-            w.WriteString("fault_phase", fault);
-            w.WriteString("concurrent", concurrent);
-            w.WriteNumber("count", count);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 }

@@ -1,7 +1,9 @@
+using ActorKvm.Cluster.Coordination;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
+using ActorKvm.Stress.Output.Json;
 using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
@@ -34,47 +36,13 @@ internal static class HuntReport
         human.WriteLine($"{found.Count} of {rows.Count} found; median {Median(found.Select(x => x.Result.FoundAfter.TotalSeconds)):F2}s and {Median(found.Select(x => (double)x.Result.SchedulesTried)):F0} schedules to find");
     }
 
-    /// <summary>The hunt's JSON object; <paramref name="more"/> adds members at the end (a cluster hunt's per-node figures).</summary>
-    public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o, Action<System.Text.Json.Utf8JsonWriter>? more = null) =>
-        JsonOut.Write(to, w =>
-        {
-            w.WriteString("strategy", o.Strategy.ToString().ToLowerInvariant());
-            w.WriteNumber("depth", o.Depth);
-            w.WriteNumber("seed", o.Seed);
-            w.WriteStartArray("hunts");
-            foreach (var (bug, r) in rows)
-            {
-                w.WriteStartObject();
-                w.WriteString("bug", bug);
-                w.WriteBoolean("found", r.Found is not null);
-                if (r.Found is { } v)
-                {
-                    w.WriteString("violation", v.Kind.Name());
-                    w.WriteString("detail", v.Detail);
-                    w.WriteNumber("seed", r.Seed);
-                    w.WriteNumber("schedule_length", r.ScheduleLength);
-                    JsonOutInts(w, "minimized", r.Minimized!);
-                }
-                w.WriteNumber("schedules", r.SchedulesTried);
-                w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
-                w.WriteNumber("seconds_to_find", r.FoundAfter.TotalSeconds);
-                w.WriteNumber("finding_schedules", r.FindingSchedules);
-                if (r.Coverage is { } c) CoverageReport.WriteJson(w, c);
-                if (r.Reach is { } reach) CoverageReport.WriteJson(w, reach);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            var all = new Model.Oracle.Reachability();
-            foreach (var (_, r) in rows) if (r.Reach is { } reach) all.Add(reach);
-            CoverageReport.WriteJson(w, all);
-            more?.Invoke(w);
-        });
-
-    private static void JsonOutInts(System.Text.Json.Utf8JsonWriter w, string name, int[] values)
+    /// <summary>The hunt's JSON object (<see cref="HuntSummary"/>); a cluster hunt adds its per-node and bookkeeping figures.</summary>
+    public static void WriteJson(TextWriter to, IReadOnlyList<(string Bug, HuntResult Result)> rows, HuntOptions o,
+        (IReadOnlyList<NodeFigures> Nodes, IReadOnlyList<TargetFigures> Targets)? cluster = null)
     {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
+        var summary = HuntSummary.Of(rows, o);
+        if (cluster is { } c) summary = summary.WithCluster(c.Nodes, c.Targets);
+        JsonOut.Write(to, summary, SummaryJson.Default.HuntSummary);
     }
 
     private static double Median(IEnumerable<double> xs)

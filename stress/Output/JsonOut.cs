@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ActorKvm.Stress.Output;
 
@@ -15,6 +16,15 @@ internal static class JsonOut
             body(w);
             w.WriteEndObject();
         }
+        to.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>Writes <paramref name="value"/> as one indented object, serialized by its source-generated <paramref name="info"/>.</summary>
+    public static void Write<T>(TextWriter to, T value, JsonTypeInfo<T> info)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            JsonSerializer.Serialize(w, value, info);
         to.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 

@@ -2,6 +2,7 @@ using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Stress.Cli;
+using ActorKvm.Stress.Output.Json;
 using Spectre.Console;
 
 namespace ActorKvm.Stress.Output;
@@ -11,7 +12,7 @@ internal static class RunReport
 {
     private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F0} MiB";
 
-    private static int LostWrites(StressResult r) => r.Violations.Count(v => v.Kind == ViolationKind.LostWrite);
+    internal static int LostWrites(StressResult r) => r.Violations.Count(v => v.Kind == ViolationKind.LostWrite);
 
     /// <summary>The workload knobs off their defaults that the run's first line names (empty when none).</summary>
     public static string Knobs(WorkloadOptions o) =>
@@ -31,25 +32,10 @@ internal static class RunReport
               "and each waits for mmu_lock (write) behind the faults and for its own range-start/range-end turns, so a busy VM caps the rate"
             : null;
 
-    private static IEnumerable<(OutcomeCause Cause, long Count)> Causes(Dictionary<OutcomeCause, long> causes) =>
+    internal static IEnumerable<(OutcomeCause Cause, long Count)> Causes(Dictionary<OutcomeCause, long> causes) =>
         causes.OrderBy(kv => kv.Key.Intended).ThenBy(kv => kv.Key.What, StringComparer.Ordinal).ThenByDescending(kv => kv.Value).Select(kv => (kv.Key, kv.Value));
 
     private static string CauseText(OutcomeCause c) => c.Intended ? $"{c.Why} (intended by the workload)" : $"{c.Why} (NOT intended by the workload)";
-
-    private static void WriteCauses(System.Text.Json.Utf8JsonWriter w, string name, Dictionary<OutcomeCause, long> causes)
-    {
-        w.WriteStartArray(name);
-        foreach (var (cause, n) in Causes(causes))
-        {
-            w.WriteStartObject();
-            w.WriteString("what", cause.What);
-            w.WriteString("why", cause.Why);
-            w.WriteBoolean("intended", cause.Intended);
-            w.WriteNumber("count", n);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
 
     public static void Write(StressResult r, ulong seed, CliIo io, bool json, RunReproduction replay, WorkloadOptions options, IReadOnlyList<AppliedNeed> needs)
     {
@@ -109,112 +95,6 @@ internal static class RunReport
                 ? $"seed {seed}; this free-running interleaving was not recorded (--record true records it) — try the seeded dispatcher: {replay.Command}"
                 : $"seed {seed}; replay: {replay.Command}");
         }
-        if (!json) return;
-        JsonOut.Write(io.Out, w =>
-        {
-            w.WriteNumber("seed", seed);
-            w.WriteBoolean("mte", options.Mte);
-            w.WriteBoolean("map_fixed_replace", options.MapFixedReplace);
-            w.WriteStartArray("needs_applied");
-            foreach (var n in needs)
-            {
-                w.WriteStartObject();
-                w.WriteString("bug", n.Bug);
-                w.WriteString("options", n.Options);
-                w.WriteString("why", n.Why);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteNumber("faults", s.Faults);
-            w.WriteNumber("accesses", s.Accesses);
-            w.WriteNumber("seconds", r.Elapsed.TotalSeconds);
-            w.WriteNumber("faults_per_second", r.FaultsPerSecond);
-            w.WriteNumber("retries_per_fault", s.RetriesPerFault);
-            if (lat is not null)
-            {
-                w.WriteStartObject("fault_latency");
-                w.WriteString("unit", lat.Unit);
-                w.WriteNumber("p50", Math.Round(lat.Percentile(50)));
-                w.WriteNumber("p99", Math.Round(lat.Percentile(99)));
-                w.WriteNumber("max", Math.Round(lat.Max));
-                w.WriteEndObject();
-            }
-            w.WriteStartObject("results");
-            foreach (var (k, v) in s.ByResult.OrderBy(kv => kv.Key)) w.WriteNumber(k.Name(), v);
-            w.WriteEndObject();
-            w.WriteStartObject("exits");
-            foreach (var (k, v) in s.ByExit.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
-            w.WriteEndObject();
-            w.WriteNumber("host_ops", s.HostOps);
-            w.WriteNumber("host_ops_per_second", Math.Round(HostOpRate(r), 1));
-            if (options.InvalidateRate > 0) w.WriteNumber("host_ops_per_second_requested", options.InvalidateRate);
-            WriteCauses(w, "exit_causes", s.ExitCauses);
-            WriteCauses(w, "host_op_error_causes", s.HostOpErrorCauses);
-            w.WriteNumber("memslot_ops", s.MemslotOps);
-            w.WriteStartObject("host_op_errors");
-            foreach (var (k, v) in s.HostOpErrors.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
-            w.WriteEndObject();
-            w.WriteNumber("dirty_pages_harvested", s.DirtyPagesHarvested);
-            w.WriteNumber("outstanding_fault_refs", r.OutstandingFaultRefs);
-            w.WriteNumber("lost_writes", LostWrites(r));
-            w.WriteNumber("pages_read_back", r.PagesReadBack);
-            if (r.Memory is { } mem)
-            {
-                w.WriteNumber("rss_start_bytes", mem.RssStart);
-                w.WriteNumber("rss_end_bytes", mem.RssEnd);
-                w.WriteNumber("rss_peak_bytes", mem.RssPeak);
-                w.WriteNumber("heap_start_bytes", mem.HeapStart);
-                w.WriteNumber("heap_end_bytes", mem.HeapEnd);
-            }
-            if (r.Recording is { } recording)
-            {
-                w.WriteNumber("recorded_deliveries", recording.Deliveries);
-                w.WriteBoolean("recording_overflowed", recording.Overflowed);
-            }
-            if (replay.ScheduleFile is not null) w.WriteString("schedule_file", replay.ScheduleFile);
-            if (r.Violations.Count > 0 || r.OutstandingFaultRefs != 0) w.WriteString("replay", replay.Command);
-            w.WriteBoolean("deterministic", r.Schedule is not null);
-            if (r.Schedule is { } sched)
-            {
-                w.WriteNumber("deliveries", sched.Deliveries);
-                w.WriteNumber("choice_points", sched.Choices.Length);
-                w.WriteNumber("messages_per_fault", s.Faults == 0 ? 0 : sched.Deliveries / (double)s.Faults);
-            }
-            if (s.Coverage is { } cov) CoverageReport.WriteJson(w, cov);
-            if (s.Reach is { } reach) CoverageReport.WriteJson(w, reach);
-            // Per distinct subject (kind + address), in order of first occurrence; the first 1000.
-            w.WriteNumber("violation_subjects_count", tallies.Count);
-            w.WriteStartArray("violation_subjects");
-            foreach (var tally in tallies.Take(1000))
-            {
-                w.WriteStartObject();
-                w.WriteString("kind", tally.Kind.Name());
-                if (tally.Subject is null) w.WriteNull("subject"); else w.WriteString("subject", tally.Subject);
-                w.WriteNumber("events", tally.Events);
-                w.WriteString("first", tally.First.Detail);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("violations");
-            foreach (var v in r.Violations)
-            {
-                w.WriteStartObject();
-                w.WriteString("kind", v.Kind.Name());
-                w.WriteString("detail", v.Detail);
-                if (v.Context is not null) w.WriteString("context", v.Context);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("findings");
-            foreach (var v in r.Findings)
-            {
-                w.WriteStartObject();
-                w.WriteString("finding", v.Finding);
-                w.WriteString("kind", v.Kind.Name());
-                w.WriteString("detail", v.Detail);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        if (json) JsonOut.Write(io.Out, RunSummary.Of(r, seed, replay, options, needs), SummaryJson.Default.RunSummary);
     }
 }

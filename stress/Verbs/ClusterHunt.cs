@@ -107,7 +107,7 @@ internal static class ClusterHunt
             var nodes = observer.Finished.Task.IsCompletedSuccessfully ? observer.Finished.Task.Result : [];
             if (plan.AllBugs) HuntReport.WriteTable(human, rows);
             WriteNodes(human, nodes, figures);
-            if (json) HuntReport.WriteJson(io.Out, rows, plan.Options, w => ClusterReport.WriteJson(w, nodes, figures));
+            if (json) HuntReport.WriteJson(io.Out, rows, plan.Options, (nodes, figures));
             if (cancelled.IsCancellationRequested) return ExitCodes.Interrupted;
             if (!saved) return ExitCodes.BadInput;
             return observer.Finished.Task.IsCompletedSuccessfully ? HuntVerb.ExitCode(rows, plan.AllBugs) : ExitCodes.Failed;

@@ -9,6 +9,7 @@ using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -133,39 +134,23 @@ internal static class HuntScenario
     }
 
     private static void WriteJson(TextWriter to, IReadOnlyList<Row> rows, int retries) =>
-        JsonOut.Write(to, w =>
+        JsonOut.Write(to, new ScenarioHuntSummary(retries, [.. rows.Select(row =>
         {
-            w.WriteNumber("max_retries", retries);
-            w.WriteStartArray("scenarios");
-            foreach (var row in rows)
+            var r = row.Result;
+            return new ScenarioHuntEntry(row.Name, row.Path, r.Complete, r.Exhausted)
             {
-                var r = row.Result;
-                w.WriteStartObject();
-                w.WriteString("name", row.Name);
-                w.WriteString("path", row.Path);
-                w.WriteNumber("explored", r.Complete);
-                w.WriteBoolean("exhausted", r.Exhausted);
-                if (r.EstimatedSize is { } size)
-                {
-                    w.WriteNumber("estimated_size", size);
-                    w.WriteNumber("coverage", r.Complete / size);
-                }
-                else if (r.Exhausted) w.WriteNumber("coverage", 1);
-                w.WriteNumber("distinct_phase_orders", r.DistinctPhaseOrders);
-                w.WriteNumber("cut_by_retry_bound", r.CutByRetryBound);
-                w.WriteNumber("redundant", r.Redundant);
-                w.WriteNumber("elapsed_s", Math.Round(r.Elapsed.TotalSeconds, 3));
-                if (r.Failure is { } f)
-                {
-                    w.WriteString("failure", f.Outcome.FailureText);
-                    if (f.Violation is { } v) w.WriteString("violation", v.ToString());
-                    if (row.Counterexample is { } c) w.WriteString("counterexample", c);
-                    w.WriteBoolean("counterexample_reproduces", row.Reproduces);
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+                EstimatedSize = r.EstimatedSize,
+                Coverage = r.EstimatedSize is { } size ? r.Complete / size : r.Exhausted ? 1 : null,
+                DistinctPhaseOrders = r.DistinctPhaseOrders,
+                CutByRetryBound = r.CutByRetryBound,
+                Redundant = r.Redundant,
+                ElapsedS = Math.Round(r.Elapsed.TotalSeconds, 3),
+                Failure = r.Failure?.Outcome.FailureText,
+                Violation = r.Failure?.Violation?.ToString(),
+                Counterexample = r.Failure is null ? null : row.Counterexample,
+                CounterexampleReproduces = r.Failure is null ? null : row.Reproduces,
+            };
+        })]), SummaryJson.Default.ScenarioHuntSummary);
 
     private static string Number(double x) => x < 1e6 ? x.ToString("N0", CultureInfo.InvariantCulture) : x.ToString("0.0e0", CultureInfo.InvariantCulture);
 

@@ -11,6 +11,7 @@ using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 using ActorKvm.Stress.Schedules;
 
 namespace ActorKvm.Stress.Verbs;
@@ -146,15 +147,8 @@ internal static class ReplayVerb
         text.Append(verdict);
         shown.Append(verdict);
         if (json)
-            JsonOut.Write(io.Out, j =>
-            {
-                j.WriteNumber("faults", result.Stats.Faults);
-                j.WriteNumber("phases", events.Count);
-                if (result.Schedule is { } s) j.WriteNumber("deliveries", s.Deliveries);
-                j.WriteString("trace_sha256", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
-                j.WriteNumber("violations", result.Violations.Count);
-                if (problem is not null) j.WriteString("first_violation", problem.ToString());
-            });
+            JsonOut.Write(io.Out, new ReplaySummary(result.Stats.Faults, events.Count, result.Schedule?.Deliveries,
+                Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), result.Violations.Count, problem?.ToString()), SummaryJson.Default.ReplaySummary);
         else io.Out.Write(shown.ToString());
         return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
     }

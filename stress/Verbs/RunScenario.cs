@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using System.Text.Json;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Execution;
@@ -9,6 +8,7 @@ using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -58,17 +58,7 @@ internal static class RunScenario
         return (outcome, Convert.ToHexString(SHA256.HashData(traceBytes.ToArray())), traceBytes.ToArray());
     }
 
-    /// <summary>The JSON object of a seeded scenario run; <paramref name="more"/> adds fields.</summary>
-    public static void WriteJson(CliIo io, ulong seed, ScenarioOutcome outcome, string traceSha256, Action<Utf8JsonWriter>? more = null) =>
-        JsonOut.Write(io.Out, w =>
-        {
-            w.WriteNumber("seed", seed);
-            w.WriteString("name", outcome.Name);
-            w.WriteBoolean("passed", outcome.Passed);
-            if (outcome.FailureText is { } f) w.WriteString("failure", f);
-            JsonOut.WriteStrings(w, "violations", outcome.Violations);
-            w.WriteNumber("phases", outcome.Trace?.Count ?? 0);
-            w.WriteString("trace_sha256", traceSha256);
-            more?.Invoke(w);
-        });
+    /// <summary>The JSON object of a seeded scenario run (<see cref="ScenarioRunSummary"/>); <paramref name="more"/> fills its extra members.</summary>
+    public static void WriteJson(CliIo io, ulong seed, ScenarioOutcome outcome, string traceSha256, Func<ScenarioRunSummary, ScenarioRunSummary>? more = null) =>
+        JsonOut.Write(io.Out, (more ?? (x => x))(ScenarioRunSummary.Of(seed, outcome, traceSha256)), SummaryJson.Default.ScenarioRunSummary);
 }

@@ -3,6 +3,7 @@ using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 using Akka.Configuration;
 
 namespace ActorKvm.Stress.Verbs;
@@ -40,33 +41,7 @@ internal static class RunSweep
         foreach (var (n, r) in rows) human.WriteLine(Row(n, r, options));
         foreach (var (n, r) in rows.Where(x => x.Result.Violations.Count > 0))
             human.WriteLine($"{n} vCPUs: {r.Violations[0]}; rerun the point: actorkvm run --vcpus {n} --seed {options.Seed} (with the same options)");
-        if (json) JsonOut.Write(io.Out, w =>
-        {
-            w.WriteNumber("seed", options.Seed);
-            if (options.InvalidateRate > 0) w.WriteNumber("host_ops_per_second_requested", options.InvalidateRate);
-            else w.WriteNumber("invalidate_every", options.InvalidateEvery);
-            w.WriteStartArray("sweep");
-            foreach (var (n, r) in rows)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("vcpus", n);
-                w.WriteNumber("faults", r.Stats.Faults);
-                w.WriteNumber("faults_per_second", Math.Round(r.Stats.Faults / Math.Max(r.Elapsed.TotalSeconds, 1e-9)));
-                w.WriteNumber("retries_per_fault", Math.Round(r.Stats.RetriesPerFault, 4));
-                w.WriteNumber("host_ops", r.Stats.HostOps);
-                w.WriteNumber("host_ops_per_second", Math.Round(RunReport.HostOpRate(r), 1));
-                if (r.Latency is { Count: > 0 } lat)
-                {
-                    w.WriteString("latency_unit", lat.Unit);
-                    w.WriteNumber("latency_p50", Math.Round(lat.Percentile(50)));
-                    w.WriteNumber("latency_p99", Math.Round(lat.Percentile(99)));
-                }
-                w.WriteNumber("violation_subjects", ViolationTally.Of(r.Violations).Count);
-                w.WriteNumber("violation_events", r.Violations.Count);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        if (json) JsonOut.Write(io.Out, SweepSummary.Of(options, rows), SummaryJson.Default.SweepSummary);
         return rows.All(x => x.Result.Violations.Count == 0 && x.Result.OutstandingFaultRefs == 0) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

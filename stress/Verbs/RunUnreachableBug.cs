@@ -37,12 +37,7 @@ internal static class RunUnreachableBug
         if (!outcome.Passed) human.WriteLine(outcome.ToString());
         human.WriteLine($"seed {seed}; replay: {replay}");
         if (common.Json)
-            RunScenario.WriteJson(io, seed, outcome, traceSha256, w =>
-            {
-                w.WriteString("unreachable_from_workload", why);
-                w.WriteString("scenario", source);
-                w.WriteString("replay", replay);
-            });
+            RunScenario.WriteJson(io, seed, outcome, traceSha256, x => x with { UnreachableFromWorkload = why, Scenario = source, Replay = replay });
         if (!written) return ExitCodes.BadInput;
         return outcome.Violations.Count > 0 || !outcome.Passed ? ExitCodes.Failed : ExitCodes.Ok;
     }
