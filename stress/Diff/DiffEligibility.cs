@@ -43,20 +43,21 @@ public static class DiffEligibility
         {
             var why = step switch
             {
-                HostPageStep { Operation: HostPageOp.ThpCollapse } c when CollapsesFileMemory(sc, c.Hva) =>
+                HostPageStep { Operation: HostOp.ThpCollapse } c when CollapsesFileMemory(sc, c.Hva) =>
                     "thp-collapse of shmem or file memory (MADV_COLLAPSE's collapse_file is not modelled: the model collapses anonymous THP only)",
-                HostPageStep { Operation: HostPageOp.Migrate } m when InSharedFile(sc, m.Hva) =>
+                HostPageStep { Operation: HostOp.Migrate } m when InSharedFile(sc, m.Hva) =>
                     "migrate of a shared file mapping (the runner's files are on ramfs, whose dirty pages never migrate: ram_aops has no "
                     + "migrate_folio and no writepage, so fallback_migrate_folio's writeout fails, mm/migrate.c:1001; the model's file is a disk file system's)",
                 PreFaultStep => $"KVM_PRE_FAULT_MEMORY (not supported on arm64 by {booted})",
-                HostRangeStep { Operation: HostRangeOp.SwapOut } => "swap-out (the test VM has no swap device)",
-                HostPageStep { Operation: HostPageOp.ThpSplit } => "thp-split (no system call splits only the PMD mapping)",
-                HostPageStep { Operation: HostPageOp.ThpSplitFolio } => "thp-split-folio (no system call splits only the folio)",
+                HostRangeStep { Operation: HostOp.SwapOut } => "swap-out (the test VM has no swap device)",
+                HostPageStep { Operation: HostOp.ThpSplit } => "thp-split (no system call splits only the PMD mapping)",
+                HostPageStep { Operation: HostOp.ThpSplitFolio } => "thp-split-folio (no system call splits only the folio)",
                 AgeStep => "age (kvm_age_gfn has no trigger the runner uses)",
                 HostFreePageTablesStep => "free-page-tables (exit_mmap's page-table freeing has no system call)",
                 AccessStep a when a.Gpa.Value >= GuestStage1Limit => $"an access at {a.Gpa} (the runner's guest stage 1 maps the low 1 TiB)",
                 AccessStep a when a.Vcpu >= MaxVcpus => $"vCPU {a.Vcpu}",
                 AccessStep { Kind: AccessKind.Cmo } => "cache maintenance (QEMU's TCG does not translate DC CIVAC, so it never takes a stage-2 fault)",
+                _ when !OpListExport.Exports(step) => $"{step.Op} (kvm/runner.c has no such op)",
                 _ => null,
             };
             if (why is not null) return $"{step.Path}: {why}";

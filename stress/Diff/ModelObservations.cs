@@ -42,7 +42,7 @@ public static class ModelObservations
         if (kvm is null) return list;
         foreach (var step in sc.Steps.Where(OpListExport.Runs))
         {
-            var act = StepActivities.Create(kvm, nextId++, step)
+            var act = step.CreateActivity(kvm, nextId++)
                 ?? throw new InvalidOperationException($"{step.Path}: no activity for {step.Op}");
             act.RunToEnd();
             if (!act.IsDone) throw new InvalidOperationException($"{step.Path}: {step.Op} did not finish in a single-threaded run");

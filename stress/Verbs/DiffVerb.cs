@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using ActorKvm.Engine.Random;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Stress.Cli;

@@ -1,5 +1,3 @@
-using Stopwatch = System.Diagnostics.Stopwatch;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
@@ -21,29 +19,19 @@ namespace ActorKvm.Engine.Baselines;
 /// changes have a stage each; which stage runs an activity is its <see cref="Owner"/>. An access that must wait (an invalidation in progress, SRCU) is parked and
 /// re-posted to its stage when progress is made. Locking and waits are <see cref="BaselineGate"/>'s.
 /// </summary>
-public sealed class ChannelsEngine
+public sealed class ChannelsEngine : BaselineEngine
 {
-    private readonly BaselineGate _gate;
-    private readonly WorkloadDriver _driver;
-    private readonly object _driverLock = new();
     private readonly Channel<Activity> _preLock = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Channel<GuestAccess> _locked = Channel.CreateUnbounded<GuestAccess>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _completion = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _notifier = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _memslots = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<Activity> _resumePreLock;
     private readonly Action<Activity> _resumeNotifier;
     private readonly Action<Activity> _resumeMemslots;
-    private Exception? _error;
 
-    private readonly FaultLatencyRecorder _latency;
-
-    private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
+    private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency)
     {
-        _gate = new BaselineGate(kvm);
-        _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
-        _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
         _resumePreLock = a => _preLock.Writer.TryWrite(a);
         _resumeNotifier = a => _notifier.Writer.TryWrite(a);
         _resumeMemslots = a => _memslots.Writer.TryWrite(a);
@@ -63,39 +51,22 @@ public sealed class ChannelsEngine
 
     private StressResult Run(TimeSpan duration, int preLockWorkers)
     {
-        var sw = Stopwatch.StartNew();
         var workers = new List<Task>();
-        for (var i = 0; i < preLockWorkers; i++) workers.Add(Stage(_preLock.Reader, PreLock));
-        workers.Add(Stage(_locked.Reader, Locked));
-        workers.Add(Stage(_completion.Reader, Completion));
-        workers.Add(Stage(_notifier.Reader, a => Service(a, _resumeNotifier)));
-        workers.Add(Stage(_memslots.Reader, a => Service(a, _resumeMemslots)));
-        lock (_driverLock)
+        return Run(duration, () =>
         {
-            _driver.Start();
-            CheckFinished();
-        }
-        if (!_done.Task.Wait(duration))
-        {
-            lock (_driverLock)
-            {
-                _driver.Stop();
-                CheckFinished();
-            }
-            _done.Task.Wait();
-        }
-        sw.Stop();
-        if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
-        Task.WaitAll(workers);
-        _gate.Dispose();
-        return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
+            for (var i = 0; i < preLockWorkers; i++) workers.Add(Stage(_preLock.Reader, PreLock));
+            workers.Add(Stage(_locked.Reader, Locked));
+            workers.Add(Stage(_completion.Reader, Finished));
+            workers.Add(Stage(_notifier.Reader, a => Service(a, _resumeNotifier)));
+            workers.Add(Stage(_memslots.Reader, a => Service(a, _resumeMemslots)));
+        }, () => Task.WaitAll(workers));
     }
 
     /// <summary>
     /// The driver's issue callback (called under the driver lock): by its <see cref="Owner"/>, a vCPU's work to the
     /// pre-lock stage, the host MM's to the notifier stage, VM ioctls to the memslot stage.
     /// </summary>
-    private void Issue(Activity activity) => (Owner.Of(activity).Kind switch
+    protected override void Issue(Activity activity) => (Owner.Of(activity).Kind switch
     {
         OwnerKind.Vcpu => _preLock,
         OwnerKind.MmuNotifier => _notifier,
@@ -136,14 +107,14 @@ public sealed class ChannelsEngine
                 return;
             }
             // A copy-on-write break takes mmu_lock for write inside the pin phase: entered when the model asks.
-            var o = _gate.Advance(access, LockMode.None, ref held);
+            var o = Gate.Advance(access, LockMode.None, ref held);
             switch (o.Result.Status)
             {
                 case StepStatus.Done:
                     _completion.Writer.TryWrite(access);
                     return;
                 case StepStatus.Blocked:
-                    _gate.Park(access, o.Epoch, _resumePreLock);
+                    Gate.Park(access, o.Epoch, _resumePreLock);
                     return;
             }
         }
@@ -155,7 +126,7 @@ public sealed class ChannelsEngine
     /// </summary>
     private void Locked(GuestAccess access)
     {
-        _gate.RunLocked(access);
+        Gate.RunLocked(access);
         if (access.IsDone) _completion.Writer.TryWrite(access);
         else _preLock.Writer.TryWrite(access);
     }
@@ -166,55 +137,33 @@ public sealed class ChannelsEngine
         if (activity is HostOperation or AgeOperation)
         {
             // The notifier's phases never wait for progress: run it through, the write side around its locked phases.
-            _gate.RunToDone(activity);
+            Gate.RunToDone(activity);
             _completion.Writer.TryWrite(activity);
             return;
         }
         var held = LockMode.None;
         while (true)
         {
-            var o = _gate.Advance(activity, BaselineGate.Wanted(activity, null), ref held);
+            var o = Gate.Advance(activity, BaselineGate.Wanted(activity, null), ref held);
             switch (o.Result.Status)
             {
                 case StepStatus.Done:
                     _completion.Writer.TryWrite(activity);
                     return;
                 case StepStatus.Blocked:
-                    _gate.Park(activity, o.Epoch, resume);
+                    Gate.Park(activity, o.Epoch, resume);
                     return;
             }
         }
     }
 
-    private void Completion(Activity activity)
+    /// <inheritdoc/>
+    protected override void CompleteWorkers(Exception? error)
     {
-        lock (_driverLock)
-        {
-            _driver.Finished(activity);
-            CheckFinished();
-        }
-    }
-
-    private void CheckFinished()
-    {
-        if (!_driver.IsFinished) return;
-        CompleteAll(null);
-        _done.TrySetResult();
-    }
-
-    private void Fail(Exception e)
-    {
-        Interlocked.CompareExchange(ref _error, e, null);
-        CompleteAll(e);
-        _done.TrySetResult();
-    }
-
-    private void CompleteAll(Exception? e)
-    {
-        _preLock.Writer.TryComplete(e);
-        _locked.Writer.TryComplete(e);
-        _completion.Writer.TryComplete(e);
-        _notifier.Writer.TryComplete(e);
-        _memslots.Writer.TryComplete(e);
+        _preLock.Writer.TryComplete(error);
+        _locked.Writer.TryComplete(error);
+        _completion.Writer.TryComplete(error);
+        _notifier.Writer.TryComplete(error);
+        _memslots.Writer.TryComplete(error);
     }
 }

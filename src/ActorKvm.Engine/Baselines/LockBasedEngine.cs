@@ -1,5 +1,3 @@
-using Stopwatch = System.Diagnostics.Stopwatch;
-using System.Runtime.ExceptionServices;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
@@ -17,28 +15,18 @@ namespace ActorKvm.Engine.Baselines;
 /// <c>mmu_lock</c> is a <see cref="ReaderWriterLockSlim"/>, every phase runs under one monitor with the oracle
 /// after it, and the other waits are <see cref="Monitor.Wait(object)"/> on progress (see <see cref="BaselineGate"/>).
 /// </summary>
-public sealed class LockBasedEngine
+public sealed class LockBasedEngine : BaselineEngine
 {
-    private readonly BaselineGate _gate;
-    private readonly WorkloadDriver _driver;
-    private readonly object _driverLock = new();
     private readonly Activity?[] _next; // each vCPU's next work (an access, a pre-fault ioctl, a nested entry)
-    private readonly bool[] _idle; // guarded by _driverLock: the vCPU thread waits for its next access
+    private readonly bool[] _idle; // guarded by DriverLock: the vCPU thread waits for its next access
     private bool _finished;
     private readonly WorkQueue _notifier = new();
     private readonly WorkQueue _memslots = new();
-    private readonly ManualResetEventSlim _done = new();
-    private Exception? _error;
 
-    private readonly FaultLatencyRecorder _latency;
-
-    private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency)
+    private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency)
     {
-        _gate = new BaselineGate(kvm);
         _next = new Activity?[options.Vcpus];
         _idle = new bool[options.Vcpus];
-        _latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
-        _driver = new WorkloadDriver(options, kvm, Issue, latency: _latency);
     }
 
     /// <summary>
@@ -62,39 +50,18 @@ public sealed class LockBasedEngine
         }
         threads.Add(new Thread(() => Guard(() => ServiceLoop(_notifier))) { IsBackground = true, Name = "mmu-notifier" });
         threads.Add(new Thread(() => Guard(() => ServiceLoop(_memslots))) { IsBackground = true, Name = "memslots" });
-
-        var sw = Stopwatch.StartNew();
-        lock (_driverLock)
-        {
-            _driver.Start();
-            CheckFinished();
-        }
-        foreach (var t in threads) t.Start();
-        if (!_done.Wait(duration))
-        {
-            lock (_driverLock)
-            {
-                _driver.Stop();
-                CheckFinished();
-            }
-            _done.Wait();
-        }
-        sw.Stop();
-        if (_error is not null) ExceptionDispatchInfo.Capture(_error).Throw();
-        foreach (var t in threads) t.Join();
-        _gate.Dispose();
-        return _gate.Result(_driver.Stats, sw.Elapsed, _latency);
+        return Run(duration, () => threads.ForEach(t => t.Start()), () => threads.ForEach(t => t.Join()));
     }
 
     /// <summary>The driver's issue callback (called under the driver lock): work for its <see cref="Owner"/>'s thread.</summary>
-    private void Issue(Activity activity)
+    protected override void Issue(Activity activity)
     {
         var owner = Owner.Of(activity);
         switch (owner.Kind)
         {
             case OwnerKind.Vcpu:
                 _next[owner.Vcpu] = activity;
-                if (_idle[owner.Vcpu]) Monitor.PulseAll(_driverLock);
+                if (_idle[owner.Vcpu]) Monitor.PulseAll(DriverLock);
                 break;
             case OwnerKind.MmuNotifier:
                 _notifier.Add(activity);
@@ -110,17 +77,17 @@ public sealed class LockBasedEngine
         while (true)
         {
             Activity? access;
-            lock (_driverLock)
+            lock (DriverLock)
             {
                 // The next access comes from this vCPU's own completion, or later from a host operation's when the
                 // workload held it back (QueueHostOps: the guest may not run ahead of owed host work).
                 _idle[vcpu] = true;
-                while ((access = _next[vcpu]) is null && !_finished) Monitor.Wait(_driverLock);
+                while ((access = _next[vcpu]) is null && !_finished) Monitor.Wait(DriverLock);
                 _idle[vcpu] = false;
                 _next[vcpu] = null;
             }
             if (access is null) return;
-            _gate.RunToDone(access);
+            Gate.RunToDone(access);
             Finished(access);
         }
     }
@@ -129,28 +96,21 @@ public sealed class LockBasedEngine
     {
         while (queue.Take() is { } activity)
         {
-            _gate.RunToDone(activity);
+            Gate.RunToDone(activity);
             Finished(activity);
         }
     }
 
-    private void Finished(Activity activity)
+    /// <inheritdoc/>
+    protected override void CompleteWorkers(Exception? error)
     {
-        lock (_driverLock)
+        lock (DriverLock)
         {
-            _driver.Finished(activity);
-            CheckFinished();
+            _finished = true;
+            Monitor.PulseAll(DriverLock);
         }
-    }
-
-    private void CheckFinished()
-    {
-        if (!_driver.IsFinished) return;
-        _finished = true;
-        Monitor.PulseAll(_driverLock);
         _notifier.Complete();
         _memslots.Complete();
-        _done.Set();
     }
 
     private void Guard(Action body)
@@ -161,8 +121,7 @@ public sealed class LockBasedEngine
         }
         catch (Exception e)
         {
-            Interlocked.CompareExchange(ref _error, e, null);
-            _done.Set();
+            Fail(e);
         }
     }
 

@@ -10,5 +10,6 @@ public static class BlockOverExistingTable
     public const string Name = "block-over-existing-table";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(8, Name, "3c3736cd32bf (recurrence 3a0b870e3448)", "I6, I1", "a block replacing a table first unmaps the range (TLB invalidation, table freed); a table descriptor is never overwritten in place");
+    public static readonly BugSwitch Switch = new(8, Name, "3c3736cd32bf (recurrence 3a0b870e3448)", "I6, I1", "a block replacing a table first unmaps the range (TLB invalidation, table freed); a table descriptor is never overwritten in place",
+        Produces: Oracle.ViolationKind.LeakedTablePage);
 }

@@ -1,40 +1,17 @@
 namespace ActorKvm.Model.Bugs;
 
 /// <summary>
-/// The registry of bug switches (one file per bug under <c>Bugs/</c>, named as in the catalog), in catalog order.
+/// The registry of bug switches (one file per bug under <c>Bugs/</c>, named as in the catalog, each holding its whole
+/// entry), in catalog order.
 /// Scenario <c>bugs = [...]</c> and <c>--bug NAME</c> accept exactly these names.
 /// </summary>
 public static class BugCatalog
 {
-    /// <summary>Every catalog entry, in catalog order.</summary>
-    public static IReadOnlyList<BugSwitch> All { get; } =
-    [
-        PageLeakOnAttrMismatch.Switch,
-        PageLeakOnExclAtomicFault.Switch,
-        MemcacheUninitOnPermMap.Switch,
-        MmuSeqSnapshotAfterVmaUnlock.Switch,
-        SplitBlockUnderReadLock.Switch,
-        VmaUsedAfterMmapUnlock.Switch,
-        HostPtWalkUnprotected.Switch,
-        BlockOverExistingTable.Switch,
-        HugeMapIgnoresMemslotBounds.Switch,
-        ForcePteIgnoredForHugetlb.Switch,
-        ThpAdjustSkipsHugeCheck.Switch,
-        PermFaultRelaxIgnoresGranule.Switch,
-        DirtyMarkedBeforeMapSuccess.Switch,
-        DevicePfnDemandPagedAsRam.Switch,
-        DevicePfnThpUpgraded.Switch,
-        CacheablePfnmapMappedDevice.Switch,
-        HwpoisonStaleVmaShift.Switch,
-        MteTagInitRace.Switch,
-        PageTouchedAfterMmuUnlock.Switch,
-        CanonicalIpaNotAligned.Switch,
-        ContHugetlbTreatedAsThp.Switch,
-        ContHugetlbSizeUnsupported.Switch,
-        PudNoPmdFallback.Switch,
-        MmuSeqSnapshotAfterFaultin.Switch,
-        RetryIgnoresInProgress.Switch,
-    ];
+    /// <summary>
+    /// Every catalog entry, in catalog order: the static <c>Switch</c> of every type in this folder's namespace, so a new
+    /// switch is its file alone (the numbers must run 1..N without gaps).
+    /// </summary>
+    public static IReadOnlyList<BugSwitch> All { get; } = Discover();
 
     private static readonly Dictionary<string, BugSwitch> ByName = All.ToDictionary(b => b.Name, StringComparer.Ordinal);
 
@@ -46,4 +23,15 @@ public static class BugCatalog
 
     /// <summary>The entry named <paramref name="name"/>, or null.</summary>
     public static BugSwitch? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static List<BugSwitch> Discover()
+    {
+        var all = typeof(BugCatalog).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(BugCatalog).Namespace && t.IsAbstract && t.IsSealed) // static classes
+            .Select(t => t.GetField("Switch", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)?.GetValue(null))
+            .OfType<BugSwitch>().OrderBy(b => b.Number).ToList();
+        for (var i = 0; i < all.Count; i++)
+            if (all[i].Number != i + 1) throw new InvalidOperationException($"bug catalog: entry {i + 1} is missing or doubled ({all[i].Name} has {all[i].Number})");
+        return all;
+    }
 }

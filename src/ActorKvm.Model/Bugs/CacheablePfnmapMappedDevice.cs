@@ -10,5 +10,6 @@ public static class CacheablePfnmapMappedDevice
     public const string Name = "cacheable-pfnmap-mapped-device";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(16, Name, "2a8dfab26677", "I5", "a cacheable PFNMAP VMA is mapped Normal-cacheable where supported, else rejected - never silently mapped Device");
+    public static readonly BugSwitch Switch = new(16, Name, "2a8dfab26677", "I5", "a cacheable PFNMAP VMA is mapped Normal-cacheable where supported, else rejected - never silently mapped Device",
+        Produces: Oracle.ViolationKind.WrongMemtype);
 }

@@ -10,5 +10,6 @@ public static class CanonicalIpaNotAligned
     public const string Name = "canonical-ipa-not-aligned";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(20, Name, "1d8c3c23a6bc", "I4", "for a block of size S both the canonical IPA (gfn, pfn) and the fault IPA are aligned down to S");
+    public static readonly BugSwitch Switch = new(20, Name, "1d8c3c23a6bc", "I4", "for a block of size S both the canonical IPA (gfn, pfn) and the fault IPA are aligned down to S",
+        Produces: Oracle.ViolationKind.StaleMapping);
 }

@@ -10,5 +10,6 @@ public static class ContHugetlbSizeUnsupported
     public const string Name = "cont-hugetlb-size-unsupported";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(22, Name, "2f40c46021bb", "P1, I4", "CONT_PMD/CONT_PTE hugetlb sizes fall back to PMD_SIZE/PAGE_SIZE (with force_pte); they are never stage-2 mapping sizes");
+    public static readonly BugSwitch Switch = new(22, Name, "2f40c46021bb", "P1, I4", "CONT_PMD/CONT_PTE hugetlb sizes fall back to PMD_SIZE/PAGE_SIZE (with force_pte); they are never stage-2 mapping sizes",
+        Produces: Oracle.ViolationKind.UnsupportedMapSize);
 }

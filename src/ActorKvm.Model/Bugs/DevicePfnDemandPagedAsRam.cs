@@ -10,5 +10,6 @@ public static class DevicePfnDemandPagedAsRam
     public const string Name = "device-pfn-demand-paged-as-ram";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(14, Name, "6d674e28f642", "I5, I4", "a fault resolving to device memory is mapped Device, PTE-sized, without CMOs and never executable");
+    public static readonly BugSwitch Switch = new(14, Name, "6d674e28f642", "I5, I4", "a fault resolving to device memory is mapped Device, PTE-sized, without CMOs and never executable",
+        Produces: Oracle.ViolationKind.WrongMemtype);
 }

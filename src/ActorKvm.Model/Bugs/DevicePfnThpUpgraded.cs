@@ -10,5 +10,6 @@ public static class DevicePfnThpUpgraded
     public const string Name = "device-pfn-thp-upgraded";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(15, Name, "91a2c34b7d6f", "I4, I5", "THP adjustment never runs on a device pfn: its mapping size is frozen");
+    public static readonly BugSwitch Switch = new(15, Name, "91a2c34b7d6f", "I4, I5", "THP adjustment never runs on a device pfn: its mapping size is frozen",
+        Produces: Oracle.ViolationKind.OversizedBlock);
 }

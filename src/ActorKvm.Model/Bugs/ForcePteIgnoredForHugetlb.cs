@@ -10,5 +10,6 @@ public static class ForcePteIgnoredForHugetlb
     public const string Name = "force-pte-ignored-for-hugetlb";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(10, Name, "a80868f39855", "I3, I4", "when a block is refused (logging, memslot check) the mapping size itself becomes PAGE_SIZE, not just a force_pte flag");
+    public static readonly BugSwitch Switch = new(10, Name, "a80868f39855", "I3, I4", "when a block is refused (logging, memslot check) the mapping size itself becomes PAGE_SIZE, not just a force_pte flag",
+        Produces: Oracle.ViolationKind.BlockWhileLogging);
 }

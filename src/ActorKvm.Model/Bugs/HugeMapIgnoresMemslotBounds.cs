@@ -10,7 +10,8 @@ public static class HugeMapIgnoresMemslotBounds
     public const string Name = "huge-map-ignores-memslot-bounds";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(9, Name, "6794ad5443a2", "I4", "a block of size S needs IPA/HVA congruent modulo S and the S-aligned block inside the memslot (fault_supports_stage2_huge_mapping), for hugetlb as well as THP");
+    public static readonly BugSwitch Switch = new(9, Name, "6794ad5443a2", "I4", "a block of size S needs IPA/HVA congruent modulo S and the S-aligned block inside the memslot (fault_supports_stage2_huge_mapping), for hugetlb as well as THP",
+        Produces: Oracle.ViolationKind.OutsideMemslot);
 
     /// <summary>
     /// The block check before the fix (<c>user_mem_abort</c>, 2018): hugetlb blocks were not checked at all; THP

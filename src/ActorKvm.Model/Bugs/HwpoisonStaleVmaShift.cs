@@ -10,5 +10,6 @@ public static class HwpoisonStaleVmaShift
     public const string Name = "hwpoison-stale-vma-shift";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(17, Name, "7b75cd512842, 244acf1976b8", "R1", "the SIGBUS for a poisoned page carries the shift of the mapping actually attempted (reduced with the mapping size)");
+    public static readonly BugSwitch Switch = new(17, Name, "7b75cd512842, 244acf1976b8", "R1", "the SIGBUS for a poisoned page carries the shift of the mapping actually attempted (reduced with the mapping size)",
+        Produces: Oracle.ViolationKind.WrongSigbusLsb);
 }

@@ -10,7 +10,8 @@ public static class MemcacheUninitOnPermMap
     public const string Name = "memcache-uninit-on-perm-map";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(3, Name, "157dbc4a321f", "I6", "the memcache handed to the map is always selected; only its top-up may be skipped for permission faults");
+    public static readonly BugSwitch Switch = new(3, Name, "157dbc4a321f", "I6", "the memcache handed to the map is always selected; only its top-up may be skipped for permission faults",
+        Produces: Oracle.ViolationKind.UninitialisedMemcache);
 
     /// <summary>
     /// What the map call got before the fix on a permission fault that skipped the top-up block: a memcache pointer

@@ -10,5 +10,6 @@ public static class MmuSeqSnapshotAfterFaultin
     public const string Name = "mmu-seq-snapshot-after-faultin";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(24, Name, "unknown", "I1", "mmu_invalidate_seq is snapshotted (with smp_rmb) before the pfn is looked up");
+    public static readonly BugSwitch Switch = new(24, Name, "unknown", "I1", "mmu_invalidate_seq is snapshotted (with smp_rmb) before the pfn is looked up",
+        Produces: Oracle.ViolationKind.StaleMapping);
 }

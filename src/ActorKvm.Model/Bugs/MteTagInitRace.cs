@@ -17,8 +17,12 @@ public static class MteTagInitRace
     /// <summary>The switch name.</summary>
     public const string Name = "mte-tag-init-race";
 
+    /// <summary>What the stress workload must do before a run can show this switch (<c>run --bug</c> applies it).</summary>
+    public static readonly BugNeeds Needs = new("only an MTE VM sanitises tags, and its workload adds the shared-memory slot whose PROT_MTE alias is the second initialiser (mte_sync_tags)", Mte: true);
+
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(18, Name, "d77e59a8fccd", "I5", "tag initialisation is one atomic claim per page (test-and-set of a lock bit), never a plain 'if not tagged' check");
+    public static readonly BugSwitch Switch = new(18, Name, "d77e59a8fccd", "I5", "tag initialisation is one atomic claim per page (test-and-set of a lock bit), never a plain 'if not tagged' check",
+        Produces: Oracle.ViolationKind.MteTagsLost, Needs: Needs);
 
     /// <summary>
     /// <c>sanitise_mte_tags</c> before the fix, for one page: <c>if (!test_bit(PG_mte_tagged)) { mte_clear_page_tags();

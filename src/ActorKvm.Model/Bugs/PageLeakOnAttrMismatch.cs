@@ -10,5 +10,6 @@ public static class PageLeakOnAttrMismatch
     public const string Name = "page-leak-on-attr-mismatch";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(1, Name, "5f9466b50c1b", "I2", "every exit between __kvm_faultin_pfn and the MMU lock releases the page (kvm_release_page_unused); the bug returns -EFAULT/-ENOEXEC from the PFNMAP attribute checks directly");
+    public static readonly BugSwitch Switch = new(1, Name, "5f9466b50c1b", "I2", "every exit between __kvm_faultin_pfn and the MMU lock releases the page (kvm_release_page_unused); the bug returns -EFAULT/-ENOEXEC from the PFNMAP attribute checks directly",
+        Produces: Oracle.ViolationKind.PageRefLeak);
 }

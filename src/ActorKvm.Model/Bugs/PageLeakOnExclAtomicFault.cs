@@ -10,5 +10,6 @@ public static class PageLeakOnExclAtomicFault
     public const string Name = "page-leak-on-excl-atomic-fault";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(2, Name, "e07fc9e2da91", "I2", "the unsupported exclusive/atomic exit (FSC 0x35, inject DABT) releases the faulted-in page through out_put_page like every early exit");
+    public static readonly BugSwitch Switch = new(2, Name, "e07fc9e2da91", "I2", "the unsupported exclusive/atomic exit (FSC 0x35, inject DABT) releases the faulted-in page through out_put_page like every early exit",
+        Produces: Oracle.ViolationKind.PageRefLeak);
 }

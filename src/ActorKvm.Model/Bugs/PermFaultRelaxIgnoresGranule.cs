@@ -10,5 +10,6 @@ public static class PermFaultRelaxIgnoresGranule
     public const string Name = "perm-fault-relax-ignores-granule";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(12, Name, "7d894834a305", "P1, I3", "a permission fault relaxes in place only when the mapping size equals the faulting leaf's granule; otherwise it maps");
+    public static readonly BugSwitch Switch = new(12, Name, "7d894834a305", "P1, I3", "a permission fault relaxes in place only when the mapping size equals the faulting leaf's granule; otherwise it maps",
+        Produces: Oracle.ViolationKind.NoProgress);
 }

@@ -10,5 +10,6 @@ public static class PudNoPmdFallback
     public const string Name = "pud-no-pmd-fallback";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(23, Name, "523b3999e5f6", "P2", "a PUD hugetlb fault that cannot use a PUD block tries a PMD block before falling back to pages");
+    public static readonly BugSwitch Switch = new(23, Name, "523b3999e5f6", "P2", "a PUD hugetlb fault that cannot use a PUD block tries a PMD block before falling back to pages",
+        Produces: Oracle.ViolationKind.SuboptimalSize);
 }

@@ -10,7 +10,8 @@ public static class RetryIgnoresInProgress
     public const string Name = "retry-ignores-in-progress";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(25, Name, "unknown", "I1", "no mapping is installed while an invalidation is in progress, even if the sequence has not moved yet");
+    public static readonly BugSwitch Switch = new(25, Name, "unknown", "I1", "no mapping is installed while an invalidation is in progress, even if the sequence has not moved yet",
+        Produces: Oracle.ViolationKind.StaleMapping);
 
     /// <summary>The retry predicate without its first half: only the sequence is compared.</summary>
     public static bool SequenceOnlyRetry(Notifier.MmuNotifierState notifier, ulong mmuSeq) => notifier.MmuInvalidateSeq != mmuSeq;

@@ -10,7 +10,8 @@ public static class SplitBlockUnderReadLock
     public const string Name = "split-block-under-read-lock";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(5, Name, "f587661f21eb", "I6, I3", "under the shared MMU lock only a same-size permission relaxation is done; structural changes need exclusive ownership");
+    public static readonly BugSwitch Switch = new(5, Name, "f587661f21eb", "I6, I3", "under the shared MMU lock only a same-size permission relaxation is done; structural changes need exclusive ownership",
+        Produces: Oracle.ViolationKind.LeakedTablePage);
 
     /// <summary>
     /// Before the fix, a write permission fault under logging took the shared-lock fast path whatever its size: a block

@@ -10,5 +10,6 @@ public static class ThpAdjustSkipsHugeCheck
     public const string Name = "thp-adjust-skips-huge-check";
 
     /// <summary>The catalog entry.</summary>
-    public static readonly BugSwitch Switch = new(11, Name, "unknown", "I4", "THP promotion to a PMD block only if fault_supports_stage2_huge_mapping(memslot, hva, PMD_SIZE) holds");
+    public static readonly BugSwitch Switch = new(11, Name, "unknown", "I4", "THP promotion to a PMD block only if fault_supports_stage2_huge_mapping(memslot, hva, PMD_SIZE) holds",
+        Produces: Oracle.ViolationKind.MisalignedBlock);
 }

@@ -1,4 +1,6 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -18,4 +20,16 @@ public sealed record MemslotSpec(int Id, Ipa Gpa, ulong Size, Hva Hva, bool Read
 {
     /// <summary>One past the last guest physical byte.</summary>
     public Ipa GpaEnd => Gpa + Size;
+
+    /// <summary>The <c>kvm_userspace_memory_region2</c> request that creates this slot.</summary>
+    public MemslotRequest ToRequest() => new(Id, Gpa, Size, Hva,
+        (ReadOnly ? MemslotFlags.ReadOnly : 0) | (LogDirty ? MemslotFlags.LogDirtyPages : 0) | (GuestMemfd ? MemslotFlags.GuestMemfd : 0));
+
+    /// <summary>
+    /// The request that re-states slot <paramref name="id"/> of <paramref name="kvm"/> as it is now (a delete, move or
+    /// flags change edits it); no such slot: a zero-sized request the kernel refuses with -EINVAL.
+    /// </summary>
+    public static MemslotRequest Current(Kvm kvm, int id) => kvm.Memslots.ById(id) is { } s
+        ? new MemslotRequest(id, s.Gpa, s.Size, s.UserspaceAddr, s.Flags)
+        : new MemslotRequest(id, default, 0, default, 0);
 }

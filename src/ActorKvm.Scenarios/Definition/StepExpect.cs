@@ -4,7 +4,7 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 
 /// <summary>
 /// A step's <c>expect</c> object. Every key is optional: null means "not checked". Which keys an op
-/// accepts is decided by the loader (see <see cref="ScenarioNames.ExpectKeysFor"/>).
+/// accepts is decided by the loader (see <see cref="StepOp.ExpectKeys"/>).
 /// </summary>
 /// <param name="Path">Key path of the object, e.g. <c>steps[4].expect</c>.</param>
 /// <param name="Result"><c>result</c>: <c>ok</c>, <c>mmio</c>, an errno name (<c>efault</c>), <c>sigbus-hwpoison</c>, <c>inject-*</c>, <c>skip-cm</c>, <c>memory-fault</c>.</param>

@@ -1,5 +1,4 @@
 using ActorKvm.Stress.Diff;
-using ActorKvm.Engine.Random;
 using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Tests.Scenarios;

@@ -33,8 +33,8 @@ public sealed class DocsCoverageTests
     public void ScenarioFormat_NamesEveryOpPhaseResultAccessKindBackingMemtypeViolationAndFinding()
     {
         var doc = Doc("scenario-format.md");
-        AssertNoneMissing("ops", Missing(doc, ScenarioNames.Ops));
-        AssertNoneMissing("phases", Missing(doc, ScenarioNames.AllPhases));
+        AssertNoneMissing("ops", Missing(doc, StepOps.Names));
+        AssertNoneMissing("phases", Missing(doc, StepOps.AllPhases));
         AssertNoneMissing("fault results", Missing(doc, ScenarioNames.FaultOutcomes));
         AssertNoneMissing("results", Missing(doc, ScenarioNames.SpecialResults));
         AssertNoneMissing("errno results the model returns",

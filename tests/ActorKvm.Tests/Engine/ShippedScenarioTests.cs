@@ -2,6 +2,7 @@ using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Engine.Tracing;
+using ActorKvm.Stress.Output;
 using ActorKvm.Tests.Support;
 
 namespace ActorKvm.Tests.Engine;

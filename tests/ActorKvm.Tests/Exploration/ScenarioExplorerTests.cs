@@ -96,7 +96,7 @@ public class ScenarioExplorerTests
             {
                 Assert.True(acts.All(a => a.IsDone), "the model deadlocked");
                 foreach (var step in sc.Steps.SkipWhile(st => st is not JoinStep).Skip(1))
-                    RunStepwise(StepActivities.Create(kvm, nextId++, step)!, events);
+                    RunStepwise(step.CreateActivity(kvm, nextId++)!, events);
                 orders.Add(string.Join(';', events));
                 continue;
             }
@@ -114,7 +114,7 @@ public class ScenarioExplorerTests
         foreach (var step in sc.Steps)
         {
             if (step is JoinStep) break;
-            var act = StepActivities.Create(kvm, nextId++, step)!;
+            var act = step.CreateActivity(kvm, nextId++)!;
             if (step.Async) acts.Add(act);
             else RunStepwise(act, events);
         }

@@ -8,7 +8,7 @@ using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Properties;
-using ActorKvm.Engine.Random;
+using ActorKvm.Stress.Diff;
 using ActorKvm.Tests.Support;
 using CsCheck;
 

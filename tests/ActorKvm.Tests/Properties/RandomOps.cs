@@ -5,7 +5,7 @@ using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
-using ActorKvm.Engine.Random;
+using ActorKvm.Stress.Diff;
 using CsCheck;
 
 namespace ActorKvm.Tests.Properties;

@@ -58,7 +58,7 @@ public class ScenarioStepTests
         Assert.Equal(new L1S2Mapping(new Ipa(0x8000_0000), new Ipa(0x4000_0000), 2UL << 20, S2Prot.RW, "steps[3].l1-s2[0]"), n.L1S2[0]);
         Assert.True(Assert.IsType<Stage2Step>(s.Steps[5]).Shadow);
         Assert.Equal(HostProt.Read, Assert.IsType<HostRangeStep>(s.Steps[7]).Prot);
-        Assert.Equal(HostPageOp.ThpSplitFolio, Assert.IsType<HostPageStep>(s.Steps[12]).Operation);
+        Assert.Equal(HostOp.ThpSplitFolio, Assert.IsType<HostPageStep>(s.Steps[12]).Operation);
         Assert.Equal("ebusy", s.Steps[12].Expect.Result);
         Assert.Equal(1, Assert.IsType<MemslotMoveStep>(s.Steps[19]).SlotId);
         var flags = Assert.IsType<MemslotSetFlagsStep>(s.Steps[20]);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using ActorKvm.Engine;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
+using ActorKvm.Stress.Output;
 using ActorKvm.Engine.Workload;
 
 namespace ActorKvm.Tests.Scheduling;

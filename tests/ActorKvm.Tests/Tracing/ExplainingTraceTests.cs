@@ -3,6 +3,7 @@ using ActorKvm.Engine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
+using ActorKvm.Stress.Output;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Oracle;

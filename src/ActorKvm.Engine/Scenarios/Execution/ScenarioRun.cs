@@ -124,7 +124,7 @@ public abstract class ScenarioRun
                         Activity? act;
                         try
                         {
-                            act = StepActivities.Create(kvm, _nextId++, step);
+                            act = step.CreateActivity(kvm, _nextId++);
                         }
                         catch (NotSupportedException e)
                         {

@@ -33,7 +33,7 @@ public static class ScenarioVm
         foreach (var v in sc.Host.Vmas) kvm.Mm.Mmap(v.Hva, v.Size, v.Backing, v.Prot, v.Shared);
         foreach (var s in sc.Memslots)
         {
-            var u = new Model.Memslots.MemslotUpdate(kvm, nextId++, StepActivities.ToRequest(s));
+            var u = new Model.Memslots.MemslotUpdate(kvm, nextId++, s.ToRequest());
             u.RunToEnd();
             if (u.Result != Model.Arch.Errno.Ok)
                 return (null, new ScenarioFailure(s.Path, null, null, $"the kernel refuses this memslot ({u.Result.ToScenarioName()})"));

@@ -1,4 +1,7 @@
+using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -14,6 +17,25 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record AgeStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Ipa Gpa, ulong Size)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>age</c> op.</summary>
+    public static StepOp Definition { get; } = new("age", [], ["result", "young"], Read);
+
     /// <inheritdoc/>
-    public override string Op => "age";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new AgeOperation(kvm, id, Gpa, Size);
+
+    /// <summary>
+    /// <c>kvm_age_gfn</c> gets its range from a memslot (<c>kvm_handle_hva_range</c> clips to it), so it never leaves the
+    /// IPA space: a range that does is the file's error, not a walk the stage-2 code would refuse.
+    /// </summary>
+    private static AgeStep Read(StepInput s)
+    {
+        var gpa = s.O.RequiredAddress("gpa");
+        var size = s.O.RequiredSize("size");
+        if (gpa >= s.Vm.PhysSize || size > s.Vm.PhysSize - gpa)
+            throw new ScenarioParseException(s.O.PathOf("size"), $"range 0x{gpa:x}+0x{size:x} ends beyond the IPA space of 2^{s.Vm.IpaBits} bytes (vm.ipa-bits)");
+        return new AgeStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, new Ipa(gpa), size);
+    }
 }

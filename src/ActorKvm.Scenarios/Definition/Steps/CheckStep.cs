@@ -10,6 +10,9 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record CheckStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>check</c> op.</summary>
+    public static StepOp Definition { get; } = new("check", [], [], s => new CheckStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect));
+
     /// <inheritdoc/>
-    public override string Op => "check";
+    public override string Op => Definition.Name;
 }

@@ -1,3 +1,7 @@
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Vm;
+
 namespace ActorKvm.Engine.Scenarios.Definition;
 
 /// <summary><c>KVM_CLEAR_DIRTY_LOG</c> for a range of a slot's pages (<c>dirty-log-clear</c>).</summary>
@@ -13,6 +17,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record DirtyLogClearStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, int SlotId, ulong First, ulong Count)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>dirty-log-clear</c> op.</summary>
+    public static StepOp Definition { get; } = new("dirty-log-clear", PhaseNames.MemslotOp, ["result"], s => new DirtyLogClearStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.O.RequiredInt("slot", 0, short.MaxValue), s.O.RequiredUInt64("first"), s.O.RequiredUInt64("count")));
+
     /// <inheritdoc/>
-    public override string Op => "dirty-log-clear";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new DirtyLogIoctl(kvm, id, SlotId, clear: true, First, Count);
 }

@@ -1,4 +1,6 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -14,6 +16,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record HostFreePageTablesStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva, ulong Size)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>free-page-tables</c> op.</summary>
+    public static StepOp Definition { get; } = new("free-page-tables", [], ["result"], s => new HostFreePageTablesStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.Hva(), s.O.RequiredSize("size")));
+
     /// <inheritdoc/>
-    public override string Op => "free-page-tables";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new HostFreePageTables(kvm, id, Hva, Size);
 }

@@ -1,5 +1,8 @@
+using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -18,6 +21,18 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record HostMmapStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva, ulong Size, BackingKind Backing, HostProt Prot, bool Shared)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>mmap</c> op.</summary>
+    public static StepOp Definition { get; } = new("mmap", [], ["result"], Read);
+
     /// <inheritdoc/>
-    public override string Op => "mmap";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new HostMmap(kvm, id, Hva, Size, Backing, Prot, Shared);
+
+    private static HostMmapStep Read(StepInput s)
+    {
+        var (hva, size, backing, prot, shared) = ScenarioReader.ReadVmaFields(s.O);
+        return new HostMmapStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, hva, size, backing, prot, shared);
+    }
 }

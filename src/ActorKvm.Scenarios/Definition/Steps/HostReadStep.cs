@@ -1,4 +1,6 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -13,6 +15,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record HostReadStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>host-read</c> op.</summary>
+    public static StepOp Definition { get; } = new("host-read", [], ["result", "value"], s => new HostReadStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.Hva()));
+
     /// <inheritdoc/>
-    public override string Op => "host-read";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new HostAccess(kvm, id, Hva, false, 0);
 }

@@ -1,4 +1,7 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -14,6 +17,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record HostWriteStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva, ulong Value)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>host-write</c> op.</summary>
+    public static StepOp Definition { get; } = new("host-write", PhaseNames.HostOp, ["result"], s => new HostWriteStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.Hva(), s.O.RequiredUInt64("value")));
+
     /// <inheritdoc/>
-    public override string Op => "host-write";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new HostAccess(kvm, id, Hva, true, Value);
 }

@@ -10,6 +10,9 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record JoinStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>join</c> op.</summary>
+    public static StepOp Definition { get; } = new("join", [], [], s => new JoinStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect));
+
     /// <inheritdoc/>
-    public override string Op => "join";
+    public override string Op => Definition.Name;
 }

@@ -1,3 +1,7 @@
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Vm;
+
 namespace ActorKvm.Engine.Scenarios.Definition;
 
 /// <summary>Deletes a memslot (<c>memslot-delete</c>).</summary>
@@ -11,6 +15,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record MemslotDeleteStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, int SlotId)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>memslot-delete</c> op.</summary>
+    public static StepOp Definition { get; } = new("memslot-delete", PhaseNames.MemslotOp, ["result"], s => new MemslotDeleteStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.SlotId()), idNamesSlot: true);
+
     /// <inheritdoc/>
-    public override string Op => "memslot-delete";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new MemslotUpdate(kvm, id, MemslotSpec.Current(kvm, SlotId) with { Size = 0 });
 }

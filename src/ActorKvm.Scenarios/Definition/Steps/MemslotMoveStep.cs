@@ -1,4 +1,7 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -14,6 +17,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record MemslotMoveStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, int SlotId, Ipa Gpa)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>memslot-move</c> op.</summary>
+    public static StepOp Definition { get; } = new("memslot-move", PhaseNames.MemslotOp, ["result"], s => new MemslotMoveStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.SlotId(), new Ipa(s.O.RequiredAddress("gpa"))), idNamesSlot: true);
+
     /// <inheritdoc/>
-    public override string Op => "memslot-move";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new MemslotUpdate(kvm, id, MemslotSpec.Current(kvm, SlotId) with { Gpa = Gpa });
 }

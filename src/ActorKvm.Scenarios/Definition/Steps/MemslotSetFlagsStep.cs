@@ -1,3 +1,7 @@
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Vm;
+
 namespace ActorKvm.Engine.Scenarios.Definition;
 
 /// <summary>Changes a memslot's flags (<c>memslot-set-flags</c>); null leaves a flag as it is.</summary>
@@ -13,6 +17,21 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record MemslotSetFlagsStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, int SlotId, bool? LogDirty, bool? ReadOnly)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>memslot-set-flags</c> op.</summary>
+    public static StepOp Definition { get; } = new("memslot-set-flags", PhaseNames.MemslotOp, ["result"], s => new MemslotSetFlagsStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.SlotId(), s.O.Bool("log-dirty"), s.O.Bool("readonly")), idNamesSlot: true);
+
     /// <inheritdoc/>
-    public override string Op => "memslot-set-flags";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new MemslotUpdate(kvm, id, WithFlags(MemslotSpec.Current(kvm, SlotId), LogDirty, ReadOnly));
+
+    /// <summary>The request with the flags changed; a set-flags on a missing slot keeps its zero size, so validation says EINVAL.</summary>
+    private static MemslotRequest WithFlags(MemslotRequest r, bool? logDirty, bool? readOnly)
+    {
+        var flags = r.Flags;
+        if (logDirty is { } l) flags = l ? flags | MemslotFlags.LogDirtyPages : flags & ~MemslotFlags.LogDirtyPages;
+        if (readOnly is { } ro) flags = ro ? flags | MemslotFlags.ReadOnly : flags & ~MemslotFlags.ReadOnly;
+        return r with { Flags = flags };
+    }
 }

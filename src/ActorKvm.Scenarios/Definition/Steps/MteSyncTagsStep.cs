@@ -1,4 +1,7 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -16,6 +19,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record MteSyncTagsStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Hva Hva)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>mte-sync-tags</c> op.</summary>
+    public static StepOp Definition { get; } = new("mte-sync-tags", PhaseNames.MteSync, ["result"], s => new MteSyncTagsStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.Hva()));
+
     /// <inheritdoc/>
-    public override string Op => "mte-sync-tags";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new MteSyncTags(kvm, id, Hva);
 }

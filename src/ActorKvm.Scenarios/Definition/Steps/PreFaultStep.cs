@@ -1,4 +1,6 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Definition;
 
@@ -15,6 +17,12 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record PreFaultStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, int Vcpu, Ipa Gpa, ulong Size)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>pre-fault</c> op.</summary>
+    public static StepOp Definition { get; } = new("pre-fault", PhaseNames.Fault, ["result", "mapped", "size", "perms", "memtype"], s => new PreFaultStep(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, s.Vcpu(), new Ipa(s.O.RequiredAddress("gpa")), s.O.RequiredSize("size")));
+
     /// <inheritdoc/>
-    public override string Op => "pre-fault";
+    public override string Op => Definition.Name;
+
+    /// <inheritdoc/>
+    public override Activity CreateActivity(Kvm kvm, int id) => new PreFaultMemory(kvm, id, kvm.Vcpus[Vcpu], Gpa, Size);
 }

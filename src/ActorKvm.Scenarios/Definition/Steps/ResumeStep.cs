@@ -11,6 +11,9 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record ResumeStep(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, string TargetId)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>resume</c> op.</summary>
+    public static StepOp Definition { get; } = new("resume", [], [], s => new ResumeStep(s.Index, s.Path, null, s.PauseAt, s.Async, s.Expect, s.O.RequiredString("id")));
+
     /// <inheritdoc/>
-    public override string Op => "resume";
+    public override string Op => Definition.Name;
 }

@@ -15,6 +15,9 @@ namespace ActorKvm.Engine.Scenarios.Definition;
 public sealed record Stage2Step(int Index, string Path, string? Id, string? PauseAt, bool Async, StepExpect Expect, Ipa Gpa, bool Shadow, int Vcpu)
     : StepSpec(Index, Path, Id, PauseAt, Async, Expect)
 {
+    /// <summary>The <c>stage2</c> op.</summary>
+    public static StepOp Definition { get; } = new("stage2", [], ["mapped", "size", "perms", "memtype", "young"], s => new Stage2Step(s.Index, s.Path, s.Id, s.PauseAt, s.Async, s.Expect, new Ipa(s.O.RequiredAddress("gpa")), s.O.Bool("shadow") ?? false, s.Vcpu()));
+
     /// <inheritdoc/>
-    public override string Op => "stage2";
+    public override string Op => Definition.Name;
 }

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Vm;
 
-namespace ActorKvm.Engine.Tracing;
+namespace ActorKvm.Stress.Output;
 
 /// <summary>
 /// Writes a trace in the Chrome trace-event JSON format (opens in Perfetto and chrome://tracing): one track

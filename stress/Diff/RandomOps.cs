@@ -4,7 +4,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
 using CsCheck;
 
-namespace ActorKvm.Engine.Random;
+namespace ActorKvm.Stress.Diff;
 
 /// <summary>One memslot of a generated layout.</summary>
 /// <param name="Backing">What backs its VMA.</param>

@@ -1,6 +1,7 @@
+using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Fault;
 
-namespace ActorKvm.Engine.Tracing;
+namespace ActorKvm.Stress.Output;
 
 /// <summary>
 /// Tells a recorded race in kernel terms (<c>actorkvm replay --explain</c>), from the trace's facts only: who snapshotted
