@@ -45,13 +45,15 @@ public static class Reproductions
         var paperBlocks = PublishedTables.ParallelFaultsBytes / Sizes.PmdSize;
         // 1. The fault path's CPU-local costs, from the 1-vCPU dirty time (mean of before and after: one machine, one set).
         var dirtyTarget = (dirty1.Before + dirty1.After) / 2 / paperPages * 1e9;
-        var costs = Calibrate(defaults, c => Run(c, 1, false).PassNs[0] / pages, dirtyTarget, [.. ModelledCosts.LocalKeys.Except(["map-2m", "map-1g"])], []);
+        var costs = Calibrate(Means(defaults), c => Run(c, 1, false).PassNs[0] / pages, dirtyTarget, [.. ModelledCosts.LocalKeys.Except(["map-2m", "map-1g"])], []);
         // 2. The 2 MiB populate fault's streaming (clean of the block + clearing of the folio: assumed equal), from the 1-vCPU populate time.
         var popTarget = (pop1.Before + pop1.After) / 2 / paperBlocks * 1e9;
-        costs = Calibrate(costs, c => Run(c, 1, false).PopulateNs / blocks, popTarget, ["map-2m"], ["core-bandwidth"]);
+        costs = Calibrate(costs, c => Run(c, 1, false).PopulateNs / blocks, popTarget, ["map-2m"], ["core-bandwidth"])
+            .With([new("phase-variation", defaults["phase-variation"])]);
         var calibration = $"fault path's CPU-local costs × {costs["fault-exit"] / defaults["fault-exit"]:0.000} from the 1-vCPU dirty time ({dirtyTarget:0} ns/page); "
             + $"map-2m = {costs["map-2m"] / 1000:0.0} µs and core-bandwidth = {costs["core-bandwidth"]:0.0} GB/s from the 1-vCPU populate time ({popTarget / 1000:0.0} µs per 2M fault); "
-            + $"machine parameters as configured (lock-line-bounce {costs["lock-line-bounce"]} ns, tlbi-broadcast {costs["tlbi-broadcast"]} ns, machine-bandwidth {costs["machine-bandwidth"]} GB/s)";
+            + $"machine parameters as configured (lock-line-bounce {costs["lock-line-bounce"]} ns, tlbi-broadcast {costs["tlbi-broadcast"]} ns, machine-bandwidth {costs["machine-bandwidth"]} GB/s); "
+            + $"fitted with every phase at its mean, rows run with phase-variation {costs["phase-variation"]}";
         var rows = new List<RatioRow>();
         var scale = (double)PublishedTables.ParallelFaultsBytes / bytesPerVcpu / 1e9;
         foreach (var n in vcpus)
@@ -75,7 +77,7 @@ public static class Reproductions
         var p1 = PublishedTables.EagerSplitPass[0];
         // 1. The fault path's CPU-local costs, from the 1-vCPU pass with eager split (every write a permission relax).
         var withTarget = p1.After / paperWrites * 1e6;
-        var costs = Calibrate(defaults, c => Run(c, 1, true).PassNs[0] / writes, withTarget, [.. ModelledCosts.LocalKeys.Except(["bbm"])], []);
+        var costs = Calibrate(Means(defaults), c => Run(c, 1, true).PassNs[0] / writes, withTarget, [.. ModelledCosts.LocalKeys.Except(["bbm"])], []);
         // 2. The break-before-make of a block on fault (besides its broadcast TLBI), from the 1-vCPU pass without eager split.
         var withoutTarget = p1.Before / paperWrites * 1e6;
         for (var i = 0; i < 3; i++)
@@ -83,9 +85,11 @@ public static class Reproductions
             var got = Run(costs, 1, false).PassNs[0] / writes;
             costs = costs.With([new("bbm", Math.Max(0, costs["bbm"] + withoutTarget - got))]);
         }
+        costs = costs.With([new("phase-variation", defaults["phase-variation"])]);
         var calibration = $"fault path's CPU-local costs × {costs["fault-exit"] / defaults["fault-exit"]:0.000} from the 1-vCPU pass with eager split ({withTarget:0} ns/write); "
             + $"bbm = {costs["bbm"]:0} ns from the 1-vCPU pass without ({withoutTarget:0} ns/write); "
-            + $"machine parameters as configured (tlbi-broadcast {costs["tlbi-broadcast"]} ns, lock-line-bounce {costs["lock-line-bounce"]} ns)";
+            + $"machine parameters as configured (tlbi-broadcast {costs["tlbi-broadcast"]} ns, lock-line-bounce {costs["lock-line-bounce"]} ns); "
+            + $"fitted with every phase at its mean, rows run with phase-variation {costs["phase-variation"]}";
         var rows = new List<RatioRow>();
         var scale = (double)PublishedTables.EagerSplitBytes / bytesPerVcpu / 1e6;
         foreach (var n in vcpus)
@@ -97,6 +101,12 @@ public static class Reproductions
         }
         return new Reproduction("eager huge-page splitting: per-pass time without (before) vs with (after), 2M hugetlb, sparse 2M-stride writes", "ms", calibration, rows);
     }
+
+    /// <summary>
+    /// <paramref name="costs"/> with every phase at its mean (<c>phase-variation</c> 0): what a 1-vCPU calibration fits. One
+    /// vCPU never queues for a shared line, so variation would only add the noise of a small sample to the fitted means.
+    /// </summary>
+    private static ModelledCosts Means(ModelledCosts costs) => costs.With([new("phase-variation", 0)]);
 
     /// <summary>
     /// Scales <paramref name="multiply"/> (and divides <paramref name="divide"/>) by one factor until

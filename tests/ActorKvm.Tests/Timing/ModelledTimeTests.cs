@@ -95,6 +95,19 @@ public class ModelledTimeTests
     }
 
     [Fact]
+    public void PhaseVariation_KeepsTheMeanOnOneVcpu_ButMakesReadersQueueForTheLockLine()
+    {
+        // Deterministic phases put 4 read-side vCPUs in lockstep: none ever waits for the lock word's line. Varied phases
+        // (same mean) collide on it, so the 4-vCPU pass slows while the 1-vCPU pass keeps its mean.
+        double Pass(int vcpus, double variation) => DirtyLogPerf.Run(new DirtyLogPerfOptions(vcpus, 8UL << 20, BackingKind.Thp, Iterations: 1),
+            Costs().With([new("phase-variation", variation)])).PassNs[0];
+        Assert.InRange(Pass(1, 1) / Pass(1, 0), 0.97, 1.03);
+        Assert.True(Pass(4, 1) / Pass(4, 0) > 1.02, $"4-vCPU read-side pass, varied / deterministic: {Pass(4, 1) / Pass(4, 0):0.000}");
+        var e = Assert.Throws<ArgumentException>(() => Costs().With([new("phase-variation", 1.5)]));
+        Assert.Contains("phase-variation", e.Message);
+    }
+
+    [Fact]
     public void ConcurrentClearing_SlowsEveryCore_BeforeTheMachineBandwidthIsReached()
     {
         // Loaded latency: 4 cores × 20 GB/s is well under 150 GB/s, yet each core clears slower than alone (a hard
