@@ -45,17 +45,10 @@ public sealed class KvmHandleGuestAbort
         Holder = holder;
         // Exactly a new handler's state (traces read it even for an access that never faults); the per-dispatch
         // handlers stay, as they do across aborts.
-        _abort = default;
-        _desc = default;
+        Begin(default);
         _next = default;
-        _ownsSrcu = true;
-        _handler = null;
         _preFix = null;
-        InjectedL1Fsc = null;
-        MarkedDirty = false;
-        State.Reset();
-        Result = default;
-        Exit = null;
+        Finished = true;
     }
     internal S2FaultDesc S2fd => _desc;
     internal ref readonly GuestAbort AbortRef => ref _abort;

@@ -12,7 +12,8 @@ namespace ActorKvm.Model.Host;
 /// </remarks>
 public sealed class Folio
 {
-    private ulong[]? _content;                 // lazily allocated; small folios only
+    private ulong _page0;                      // an order-0 folio's one page, inline (most folios: no array per written page)
+    private ulong[]? _content;                 // lazily allocated; other small folios only
     private Dictionary<ulong, ulong>? _sparse; // huge folios: only written pages cost memory
     private HashSet<ulong>? _poisoned;
     private Dictionary<ulong, PageMte>? _mte;
@@ -66,6 +67,7 @@ public sealed class Folio
     /// <summary>The content value of the page at <paramref name="index"/> (0 when never written).</summary>
     public ulong Read(ulong index)
     {
+        if (Order == 0) return index == 0 ? _page0 : throw new ArgumentOutOfRangeException(nameof(index));
         if (_content is not null) return _content[index];
         if (_sparse is not null && _sparse.TryGetValue(index, out var v)) return v;
         return 0;
@@ -75,7 +77,11 @@ public sealed class Folio
     public void Write(ulong index, ulong value)
     {
         if (IsZeroPage) throw new InvalidOperationException("write to the shared zero page");
-        if (Order <= 9)
+        if (Order == 0)
+        {
+            _page0 = index == 0 ? value : throw new ArgumentOutOfRangeException(nameof(index));
+        }
+        else if (Order <= 9)
         {
             _content ??= new ulong[Pages];
             _content[index] = value;
