@@ -222,6 +222,15 @@ public class GeneralRulesTests
 
     private static PreFaultMemory PreFault(TestVm vm, ulong gpa, ulong size) => new(vm.Kvm, vm.NextId(), vm.Kvm.Vcpus[0], new Ipa(gpa), size);
 
+    /// <summary>Removes the page leaf at <paramref name="ipa"/> without the oracle seeing it go (as if it had never been mapped).</summary>
+    private static void UnmapUnseen(TestVm vm, Ipa ipa)
+    {
+        var observer = vm.Kvm.Pgt.Observer;
+        vm.Kvm.Pgt.Observer = null;
+        vm.Kvm.Pgt.Unmap(ipa, Sizes.PageSize);
+        vm.Kvm.Pgt.Observer = observer;
+    }
+
     [Fact]
     public void PreFaultThatLeavesAProcessedPageUnmapped_IsPrefaultRangeUnmapped()
     {
@@ -229,10 +238,7 @@ public class GeneralRulesTests
         var pf = PreFault(vm, Gpa, 2 * Sizes.PageSize);
         while (pf.NextGpa.Value == Gpa) Assert.NotEqual(StepStatus.Blocked, pf.Step().Status);
         // The first page counts as processed; its leaf vanishing unseen (as if the pre-fault had skipped the map) ...
-        var observer = vm.Kvm.Pgt.Observer;
-        vm.Kvm.Pgt.Observer = null;
-        vm.Kvm.Pgt.Unmap(new Ipa(Gpa), Sizes.PageSize);
-        vm.Kvm.Pgt.Observer = observer;
+        UnmapUnseen(vm, new Ipa(Gpa));
         Drive.ToEnd(pf);
         Assert.Equal(Errno.Ok, pf.Result);
         Assert.Equal([ViolationKind.PrefaultRangeUnmapped], Kinds(vm));
@@ -246,10 +252,7 @@ public class GeneralRulesTests
         var pf = PreFault(vm, Gpa, 2 * Sizes.PageSize);
         while (pf.NextGpa.Value == Gpa) Assert.NotEqual(StepStatus.Blocked, pf.Step().Status);
         vm.Kvm.Oracle.LeafRemoved(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf);
-        var observer = vm.Kvm.Pgt.Observer;
-        vm.Kvm.Pgt.Observer = null;
-        vm.Kvm.Pgt.Unmap(new Ipa(Gpa), Sizes.PageSize);
-        vm.Kvm.Pgt.Observer = observer;
+        UnmapUnseen(vm, new Ipa(Gpa));
         Drive.ToEnd(pf);
         Assert.Empty(Kinds(vm));
     }

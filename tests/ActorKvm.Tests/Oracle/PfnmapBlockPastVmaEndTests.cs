@@ -1,6 +1,5 @@
 using ActorKvm.Engine.Scenarios.Execution;
-using ActorKvm.Engine.Scenarios.Loading;
-using ActorKvm.Tests.Support;
+using ActorKvm.Tests.Scenarios;
 
 namespace ActorKvm.Tests.Oracle;
 
@@ -13,17 +12,9 @@ public class PfnmapBlockPastVmaEndTests
 {
     private static ScenarioOutcome Run(string steps, string expect, string engine = "model")
     {
-        var text = $$"""
-            name = "t"
-            host { vmas = [ { hva = "0x7f0000000000", size = 2M, backing = device, prot = rw } ] }
-            memslots = [ { id = 0, gpa = "0x10000000", size = 2M, hva = "0x7f0000000000" } ]
-            steps = [
-            {{steps}}
-            ]
-            expect { {{expect}} }
-            """;
-        var loaded = ScenarioLoader.LoadText(text, "inline.hocon");
-        var scenario = loaded.Scenario ?? throw new InvalidOperationException(loaded.Error!.ToString());
+        var scenario = ScenarioText.Ok(ScenarioText.With($"steps = [\n{steps}\n]\nexpect {{ {expect} }}",
+            vmas: """{ hva = "0x7f0000000000", size = 2M, backing = device, prot = rw }""",
+            memslots: """{ id = 0, gpa = "0x10000000", size = 2M, hva = "0x7f0000000000" }"""));
         return ScenarioExecutors.Find(engine)!().Execute(scenario, ScenarioRunOptions.Default);
     }
 
