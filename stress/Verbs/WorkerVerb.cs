@@ -70,15 +70,7 @@ internal static class WorkerVerb
                     last = now;
                 }
                 var (end, line) = observer.Outcome.Task.Result;
-                if (json)
-                    JsonOut.Write(io.Out, w =>
-                    {
-                        w.WriteString("node", node.Address.ToString());
-                        w.WriteNumber("lanes", lanes);
-                        w.WriteNumber("schedules", observer.Schedules);
-                        w.WriteString("end", end.ToString().ToLowerInvariant());
-                        w.WriteString("detail", line);
-                    });
+                if (json) WriteJson(io.Out, node.Address.ToString(), lanes, observer.Schedules, end, line);
                 switch (end)
                 {
                     case WorkerEnd.Finished:
@@ -94,4 +86,14 @@ internal static class WorkerVerb
         });
         return command;
     }
+
+    /// <summary>The <c>worker --json</c> object: the node, its lanes, the schedules it explored and how it ended.</summary>
+    internal static void WriteJson(TextWriter to, string node, int lanes, long schedules, WorkerEnd end, string detail) => JsonOut.Write(to, w =>
+    {
+        w.WriteString("node", node);
+        w.WriteNumber("lanes", lanes);
+        w.WriteNumber("schedules", schedules);
+        w.WriteString("end", end.ToString().ToLowerInvariant());
+        w.WriteString("detail", detail);
+    });
 }

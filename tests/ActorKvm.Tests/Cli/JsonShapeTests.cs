@@ -14,7 +14,7 @@ namespace ActorKvm.Tests.Cli;
 public class JsonShapeTests
 {
     /// <summary>Objects keyed by data (a result name, an exit reason, a reachability point): their keys are not the shape.</summary>
-    private static readonly HashSet<string> Keyed = ["results", "exits", "host_op_errors", "counts"];
+    private static readonly HashSet<string> Keyed = ["results", "exits", "host_op_errors", "counts", "waits_us"];
 
     /// <summary><c>{name:kind,...}</c>, arrays as the distinct shapes of their elements, values as n, s, b or null.</summary>
     internal static string Shape(JsonElement e, string? name = null) => e.ValueKind switch
