@@ -1,6 +1,7 @@
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Cli;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Output;
 
@@ -22,23 +23,7 @@ internal static class BugListing
                 human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  scenario and TestKit only (run --bug runs its scenario), hunt cannot reach it: {unreachable}");
         }
         human.WriteLine($"{bugs.Count} bug switch{(bugs.Count == 1 ? "" : "es")}");
-        if (json) JsonOut.Write(io.Out, w =>
-        {
-            w.WriteStartArray("bugs");
-            foreach (var b in bugs)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("number", b.Number);
-                w.WriteString("name", b.Name);
-                w.WriteString("kernel-fix", b.KernelFix);
-                w.WriteString("invariant", b.Invariant);
-                w.WriteString("rule", b.Rule);
-                w.WriteBoolean("modelled", b.Modelled);
-                if (b.NotModelled is { } why) w.WriteString("not-modelled", why);
-                if (UnreachableFromWorkload.Reasons.TryGetValue(b.Name, out var unreachable)) w.WriteString("not-huntable", unreachable);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        if (json) JsonOut.Write(io.Out, new BugsSummary([.. bugs.Select(b => new BugEntry(b.Number, b.Name, b.KernelFix, b.Invariant, b.Rule, b.Modelled, b.NotModelled,
+            UnreachableFromWorkload.Reasons.GetValueOrDefault(b.Name)))]), SummaryJson.Default.BugsSummary);
     }
 }

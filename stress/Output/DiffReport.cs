@@ -1,5 +1,6 @@
 using ActorKvm.Stress.Diff;
 using ActorKvm.Engine.Scenarios.Definition;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Output;
 
@@ -64,25 +65,7 @@ internal sealed class DiffReport(TextWriter human, KernelVersion version)
             human.WriteLine($"  skipped {g.Count(),3}: {g.Key}");
     }
 
-    public void WriteJson(TextWriter to) => JsonOut.Write(to, w =>
-    {
-        w.WriteString("kernel", Machine?.Release ?? version.ToString());
-        if (Machine is { } m) w.WriteString("machine", m.ToString());
-        w.WriteNumber("agree", Agree);
-        w.WriteNumber("disagree", Disagree);
-        w.WriteNumber("skipped", Skipped);
-        w.WriteNumber("malformed", MalformedCount);
-        w.WriteNumber("observations", Observations);
-        w.WriteNumber("seconds", Math.Round(Seconds, 1));
-        w.WriteStartArray("scenarios");
-        foreach (var (name, status, detail) in _rows)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", name);
-            w.WriteString("status", status);
-            if (detail is not null) w.WriteString(status == "skip" ? "reason" : "difference", detail);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    });
+    public void WriteJson(TextWriter to) => JsonOut.Write(to, new DiffSummary(Machine?.Release ?? version.ToString(), Machine?.ToString(), Agree, Disagree, Skipped,
+        MalformedCount, Observations, Math.Round(Seconds, 1),
+        [.. _rows.Select(r => new DiffRow(r.Name, r.Status, r.Status == "skip" ? null : r.Detail, r.Status == "skip" ? r.Detail : null))]), SummaryJson.Default.DiffSummary);
 }

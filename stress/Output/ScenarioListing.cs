@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Stress.Cli;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Output;
 
@@ -17,27 +18,7 @@ internal static class ScenarioListing
             io.Err.WriteLine($"invalid: {r.Error}");
         human.WriteLine($"{valid.Count} scenario{(valid.Count == 1 ? "" : "s")}");
         if (!json) return;
-        JsonOut.Write(io.Out, w =>
-        {
-            w.WriteStartArray("scenarios");
-            foreach (var s in valid)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", s.Name);
-                if (s.Description is null) w.WriteNull("description"); else w.WriteString("description", s.Description);
-                w.WriteString("file", s.SourcePath);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("invalid");
-            foreach (var r in results.Where(r => !r.IsOk))
-            {
-                w.WriteStartObject();
-                w.WriteString("file", r.File);
-                w.WriteString("error", r.Error!.ToString());
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        JsonOut.Write(io.Out, new ScenariosSummary([.. valid.Select(s => new ScenarioEntry(s.Name, s.Description, s.SourcePath))],
+            [.. results.Where(r => !r.IsOk).Select(r => new InvalidScenario(r.File, r.Error!.ToString()))]), SummaryJson.Default.ScenariosSummary);
     }
 }

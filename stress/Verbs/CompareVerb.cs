@@ -7,6 +7,7 @@ using ActorKvm.Model.Fault;
 using ActorKvm.Model.Variants;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -74,24 +75,8 @@ internal static class CompareVerb
                 human.WriteLine($"{c} vCPUs, seeds {first}..{first + (ulong)n - 1}, {perRun} faults each, a host operation every {invalidateEvery} accesses (deterministic)");
                 Write(human, baseLabel, label, b, v);
             }
-            if (json) JsonOut.Write(io.Out, w =>
-            {
-                w.WriteString("variant", label);
-                JsonOut.WriteStrings(w, "baseline", without.On);
-                w.WriteNumber("first_seed", first);
-                w.WriteNumber("seeds", n);
-                w.WriteNumber("faults_per_run", perRun);
-                w.WriteStartArray("comparisons");
-                foreach (var (c, b, v) in tables)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("vcpus", c);
-                    w.WriteStartObject("baseline"); b.WriteJson(w); w.WriteEndObject();
-                    w.WriteStartObject("variant"); v.WriteJson(w); w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            });
+            if (json) JsonOut.Write(io.Out, new CompareSummary(label, [.. without.On], first, n, perRun, [.. tables.Select(t => new Comparison(t.Vcpus, t.Base.Summary(), t.Variant.Summary()))]),
+                SummaryJson.Default.CompareSummary);
             return tables.All(t => t.Base.ViolationEvents == 0 && t.Variant.ViolationEvents == 0) ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
@@ -113,10 +98,7 @@ internal static class CompareVerb
             ("deliveries per fault", F(b.DeliveriesPerFault), F(v.DeliveriesPerFault)),
             ("violations (subjects / events)", $"{b.ViolationSubjects} / {b.ViolationEvents}", $"{v.ViolationSubjects} / {v.ViolationEvents}"),
         };
-        var w0 = rows.Max(x => x.What.Length);
-        var w1 = Math.Max(baseLabel.Length, rows.Max(x => x.Base.Length));
-        human.WriteLine($"  {"".PadRight(w0)}  {baseLabel.PadLeft(w1)}  {label}");
-        foreach (var (what, bs, vs) in rows) human.WriteLine($"  {what.PadRight(w0)}  {bs.PadLeft(w1)}  {vs}");
+        SideBySide.Write(human, baseLabel, label, rows);
         if ((b.FirstViolation ?? v.FirstViolation) is { } first) human.WriteLine($"  first violation: {first}");
     }
 
@@ -153,22 +135,7 @@ internal static class CompareVerb
         private double Max => _latency.Count == 0 ? 0 : _latency.Max(x => x.Max);
         public string LatencyText => $"{P50:F0} / {P99:F0} / {Max:F0}";
 
-        public void WriteJson(System.Text.Json.Utf8JsonWriter w)
-        {
-            w.WriteNumber("faults", Faults);
-            w.WriteNumber("lock_waits_read", ReadWaits);
-            w.WriteNumber("lock_waits_write", WriteWaits);
-            w.WriteNumber("lock_waits_per_fault", Math.Round(WaitsPerFault, 5));
-            w.WriteNumber("retries_per_fault", Math.Round(RetriesPerFault, 5));
-            w.WriteNumber("retries_invalidation_in_progress", InProgress);
-            w.WriteNumber("retries_sequence_moved", SequenceMoved);
-            w.WriteNumber("retries_other", OtherRetries);
-            w.WriteNumber("latency_p50_deliveries", Math.Round(P50, 1));
-            w.WriteNumber("latency_p99_deliveries", Math.Round(P99, 1));
-            w.WriteNumber("latency_max_deliveries", Math.Round(Max, 1));
-            w.WriteNumber("deliveries_per_fault", Math.Round(DeliveriesPerFault, 3));
-            w.WriteNumber("violation_subjects", ViolationSubjects);
-            w.WriteNumber("violation_events", ViolationEvents);
-        }
+        public CompareSide Summary() => new(Faults, ReadWaits, WriteWaits, Math.Round(WaitsPerFault, 5), Math.Round(RetriesPerFault, 5), InProgress, SequenceMoved,
+            OtherRetries, Math.Round(P50, 1), Math.Round(P99, 1), Math.Round(Max, 1), Math.Round(DeliveriesPerFault, 3), ViolationSubjects, ViolationEvents);
     }
 }

@@ -5,6 +5,7 @@ using ActorKvm.Model.Host;
 using ActorKvm.Engine.Scenarios.Loading;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 using ActorKvm.Timing.Paper;
 using ActorKvm.Timing.Report;
 using ActorKvm.Timing.Workloads;
@@ -52,24 +53,9 @@ internal static class DirtyLogPerfVerb
                     _ => throw new CliUserError($"--paper: expected parallel-faults or eager-split, got '{name}'"),
                 };
                 Reproductions.Write(human, table);
-                if (json) JsonOut.Write(io.Out, w =>
-                {
-                    w.WriteString("table", table.Table);
-                    w.WriteString("calibration", table.Calibration);
-                    w.WriteStartArray("rows");
-                    foreach (var x in table.Rows)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("quantity", x.Quantity);
-                        w.WriteNumber("vcpus", x.Vcpus);
-                        w.WriteNumber("model_before", Math.Round(x.ModelBefore, 4));
-                        w.WriteNumber("model_after", Math.Round(x.ModelAfter, 4));
-                        w.WriteNumber("model_ratio", Math.Round(x.ModelRatio, 3));
-                        if (x.Published is { } p) w.WriteNumber("published_ratio", Math.Round(p.Ratio, 3));
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                });
+                if (json) JsonOut.Write(io.Out, new PaperSummary(table.Table, table.Calibration, [.. table.Rows.Select(x => new PaperRow(x.Quantity, x.Vcpus,
+                    Math.Round(x.ModelBefore, 4), Math.Round(x.ModelAfter, 4), Math.Round(x.ModelRatio, 3), x.Published is { } p ? Math.Round(p.Ratio, 3) : null))]),
+                    SummaryJson.Default.PaperSummary);
                 return ExitCodes.Ok;
             }
             var kind = r.GetValue(backing) switch
@@ -102,20 +88,8 @@ internal static class DirtyLogPerfVerb
                     human.WriteLine($"Iteration {i + 1} dirty memory time: {Sec(res.PassNs[i])}, get dirty log time: {Sec(res.GetNs[i])}");
                 human.WriteLine($"Disabling dirty logging time: {Sec(res.DisableNs)}");
                 ModelledSummary.Write(human, res.Machine);
-                if (json) JsonOut.Write(io.Out, w =>
-                {
-                    w.WriteNumber("vcpus", n);
-                    w.WriteNumber("populate_ns", Math.Round(res.PopulateNs));
-                    w.WriteNumber("enable_ns", Math.Round(res.EnableNs));
-                    w.WriteStartArray("pass_ns");
-                    foreach (var p in res.PassNs) w.WriteNumberValue(Math.Round(p));
-                    w.WriteEndArray();
-                    w.WriteStartArray("get_ns");
-                    foreach (var p in res.GetNs) w.WriteNumberValue(Math.Round(p));
-                    w.WriteEndArray();
-                    w.WriteNumber("disable_ns", Math.Round(res.DisableNs));
-                    ModelledSummary.WriteJson(w, res.Machine);
-                });
+                if (json) JsonOut.Write(io.Out, new DirtyLogPerfSummary(n, Math.Round(res.PopulateNs), Math.Round(res.EnableNs), [.. res.PassNs.Select(p => Math.Round(p))],
+                    [.. res.GetNs.Select(p => Math.Round(p))], Math.Round(res.DisableNs), ModelledFigures.Of(res.Machine)), SummaryJson.Default.DirtyLogPerfSummary);
             }
             return ExitCodes.Ok;
         });

@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorKvm.Model.Variants;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 using ActorKvm.Timing.Machine;
 using ActorKvm.Timing.Report;
 using ActorKvm.Timing.Workloads;
@@ -45,28 +46,12 @@ internal static class ModelledTimeCompare
                 ("retries per fault", Retries(b), Retries(v)),
                 ("violations", $"{b.Sum(m => m.Kvm.Oracle.Violations.Count)}", $"{v.Sum(m => m.Kvm.Oracle.Violations.Count)}"),
             };
-            var w0 = rows.Max(x => x.What.Length);
-            var w1 = Math.Max(baseLabel.Length, rows.Max(x => x.Base.Length));
-            human.WriteLine($"  {"".PadRight(w0)}  {baseLabel.PadLeft(w1)}  {label}");
-            foreach (var (what, bs, vs) in rows) human.WriteLine($"  {what.PadRight(w0)}  {bs.PadLeft(w1)}  {vs}");
+            SideBySide.Write(human, baseLabel, label, rows);
         }
-        if (common.Json) JsonOut.Write(io.Out, w =>
-        {
-            w.WriteString("variant", label);
-            w.WriteBoolean("modelled_time", true);
-            w.WriteStartArray("comparisons");
-            foreach (var (c, b, v) in results)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("vcpus", c);
-                w.WriteNumber("baseline_faults_per_second", Math.Round(b.Average(ModelledSummary.FaultsPerSecond)));
-                w.WriteNumber("variant_faults_per_second", Math.Round(v.Average(ModelledSummary.FaultsPerSecond)));
-                w.WriteNumber("baseline_latency_p99_us", Math.Round(b.Average(m => m.Metrics.LatencyQuantile(0.99)) / 1000, 3));
-                w.WriteNumber("variant_latency_p99_us", Math.Round(v.Average(m => m.Metrics.LatencyQuantile(0.99)) / 1000, 3));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        static double P99(List<ModelledMachine> ms) => Math.Round(ms.Average(m => m.Metrics.LatencyQuantile(0.99)) / 1000, 3);
+        if (common.Json) JsonOut.Write(io.Out, new ModelledCompareSummary(label, true, [.. results.Select(x => new ModelledComparison(x.Vcpus,
+            Math.Round(x.Base.Average(ModelledSummary.FaultsPerSecond)), Math.Round(x.Variant.Average(ModelledSummary.FaultsPerSecond)), P99(x.Base), P99(x.Variant)))]),
+            SummaryJson.Default.ModelledCompareSummary);
         return results.All(x => x.Base.Concat(x.Variant).All(m => m.Kvm.Oracle.Violations.Count == 0)) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using ActorKvm.Engine;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 using ActorKvm.Timing.Report;
 using ActorKvm.Timing.Workloads;
 
@@ -57,12 +58,7 @@ internal static class ModelledTimeRun
             trace!.Write(f);
         });
         ModelledSummary.Write(human, m);
-        if (json) JsonOut.Write(io.Out, w =>
-        {
-            w.WriteNumber("seed", seed);
-            w.WriteNumber("vcpus", options.Vcpus);
-            ModelledSummary.WriteJson(w, m);
-        });
+        if (json) JsonOut.Write(io.Out, new ModelledRunSummary(seed, options.Vcpus, ModelledFigures.Of(m)), SummaryJson.Default.ModelledRunSummary);
         if (!written) return ExitCodes.BadInput;
         return m.Kvm.Oracle.Violations.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ActorKvm.Model.Variants;
 using ActorKvm.Stress.Cli;
 using ActorKvm.Stress.Output;
+using ActorKvm.Stress.Output.Json;
 
 namespace ActorKvm.Stress.Verbs;
 
@@ -18,19 +19,7 @@ internal static class VariantsVerb
             var width = VariantCatalog.All.Max(v => v.Name.Length);
             foreach (var v in VariantCatalog.All) human.WriteLine($"{v.Name.PadRight(width)}  {v.Change} ({v.Where})");
             human.WriteLine($"{VariantCatalog.All.Count} variant{(VariantCatalog.All.Count == 1 ? "" : "s")}");
-            if (json) JsonOut.Write(io.Out, w =>
-            {
-                w.WriteStartArray("variants");
-                foreach (var v in VariantCatalog.All)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", v.Name);
-                    w.WriteString("change", v.Change);
-                    w.WriteString("where", v.Where);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            });
+            if (json) JsonOut.Write(io.Out, new VariantsSummary([.. VariantCatalog.All.Select(v => new VariantEntry(v.Name, v.Change, v.Where))]), SummaryJson.Default.VariantsSummary);
             return ExitCodes.Ok;
         });
         return command;

@@ -88,12 +88,6 @@ internal static class WorkerVerb
     }
 
     /// <summary>The <c>worker --json</c> object: the node, its lanes, the schedules it explored and how it ended.</summary>
-    internal static void WriteJson(TextWriter to, string node, int lanes, long schedules, WorkerEnd end, string detail) => JsonOut.Write(to, w =>
-    {
-        w.WriteString("node", node);
-        w.WriteNumber("lanes", lanes);
-        w.WriteNumber("schedules", schedules);
-        w.WriteString("end", end.ToString().ToLowerInvariant());
-        w.WriteString("detail", detail);
-    });
+    internal static void WriteJson(TextWriter to, string node, int lanes, long schedules, WorkerEnd end, string detail) =>
+        JsonOut.Write(to, new Output.Json.WorkerSummary(node, lanes, schedules, end.ToString().ToLowerInvariant(), detail), Output.Json.SummaryJson.Default.WorkerSummary);
 }

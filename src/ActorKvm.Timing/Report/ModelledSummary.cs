@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Text.Json;
 using ActorKvm.Timing.Machine;
 
 namespace ActorKvm.Timing.Report;
 
-/// <summary>The summary of a modelled-time run, as text and as JSON fields: the same figures on any host.</summary>
+/// <summary>The summary of a modelled-time run as text (<see cref="ModelledFigures"/> is the same as data): the same figures on any host.</summary>
 public static class ModelledSummary
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -32,32 +31,5 @@ public static class ModelledSummary
         w.WriteLine("waits                " + (x.Waits.Count == 0 ? "none" : string.Join(", ", x.Waits.Select(k => $"{k.Key} {k.Value.Count}× {k.Value.Ns / 1000:0.0} µs"))));
         w.WriteLine($"machine              mmu_lock word atomics {x.LockWordAtomics} ({x.LockLineTransfers} line transfers), broadcast TLBIs {x.TlbiBroadcasts}");
         w.WriteLine($"violations           {kvm.Oracle.Violations.Count}");
-    }
-
-    /// <summary>The same figures as JSON properties of the object being written.</summary>
-    public static void WriteJson(Utf8JsonWriter w, ModelledMachine m)
-    {
-        var x = m.Metrics;
-        var kvm = m.Kvm;
-        w.WriteNumber("modelled_ns", Math.Round(m.Cpus.Where(c => c.IsVcpu).Select(c => c.BusySpan).DefaultIfEmpty(0).Max()));
-        w.WriteString("digest", x.Digest.ToString("x16", Inv));
-        w.WriteNumber("faults", x.Faults);
-        w.WriteNumber("accesses", x.Accesses);
-        w.WriteNumber("faults_per_second", Math.Round(FaultsPerSecond(m)));
-        w.WriteStartArray("faults_per_second_per_vcpu");
-        foreach (var c in m.Cpus.Where(c => c.IsVcpu)) w.WriteNumberValue(c.BusySpan <= 0 ? 0 : Math.Round(c.Faults / (c.BusySpan / 1e9)));
-        w.WriteEndArray();
-        w.WriteNumber("latency_p50_us", Math.Round(x.LatencyQuantile(0.5) / 1000, 3));
-        w.WriteNumber("latency_p99_us", Math.Round(x.LatencyQuantile(0.99) / 1000, 3));
-        w.WriteStartObject("retries");
-        w.WriteNumber("in_progress", kvm.RetryCauses.InProgress);
-        w.WriteNumber("sequence_moved", kvm.RetryCauses.SequenceMoved);
-        w.WriteEndObject();
-        w.WriteStartObject("waits_us");
-        foreach (var (k, v) in x.Waits) w.WriteNumber(k, Math.Round(v.Ns / 1000, 3));
-        w.WriteEndObject();
-        w.WriteNumber("tlbi_broadcasts", x.TlbiBroadcasts);
-        w.WriteNumber("lock_line_transfers", x.LockLineTransfers);
-        w.WriteNumber("violations", kvm.Oracle.Violations.Count);
     }
 }

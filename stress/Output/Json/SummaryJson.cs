@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ActorKvm.Stress.Output.Json;
 
 /// <summary>
-/// The <c>--json</c> objects of run, hunt, check and replay, serialized by System.Text.Json source generation: member
+/// The <c>--json</c> objects of every verb, serialized by System.Text.Json source generation: member
 /// names in snake_case in declaration order, a null member left out (the few written as null say so). Users' scripts
 /// read these names; <c>JsonShapeTests</c> pins every object's shape.
 /// </summary>
@@ -15,4 +15,14 @@ namespace ActorKvm.Stress.Output.Json;
 [JsonSerializable(typeof(ScenarioHuntSummary))]
 [JsonSerializable(typeof(CheckSummary))]
 [JsonSerializable(typeof(ReplaySummary))]
+[JsonSerializable(typeof(CompareSummary))]
+[JsonSerializable(typeof(ModelledCompareSummary))]
+[JsonSerializable(typeof(ModelledRunSummary))]
+[JsonSerializable(typeof(DirtyLogPerfSummary))]
+[JsonSerializable(typeof(PaperSummary))]
+[JsonSerializable(typeof(VariantsSummary))]
+[JsonSerializable(typeof(BugsSummary))]
+[JsonSerializable(typeof(ScenariosSummary))]
+[JsonSerializable(typeof(DiffSummary))]
+[JsonSerializable(typeof(WorkerSummary))]
 internal sealed partial class SummaryJson : JsonSerializerContext;

@@ -29,9 +29,9 @@ public class JsonShapeTests
         _ => "null",
     };
 
-    private static string ShapeOf(string json) => Shape(JsonDocument.Parse(json).RootElement);
+    internal static string ShapeOf(string json) => Shape(JsonDocument.Parse(json).RootElement);
 
-    private static string Run(CliHarness cli, string[] args)
+    internal static string Run(CliHarness cli, params string[] args)
     {
         var (code, stdout, err) = cli.Run(args);
         Assert.True(code is 0 or 1, err);
