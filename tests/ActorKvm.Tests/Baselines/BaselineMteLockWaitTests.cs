@@ -47,7 +47,7 @@ public class BaselineMteLockWaitTests
             fault = Task.Run(() => gate.RunToDone(read));
         }
 
-        Assert.True(SpinWait.SpinUntil(() => gate.ProgressWaiters == 1 || fault.IsCompleted, Timeout), "the fault neither waited nor ended");
+        Assert.True(SpinWait.SpinUntil(() => gate.Scheduler.BlockedThreads == 1 || fault.IsCompleted, Timeout), "the fault neither waited nor ended");
         if (fault.IsFaulted) await fault; // rethrows: the worker refused to wait holding mmu_lock
         Assert.False(fault.IsCompleted, "the fault did not wait for the alias");
         Assert.Equal(1, gate.MmuLock.CurrentReadCount);

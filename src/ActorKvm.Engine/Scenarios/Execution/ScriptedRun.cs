@@ -16,7 +16,8 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 public sealed class ScriptedRun : ScenarioRun
 {
     private readonly IStepDriver _driver;
-    private readonly TracingStepDriver? _tracing;
+    private readonly TraceRecorder? _trace; // check --trace: every phase driven, on its owner's track, the step count as the clock
+    private long _steps;
     private readonly List<Running> _active = [];
     private readonly Dictionary<int, Running> _byAct = [];
     private ActivityScheduler? _scheduler;
@@ -27,14 +28,14 @@ public sealed class ScriptedRun : ScenarioRun
     public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null) : base(scenario, options)
     {
         _driver = driver ?? new ModelStepDriver();
-        if (options.TracePath is not null) _driver = _tracing = new TracingStepDriver(_driver);
+        if (options.TracePath is not null) _trace = new TraceRecorder(() => _steps);
     }
 
     /// <summary>Runs the scenario and compares every expectation.</summary>
     public ScenarioOutcome Run() => RunScenario();
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<PhaseEvent>? TraceEvents => _tracing?.Trace.Events;
+    protected override IReadOnlyList<PhaseEvent>? TraceEvents => _trace?.Events;
 
     /// <inheritdoc/>
     protected override void Attach(Kvm kvm) => _driver.Attach(_scheduler = new ActivityScheduler(kvm));
@@ -94,7 +95,7 @@ public sealed class ScriptedRun : ScenarioRun
         try
         {
             StepResult res;
-            do res = _driver.Step(r.Act);
+            do res = Step(r.Act);
             while (res.Status == StepStatus.Progressed && !Paused(r));
             if (res.Status == StepStatus.Done) Complete(r);
         }
@@ -102,6 +103,16 @@ public sealed class ScriptedRun : ScenarioRun
         {
             kvm.Oracle.Context = context;
         }
+    }
+
+    /// <summary>One phase through the driver, traced if asked (so a scenario's trace is the same on every run and both engines).</summary>
+    private StepResult Step(Activity act)
+    {
+        var start = _steps;
+        var r = _driver.Step(act);
+        _steps++;
+        _trace?.Record(start, Owner.Of(act).Name, act, r, Kvm);
+        return r;
     }
 
     private void Complete(Running r)
