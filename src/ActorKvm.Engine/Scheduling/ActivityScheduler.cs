@@ -75,15 +75,6 @@ public sealed class ActivityScheduler
     /// <summary>The progress epoch: activities finished plus faults that left SRCU at <c>complete</c>.</summary>
     public long Epoch { get; private set; }
 
-    /// <summary>Threads blocked in <see cref="WaitForProgress"/> now.</summary>
-    public int BlockedThreads
-    {
-        get
-        {
-            lock (Kvm) return _blockedThreads;
-        }
-    }
-
     /// <summary>Moves to a fresh model (a new run on the same workers), only at quiescence: every activity of the old one is forgotten.</summary>
     public void Attach(Kvm kvm, TraceRecorder? trace)
     {

@@ -15,7 +15,7 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// </summary>
 public sealed class ScriptedRun : ScenarioRun
 {
-    private readonly IStepDriver _driver;
+    private readonly ActorStepDriver? _actors;
     private readonly TraceRecorder? _trace; // check --trace: every phase driven, on its owner's track, the step count as the clock
     private long _steps;
     private readonly List<Running> _active = [];
@@ -25,9 +25,9 @@ public sealed class ScriptedRun : ScenarioRun
     private sealed record Running(StepSpec Spec, Activity Act);
 
     /// <summary>Prepares a run.</summary>
-    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null) : base(scenario, options)
+    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, ActorStepDriver? actors = null) : base(scenario, options)
     {
-        _driver = driver ?? new ModelStepDriver();
+        _actors = actors;
         if (options.TracePath is not null) _trace = new TraceRecorder(() => _steps);
     }
 
@@ -38,7 +38,11 @@ public sealed class ScriptedRun : ScenarioRun
     protected override IReadOnlyList<PhaseEvent>? TraceEvents => _trace?.Events;
 
     /// <inheritdoc/>
-    protected override void Attach(Kvm kvm) => _driver.Attach(_scheduler = new ActivityScheduler(kvm));
+    protected override void Attach(Kvm kvm)
+    {
+        _scheduler = new ActivityScheduler(kvm);
+        _actors?.Attach(_scheduler);
+    }
 
     /// <inheritdoc/>
     protected override void BeforeStep(StepSpec step) => Kvm!.Oracle.Context = step.Path;
@@ -105,11 +109,11 @@ public sealed class ScriptedRun : ScenarioRun
         }
     }
 
-    /// <summary>One phase through the driver, traced if asked (so a scenario's trace is the same on every run and both engines).</summary>
+    /// <summary>One phase, on the model or the actors, traced if asked (so a scenario's trace is the same on every run and both engines).</summary>
     private StepResult Step(Activity act)
     {
         var start = _steps;
-        var r = _driver.Step(act);
+        var r = _actors?.Step(act) ?? _scheduler!.Step(act).Result;
         _steps++;
         _trace?.Record(start, Owner.Of(act).Name, act, r, Kvm);
         return r;
