@@ -1,54 +1,47 @@
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Scheduling;
-using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
 namespace ActorKvm.Engine.Actors;
 
 /// <summary>
-/// The common body of the actors that run model activities (vCPUs, the MMU notifier, the memslot manager).
-/// Every phase is its own message turn, so anything may happen between two phases. Two ways in:
+/// The actor that runs the activities of one <see cref="Owner"/> (a vCPU, the host MM / MMU notifier, the VM-ioctl
+/// memslot thread). Every phase is its own message turn, so anything may happen between two phases; what a phase leads
+/// to is the VM's <see cref="ActivityScheduler"/>'s verdict, this actor only turns it into messages. Two ways in:
 /// <see cref="StepRequested"/> runs exactly one phase and replies (a scripted driver or a test is the gate), and
 /// <see cref="RunRequested"/> runs the activity to completion on its own: a lock wait parks it until the lock
-/// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>; a
-/// <c>pause-at</c> phase parks it until <see cref="ResumeRequested"/>.
-/// Actors stay thin: every rule is in the model.
+/// actor's <see cref="LockAvailable"/>, any other wait until the VM reports <see cref="ProgressMade"/>; its pause gate
+/// parks it until <see cref="ResumeRequested"/>.
 /// </summary>
-public abstract class ActivityWorker : RecordedActor
+public sealed class ActivityWorker : RecordedActor
 {
     private readonly Dictionary<int, IActorRef> _replyTo = [];
     // A self-driven activity's one PhaseContinued, re-sent for each of its phases (a message per phase, no allocation per phase).
     private readonly Dictionary<int, PhaseContinued> _lockWaiters = [];
     private readonly List<PhaseContinued> _progressWaiters = [];
-    private readonly Dictionary<int, string> _pauseAt = [];
-    private readonly Dictionary<int, PhaseContinued> _paused = [];
-    private readonly string _track;
+    private readonly ActivityScheduler _scheduler;
+    private readonly IActorRef _mmuLock;
+    private readonly IActorRef _vm;
 
-    /// <summary>Creates the worker.</summary>
-    protected ActivityWorker(VmGate gate, IActorRef mmuLock, IActorRef vm)
+    /// <summary>Creates the worker of the VM actor's child named by its owner.</summary>
+    public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm)
     {
-        Gate = gate;
-        MmuLock = mmuLock;
-        Vm = vm;
-        _track = Self.Path.Name;
-        if (gate.Recorder is { } recorder) RecordTurns(recorder, RecordedActors.OfVmChild(_track));
-        Receive<StepRequested>(r =>
-        {
-            var result = RunPhase(r.Activity, next: null);
-            Sender.Tell(new StepCompleted(r.Activity.Id, result));
-        });
+        (_scheduler, _mmuLock, _vm) = (scheduler, mmuLock, vm);
+        if (recorder is not null) RecordTurns(recorder, RecordedActors.OfVmChild(Self.Path.Name));
+        Receive<StepRequested>(r => Sender.Tell(new StepCompleted(r.Activity.Id, RunPhase(r.Activity, next: null))));
         Receive<RunRequested>(r =>
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
-            if (r.PauseAt is { } at) _pauseAt[r.Activity.Id] = at;
+            if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
             Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<ResumeRequested>(r =>
         {
-            if (!_paused.Remove(r.Activity.Id, out var next)) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
-            if (r.PauseAt is { } at) _pauseAt[r.Activity.Id] = at;
-            Self.Tell(next);
+            bool resumed;
+            lock (scheduler.Kvm) resumed = scheduler.Resume(r.Activity.Id, r.PauseAt);
+            if (!resumed) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
+            Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<PhaseContinued>(c => RunPhase(c.Activity, next: c));
         Receive<LockAvailable>(m =>
@@ -60,8 +53,6 @@ public abstract class ActivityWorker : RecordedActor
             _replyTo.Clear();
             _lockWaiters.Clear();
             _progressWaiters.Clear();
-            _pauseAt.Clear();
-            _paused.Clear();
         });
         Receive<ProgressMade>(_ =>
         {
@@ -70,48 +61,42 @@ public abstract class ActivityWorker : RecordedActor
         });
     }
 
-    /// <summary>The VM's model gate.</summary>
-    protected VmGate Gate { get; }
-    /// <summary>The <c>mmu_lock</c> actor.</summary>
-    protected IActorRef MmuLock { get; }
-    /// <summary>The VM actor.</summary>
-    protected IActorRef Vm { get; }
+    /// <summary>Props for the worker of <paramref name="scheduler"/>'s VM.</summary>
+    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm) =>
+        Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm));
 
     /// <summary>Runs one phase of <paramref name="act"/>; <paramref name="next"/> is its PhaseContinued when it drives itself, null for a <see cref="StepRequested"/>.</summary>
     private StepResult RunPhase(Activity act, PhaseContinued? next)
     {
-        var (result, lockMoved, epoch) = Gate.Step(act, _track);
-        if (result.Status == StepStatus.Blocked && result.Wait is { Lock: not LockMode.None } w)
+        var run = _scheduler.Step(act);
+        if (run.Next == Next.AwaitLock)
         {
             if (next is not null) _lockWaiters[act.Id] = next;
-            MmuLock.Tell(new LockRequested(act.Id, w.Lock));
+            _mmuLock.Tell(new LockRequested(act.Id, run.Result.Wait!.Lock));
         }
-        else if (lockMoved)
+        else if (run.LockMoved)
         {
-            MmuLock.Tell(new LockReleased(act.Id)); // the lock moved: let the next waiter know
+            _mmuLock.Tell(new LockReleased(act.Id)); // the lock moved: let the next waiter know
         }
-        if (next is null) return result;
+        if (next is null) return run.Result;
 
-        switch (result.Status)
+        switch (run.Next)
         {
-            case StepStatus.Progressed when _pauseAt.Count > 0 && _pauseAt.TryGetValue(act.Id, out var at) && at == result.Phase:
-                // The first time it completes its pause-at phase (a fault that retries does not pause there again).
-                _pauseAt.Remove(act.Id);
-                _paused[act.Id] = next;
-                if (_replyTo.TryGetValue(act.Id, out var pausedTo)) pausedTo.Tell(new ActivityPaused(act, at));
+            case Next.Pause:
+                if (_replyTo.TryGetValue(act.Id, out var pausedTo)) pausedTo.Tell(new ActivityPaused(act, run.Result.Phase!));
                 break;
-            case StepStatus.Progressed:
+            case Next.Run:
                 Self.Tell(next);
                 break;
-            case StepStatus.Blocked when result.Wait is not { Lock: not LockMode.None }:
+            case Next.AwaitProgress:
                 _progressWaiters.Add(next);
-                Vm.Tell(new ProgressAwaited(epoch));
+                _vm.Tell(new ProgressAwaited(run.Epoch));
                 break;
-            case StepStatus.Done:
+            case Next.Finished:
                 if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(new ActivityFinished(act));
-                Vm.Tell(ProgressMade.Instance);
+                _vm.Tell(ProgressMade.Instance);
                 break;
         }
-        return result;
+        return run.Result;
     }
 }

@@ -7,19 +7,19 @@ namespace ActorKvm.Engine.Actors;
 
 /// <summary>
 /// <c>kvm-&gt;mmu_lock</c> as an actor: holders that could not take the lock register here, and when it moves
-/// the actor tells the next eligible waiter, in the FIFO order the model's queued rwlock keeps (so a writer is
-/// not starved). The lock state itself stays in the model; this actor only turns it into messages.
+/// the actor tells the waiter the scheduler names (<see cref="ActivityScheduler.LockWaiterToWake"/>: the FIFO order the
+/// model's queued rwlock keeps, so a writer is not starved). This actor only turns that into messages.
 /// </summary>
 public sealed class MmuLockActor : RecordedActor
 {
-    private readonly VmGate _gate;
+    private readonly ActivityScheduler _scheduler;
     private readonly Dictionary<int, IActorRef> _waiters = [];
 
     /// <summary>Creates the lock actor.</summary>
-    public MmuLockActor(VmGate gate)
+    public MmuLockActor(ActivityScheduler scheduler, DeliveryRecorder? recorder)
     {
-        _gate = gate;
-        RecordTurns(gate.Recorder, RecordedActors.MmuLock);
+        _scheduler = scheduler;
+        RecordTurns(recorder, RecordedActors.MmuLock);
         Receive<ActivitiesAbandoned>(_ => _waiters.Clear());
         Receive<LockRequested>(r =>
         {
@@ -30,14 +30,13 @@ public sealed class MmuLockActor : RecordedActor
     }
 
     /// <summary>Props.</summary>
-    public static Props Props(VmGate gate) => Akka.Actor.Props.Create(() => new MmuLockActor(gate));
+    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder) => Akka.Actor.Props.Create(() => new MmuLockActor(scheduler, recorder));
 
     private void Recheck()
     {
         int next;
-        var kvm = _gate.Kvm;
         DeliveryObservers.Current?.Touched(ModelAccess.Read);
-        lock (kvm) next = kvm.MmuLock.NextEligible();
+        lock (_scheduler.Kvm) next = _scheduler.LockWaiterToWake();
         if (next >= 0 && _waiters.Remove(next, out var worker)) worker.Tell(new LockAvailable(next));
     }
 }

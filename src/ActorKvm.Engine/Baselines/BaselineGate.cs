@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Locking;
@@ -6,18 +7,12 @@ using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Baselines;
 
-/// <summary>What one phase did, as a baseline worker needs to know it.</summary>
-/// <param name="Result">The step result.</param>
-/// <param name="Epoch">The progress epoch right after the step (what a waiter waits to see change).</param>
-/// <param name="ModelHeld">The <c>mmu_lock</c> mode the model says the activity holds after the step.</param>
-public readonly record struct PhaseOutcome(StepResult Result, long Epoch, LockMode ModelHeld);
-
 /// <summary>
-/// The model gate of the hand-written baselines (<see cref="LockBasedEngine"/>, <see cref="ChannelsEngine"/>),
-/// the counterpart of the actor engine's <c>VmGate</c>: every phase runs inside one monitor on the model
-/// (<c>lock (kvm)</c>, the model is not thread-safe) followed by the oracle, and finished activities or faults
-/// leaving SRCU advance a progress epoch that waiters block on (<see cref="Monitor.Wait(object)"/>) or park
-/// behind. <c>kvm-&gt;mmu_lock</c> is a <see cref="ReaderWriterLockSlim"/> threads really block on: a worker
+/// The hand-written baselines' (<see cref="LockBasedEngine"/>, <see cref="ChannelsEngine"/>) use of the VM's
+/// <see cref="ActivityScheduler"/>, the same one the actors and the scenario runner use: every phase runs through it, and a
+/// progress wait blocks the thread (<see cref="ActivityScheduler.WaitForProgress"/>) or parks the activity
+/// (<see cref="ActivityScheduler.Park"/>). What is the baselines' own is the lock:
+/// <c>kvm-&gt;mmu_lock</c> is a <see cref="ReaderWriterLockSlim"/> threads really block on: a worker
 /// enters it in the mode a phase needs before stepping it, the model's own lock then never finds a conflict
 /// (and its FIFO queue stays empty), and the worker leaves it once the model says the activity holds nothing.
 /// </summary>
@@ -31,15 +26,14 @@ public readonly record struct PhaseOutcome(StepResult Result, long Epoch, LockMo
 /// </remarks>
 public sealed class BaselineGate : IDisposable
 {
-    private readonly List<(Activity Activity, Action<Activity> Resume)> _parked = [];
-    private long _epoch;
-    private int _waiting;
-
     /// <summary>Creates the gate of <paramref name="kvm"/>.</summary>
-    public BaselineGate(Kvm kvm) => Kvm = kvm;
+    public BaselineGate(Kvm kvm) => Scheduler = new ActivityScheduler(kvm, modelQueuesLockWaiters: false); // the RWLS is the queue
 
-    /// <summary>The model (also the monitor).</summary>
-    public Kvm Kvm { get; }
+    /// <summary>The VM's scheduler.</summary>
+    public ActivityScheduler Scheduler { get; }
+
+    /// <summary>The model.</summary>
+    public Kvm Kvm => Scheduler.Kvm;
 
     /// <summary><c>kvm-&gt;mmu_lock</c> as the threads see it.</summary>
     public ReaderWriterLockSlim MmuLock { get; } = new(LockRecursionPolicy.NoRecursion);
@@ -60,33 +54,8 @@ public sealed class BaselineGate : IDisposable
         _ => LockMode.None,
     };
 
-    /// <summary>Runs one phase of <paramref name="activity"/> inside the monitor, then the oracle.</summary>
-    public PhaseOutcome Step(Activity activity)
-    {
-        List<(Activity, Action<Activity>)>? wake = null;
-        PhaseOutcome outcome;
-        lock (Kvm)
-        {
-            var r = activity.Step();
-            Kvm.Oracle.Check();
-            // Here the RWLS is the queue: a step that found the model lock busy does not stay queued in the model.
-            if (r.Wait is { Lock: not LockMode.None }) Kvm.MmuLock.CancelWait(activity.Id);
-            // Waiters wait for a finished activity or a fault leaving SRCU at its complete boundary.
-            if (activity.IsDone || r.Phase == CompletePhase)
-            {
-                _epoch++;
-                if (_waiting > 0) Monitor.PulseAll(Kvm);
-                if (_parked.Count > 0)
-                {
-                    wake = [.. _parked];
-                    _parked.Clear();
-                }
-            }
-            outcome = new PhaseOutcome(r, _epoch, Kvm.MmuLock.ModeOf(activity.Id));
-        }
-        if (wake is not null) foreach (var (a, resume) in wake) resume(a);
-        return outcome;
-    }
+    /// <summary>Runs one phase of <paramref name="activity"/> through the scheduler.</summary>
+    public PhaseRun Step(Activity activity) => Scheduler.Step(activity);
 
     /// <summary>
     /// Runs one phase holding <see cref="MmuLock"/> as it needs: enters <paramref name="want"/> first if nothing
@@ -94,7 +63,7 @@ public sealed class BaselineGate : IDisposable
     /// mode it asks for and runs the phase again; leaves the RWLS once the model says the activity holds nothing.
     /// <paramref name="held"/> is the mode this worker holds, across calls.
     /// </summary>
-    public PhaseOutcome StepHolding(Activity activity, LockMode want, ref LockMode held)
+    public PhaseRun StepHolding(Activity activity, LockMode want, ref LockMode held)
     {
         if (want != LockMode.None && held == LockMode.None) Enter(held = want);
         while (true)
@@ -106,20 +75,20 @@ public sealed class BaselineGate : IDisposable
                     throw new InvalidOperationException($"#{activity.Id}: model mmu_lock busy under the RWLS ({held}): {o.Result.Wait.Reason}");
                 if (held != LockMode.None)
                 {
-                    if (o.ModelHeld != LockMode.None) throw new InvalidOperationException($"#{activity.Id} needs mmu_lock {needed} while holding {o.ModelHeld}");
+                    if (o.Held != LockMode.None) throw new InvalidOperationException($"#{activity.Id} needs mmu_lock {needed} while holding {o.Held}");
                     Exit(held);
                 }
                 Enter(held = needed);
                 continue;
             }
-            if (o.ModelHeld == LockMode.None)
+            if (o.Held == LockMode.None)
             {
                 if (held != LockMode.None) Exit(held);
                 held = LockMode.None;
             }
-            else if (held != LockMode.Write && held != o.ModelHeld)
+            else if (held != LockMode.Write && held != o.Held)
             {
-                throw new InvalidOperationException($"#{activity.Id} holds mmu_lock ({o.ModelHeld}) outside the RWLS ({held})");
+                throw new InvalidOperationException($"#{activity.Id} holds mmu_lock ({o.Held}) outside the RWLS ({held})");
             }
             return o;
         }
@@ -131,7 +100,7 @@ public sealed class BaselineGate : IDisposable
     /// read side held), keeping the lock: the initialiser it waits for needs no <c>mmu_lock</c>. So the result is
     /// blocked only when the activity holds nothing and the caller may wait or park it as it likes.
     /// </summary>
-    public PhaseOutcome Advance(Activity activity, LockMode want, ref LockMode held)
+    public PhaseRun Advance(Activity activity, LockMode want, ref LockMode held)
     {
         while (true)
         {
@@ -139,7 +108,7 @@ public sealed class BaselineGate : IDisposable
             if (o.Result.Status != StepStatus.Blocked || held == LockMode.None) return o;
             if (o.Result.Wait is not { MayHoldMmuLock: true })
                 throw new InvalidOperationException($"#{activity.Id} waits for {o.Result.Wait?.Reason} holding mmu_lock");
-            WaitForProgress(o.Epoch);
+            Scheduler.WaitForProgress(o.Epoch);
         }
     }
 
@@ -162,7 +131,7 @@ public sealed class BaselineGate : IDisposable
                     last = o.Result.Phase;
                     break;
                 default:
-                    WaitForProgress(o.Epoch);
+                    Scheduler.WaitForProgress(o.Epoch);
                     break;
             }
         }
@@ -172,10 +141,10 @@ public sealed class BaselineGate : IDisposable
     /// Runs a fault's locked phases, <c>kvm_fault_lock</c> to <c>complete</c> (or to the unlock of a retry), holding the
     /// read side throughout; returns the last outcome (the access is then done, or faults again from the start).
     /// </summary>
-    public PhaseOutcome RunLocked(GuestAccess access)
+    public PhaseRun RunLocked(GuestAccess access)
     {
         var held = LockMode.None;
-        PhaseOutcome o;
+        PhaseRun o;
         do
         {
             o = Advance(access, LockMode.Read, ref held);
@@ -185,39 +154,8 @@ public sealed class BaselineGate : IDisposable
         return o;
     }
 
-    /// <summary>Activities blocked in <see cref="WaitForProgress"/> now.</summary>
-    internal int ProgressWaiters
-    {
-        get
-        {
-            lock (Kvm) return _waiting;
-        }
-    }
-
-    /// <summary>Blocks until the progress epoch moves past <paramref name="seen"/>.</summary>
-    public void WaitForProgress(long seen)
-    {
-        lock (Kvm)
-        {
-            _waiting++;
-            while (_epoch == seen) Monitor.Wait(Kvm);
-            _waiting--;
-        }
-    }
-
-    /// <summary>Parks <paramref name="activity"/> until the progress epoch moves past <paramref name="seen"/>, then calls <paramref name="resume"/> (at once if it already has).</summary>
-    public void Park(Activity activity, long seen, Action<Activity> resume)
-    {
-        lock (Kvm)
-        {
-            if (_epoch == seen)
-            {
-                _parked.Add((activity, resume));
-                return;
-            }
-        }
-        resume(activity);
-    }
+    /// <summary>Activities blocked waiting for progress now.</summary>
+    internal int ProgressWaiters => Scheduler.BlockedThreads;
 
     /// <summary>Releases the RWLS.</summary>
     public void Dispose() => MmuLock.Dispose();
@@ -236,6 +174,4 @@ public sealed class BaselineGate : IDisposable
         if (mode == LockMode.Write) MmuLock.ExitWriteLock();
         else MmuLock.ExitReadLock();
     }
-
-    private static readonly string CompletePhase = PhaseNames.Fault[(int)FaultPhase.Complete];
 }

@@ -91,34 +91,7 @@ public sealed class ChannelsEngine : BaselineEngine
     /// From the stage-2 walk to the point where the fault needs <c>mmu_lock</c>; a vCPU's other work (a pre-fault
     /// ioctl, a nested entry) runs here whole, parked while it waits.
     /// </summary>
-    private void PreLock(Activity activity)
-    {
-        if (activity is not GuestAccess access)
-        {
-            Service(activity, _resumePreLock);
-            return;
-        }
-        var held = LockMode.None;
-        while (true)
-        {
-            if (BaselineGate.Wanted(access, null) == LockMode.Read)
-            {
-                _locked.Writer.TryWrite(access);
-                return;
-            }
-            // A copy-on-write break takes mmu_lock for write inside the pin phase: entered when the model asks.
-            var o = Gate.Advance(access, LockMode.None, ref held);
-            switch (o.Result.Status)
-            {
-                case StepStatus.Done:
-                    _completion.Writer.TryWrite(access);
-                    return;
-                case StepStatus.Blocked:
-                    Gate.Park(access, o.Epoch, _resumePreLock);
-                    return;
-            }
-        }
-    }
+    private void PreLock(Activity activity) => Advance(activity, _resumePreLock);
 
     /// <summary>
     /// <c>kvm_fault_lock</c> to <c>complete</c> under the read side (<see cref="BaselineGate.RunLocked"/>); then back
@@ -134,26 +107,37 @@ public sealed class ChannelsEngine : BaselineEngine
     /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait (then <paramref name="resume"/>d).</summary>
     private void Service(Activity activity, Action<Activity> resume)
     {
-        if (activity is HostOperation or AgeOperation)
+        if (activity is not (HostOperation or AgeOperation))
         {
-            // The notifier's phases never wait for progress: run it through, the write side around its locked phases.
-            Gate.RunToDone(activity);
-            _completion.Writer.TryWrite(activity);
+            Advance(activity, resume);
             return;
         }
+        // The notifier's phases never wait for progress: run it through, the write side around its locked phases.
+        Gate.RunToDone(activity);
+        _completion.Writer.TryWrite(activity);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="activity"/> until it finishes (on to completion), must wait (parked, then
+    /// <paramref name="resume"/>d) or, a guest access, needs <c>mmu_lock</c> (on to the locked stage). A copy-on-write
+    /// break takes <c>mmu_lock</c> for write inside the pin phase: entered when the model asks.
+    /// </summary>
+    private void Advance(Activity activity, Action<Activity> resume)
+    {
         var held = LockMode.None;
         while (true)
         {
-            var o = Gate.Advance(activity, BaselineGate.Wanted(activity, null), ref held);
-            switch (o.Result.Status)
+            var want = BaselineGate.Wanted(activity, null);
+            if (activity is GuestAccess access && want == LockMode.Read)
             {
-                case StepStatus.Done:
-                    _completion.Writer.TryWrite(activity);
-                    return;
-                case StepStatus.Blocked:
-                    Gate.Park(activity, o.Epoch, resume);
-                    return;
+                _locked.Writer.TryWrite(access);
+                return;
             }
+            var o = Gate.Advance(activity, want, ref held);
+            if (o.Result.Status == StepStatus.Progressed) continue;
+            if (o.Result.Status == StepStatus.Done) _completion.Writer.TryWrite(activity);
+            else Gate.Scheduler.Park(activity, o.Epoch, resume);
+            return;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
@@ -17,17 +18,12 @@ namespace ActorKvm.Engine.Baselines;
 /// </summary>
 public sealed class LockBasedEngine : BaselineEngine
 {
-    private readonly Activity?[] _next; // each vCPU's next work (an access, a pre-fault ioctl, a nested entry)
-    private readonly bool[] _idle; // guarded by DriverLock: the vCPU thread waits for its next access
-    private bool _finished;
-    private readonly WorkQueue _notifier = new();
-    private readonly WorkQueue _memslots = new();
+    // Each worker's inbox, by Owner: vCPU i at i, then the host MM, then the memslot thread. A vCPU's next work comes
+    // from its own completion, or later from a host operation's when the workload held it back (QueueHostOps).
+    private readonly BlockingCollection<Activity>[] _inboxes;
 
-    private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency)
-    {
-        _next = new Activity?[options.Vcpus];
-        _idle = new bool[options.Vcpus];
-    }
+    private LockBasedEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency) =>
+        _inboxes = [.. Enumerable.Range(0, options.Vcpus + 2).Select(_ => new BlockingCollection<Activity>())];
 
     /// <summary>
     /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
@@ -42,14 +38,9 @@ public sealed class LockBasedEngine : BaselineEngine
 
     private StressResult Run(TimeSpan duration)
     {
-        var threads = new List<Thread>();
-        for (var v = 0; v < _next.Length; v++)
-        {
-            var vcpu = v;
-            threads.Add(new Thread(() => Guard(() => VcpuLoop(vcpu))) { IsBackground = true, Name = $"vcpu-{vcpu}" });
-        }
-        threads.Add(new Thread(() => Guard(() => ServiceLoop(_notifier))) { IsBackground = true, Name = "mmu-notifier" });
-        threads.Add(new Thread(() => Guard(() => ServiceLoop(_memslots))) { IsBackground = true, Name = "memslots" });
+        var vcpus = _inboxes.Length - 2;
+        var names = Enumerable.Range(0, vcpus).Select(v => Owner.OfVcpu(v).Name).Append(Owner.HostMm.Name).Append(Owner.VmIoctl.Name);
+        var threads = names.Select((name, i) => new Thread(() => Work(_inboxes[i])) { IsBackground = true, Name = name }).ToList();
         return Run(duration, () => threads.ForEach(t => t.Start()), () => threads.ForEach(t => t.Join()));
     }
 
@@ -57,67 +48,24 @@ public sealed class LockBasedEngine : BaselineEngine
     protected override void Issue(Activity activity)
     {
         var owner = Owner.Of(activity);
-        switch (owner.Kind)
+        _inboxes[owner.Kind switch
         {
-            case OwnerKind.Vcpu:
-                _next[owner.Vcpu] = activity;
-                if (_idle[owner.Vcpu]) Monitor.PulseAll(DriverLock);
-                break;
-            case OwnerKind.MmuNotifier:
-                _notifier.Add(activity);
-                break;
-            default:
-                _memslots.Add(activity);
-                break;
-        }
+            OwnerKind.Vcpu => owner.Vcpu,
+            OwnerKind.MmuNotifier => _inboxes.Length - 2,
+            _ => _inboxes.Length - 1,
+        }].Add(activity);
     }
 
-    private void VcpuLoop(int vcpu)
-    {
-        while (true)
-        {
-            Activity? access;
-            lock (DriverLock)
-            {
-                // The next access comes from this vCPU's own completion, or later from a host operation's when the
-                // workload held it back (QueueHostOps: the guest may not run ahead of owed host work).
-                _idle[vcpu] = true;
-                while ((access = _next[vcpu]) is null && !_finished) Monitor.Wait(DriverLock);
-                _idle[vcpu] = false;
-                _next[vcpu] = null;
-            }
-            if (access is null) return;
-            Gate.RunToDone(access);
-            Finished(access);
-        }
-    }
-
-    private void ServiceLoop(WorkQueue queue)
-    {
-        while (queue.Take() is { } activity)
-        {
-            Gate.RunToDone(activity);
-            Finished(activity);
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void CompleteWorkers(Exception? error)
-    {
-        lock (DriverLock)
-        {
-            _finished = true;
-            Monitor.PulseAll(DriverLock);
-        }
-        _notifier.Complete();
-        _memslots.Complete();
-    }
-
-    private void Guard(Action body)
+    /// <summary>A worker thread: runs its work back to back until its inbox is completed and empty.</summary>
+    private void Work(BlockingCollection<Activity> inbox)
     {
         try
         {
-            body();
+            foreach (var activity in inbox.GetConsumingEnumerable())
+            {
+                Gate.RunToDone(activity);
+                Finished(activity);
+            }
         }
         catch (Exception e)
         {
@@ -125,38 +73,9 @@ public sealed class LockBasedEngine : BaselineEngine
         }
     }
 
-    /// <summary>A service thread's inbox: a monitor-guarded queue.</summary>
-    private sealed class WorkQueue
+    /// <inheritdoc/>
+    protected override void CompleteWorkers(Exception? error)
     {
-        private readonly Queue<Activity> _items = new();
-        private bool _completed;
-
-        public void Add(Activity activity)
-        {
-            lock (_items)
-            {
-                _items.Enqueue(activity);
-                Monitor.Pulse(_items);
-            }
-        }
-
-        public void Complete()
-        {
-            lock (_items)
-            {
-                _completed = true;
-                Monitor.PulseAll(_items);
-            }
-        }
-
-        /// <summary>The next item, or null once completed and empty.</summary>
-        public Activity? Take()
-        {
-            lock (_items)
-            {
-                while (_items.Count == 0 && !_completed) Monitor.Wait(_items);
-                return _items.Count > 0 ? _items.Dequeue() : null;
-            }
-        }
+        foreach (var inbox in _inboxes) inbox.CompleteAdding();
     }
 }

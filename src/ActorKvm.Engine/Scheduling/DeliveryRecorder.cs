@@ -36,7 +36,7 @@ public sealed class DeliveryRecorder
         Limit = limit;
     }
 
-    /// <summary>The lock a recorded turn holds: the model's gate (<c>VmGate</c> locks the same object).</summary>
+    /// <summary>The lock a recorded turn holds: the model's gate (<c>ActivityScheduler.Step</c> locks the same object).</summary>
     public object Lock => _kvm;
 
     /// <summary>Most entries kept; past it recording stops and <see cref="Overflowed"/> is set.</summary>

@@ -36,10 +36,16 @@ public readonly record struct Owner(OwnerKind Kind, int Vcpu)
         GuestAccess g => OfVcpu(g.Vcpu.Index),
         PreFaultMemory p => OfVcpu(p.Vcpu.Index),
         NestedTransition n => OfVcpu(n.Vcpu.Index),
-        MemslotUpdate or DirtyLogIoctl => new(OwnerKind.Memslots, -1),
-        HostOperation or AgeOperation or HostMmap or HostAccess or HostFreePageTables or MteSyncTags => new(OwnerKind.MmuNotifier, -1),
+        MemslotUpdate or DirtyLogIoctl => VmIoctl,
+        HostOperation or AgeOperation or HostMmap or HostAccess or HostFreePageTables or MteSyncTags => HostMm,
         _ => throw new ArgumentException($"no owner for activity kind {activity.GetType().Name}", nameof(activity)),
     };
+
+    /// <summary>The host MM (the MMU notifier's callers).</summary>
+    public static Owner HostMm => new(OwnerKind.MmuNotifier, -1);
+
+    /// <summary>The VMM's VM-ioctl thread (memslots, dirty log).</summary>
+    public static Owner VmIoctl => new(OwnerKind.Memslots, -1);
 
     /// <summary>vCPU <paramref name="index"/>.</summary>
     public static Owner OfVcpu(int index) => new(OwnerKind.Vcpu, index);

@@ -73,6 +73,7 @@ public static class RaceWorkload
         var deliveries = det.Executor.Steps - start;
 
         kvm.Oracle.CheckAll();
+        kvm.Oracle.CheckReferencesPut();
         return new RaceOutcome(kvm.Oracle.Violations.ToList(), [.. first.Faults, .. second.Faults], deliveries, log.ToArray(), kvm.OutstandingFaultRefs);
     }
 }

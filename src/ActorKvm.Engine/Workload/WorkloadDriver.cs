@@ -18,7 +18,7 @@ namespace ActorKvm.Engine.Workload;
 /// finish. The actor engine's <see cref="WorkloadActor"/> and the baselines drive the same instance type, so
 /// they run the same workload. Not thread-safe: its owner serialises the calls.
 /// </summary>
-public sealed class WorkloadDriver
+public sealed partial class WorkloadDriver
 {
     private readonly WorkloadOptions _o;
     private readonly Kvm _kvm;
@@ -127,13 +127,13 @@ public sealed class WorkloadDriver
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
                 IssueAccess(a.Vcpu.Index);
                 break;
-            case HostOperation or AgeOperation or HostMmap or MteSyncTags:
+            case HostOperation or AgeOperation or HostMmap or MteSyncTags or HostAccess:
                 if (activity is HostOperation { Result: not Errno.Ok } failed)
                 {
                     Count(Stats.HostOpErrors, failed.Result.ToScenarioName());
                     Count(Stats.HostOpErrorCauses, OutcomeCauses.Of(failed.Op, failed.Result));
                 }
-                if (IssueRemap()) break; // munmap then mmap: one host operation, counted when the mmap is done
+                if (IssueRemap() || IssueRestore()) break; // munmap then mmap, mprotect and back: one host operation, counted when the second is done
                 Stats.HostOps++;
                 _hostBusy = false;
                 if (_o.QueueHostOps)
@@ -218,6 +218,7 @@ public sealed class WorkloadDriver
     /// <summary>A notifier-side host operation on <paramref name="h"/> (slot <paramref name="slot"/>, offset <paramref name="off"/>).</summary>
     private Activity PickHostOp(int slot, ulong off, WorkloadSlot s, Hva h)
     {
+        if (PickVmmOp(slot, s, h) is { } vmm) return vmm;
         Activity op;
         // Aging (clear_young from reclaim's LRU scan) is the most frequent notifier a guest sees: two draws in ten.
         var pick = _rng.Below(10);
@@ -319,7 +320,7 @@ public sealed class WorkloadDriver
             op = LogUpdate(_slots[_logSlot], MemslotFlags.LogDirtyPages);
         }
         else if (_o.DirtyLog && step == 1)
-            op = new DirtyLogIoctl(_kvm, _nextId++, _slots[_logSlot].Id, clear: false);
+            op = Harvest();
         else if (_o.DirtyLog && step == 2)
             op = LogUpdate(_slots[_logSlot], MemslotFlags.None);
         else if (_o.ReachOps && _big >= 0 && (_churnTurn++ & 1) == 1)

@@ -36,6 +36,12 @@ namespace ActorKvm.Engine.Workload;
 /// larger than 2M moved, deleted and re-created, and one-page munmaps (then an mmap of the hole) inside the blocks of
 /// every non-hugetlb memory type, device memory included. Its draws come after the default ones, which stay as they were.
 /// </param>
+/// <param name="VmmOps">
+/// Also the VMM's own operations (off everywhere but the mutation kill criterion's runs): it reads and
+/// writes guest memory itself (a write to a page the host maps read-only breaks copy-on-write under an invalidation),
+/// mprotects a 2M window read-only and back, and harvests with <c>KVM_CLEAR_DIRTY_LOG</c> as well as GET, with
+/// <c>KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2</c> and initially-set bitmaps on.
+/// </param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -52,7 +58,8 @@ public sealed record WorkloadOptions(
     bool Protected = false,
     bool Nested = false,
     bool MapFixedReplace = false,
-    bool ReachOps = false)
+    bool ReachOps = false,
+    bool VmmOps = false)
 {
     /// <summary>Variants (proposed model changes, not bugs) on for the run's VM (<c>--variant</c>).</summary>
     public Model.Variants.VariantSet Variants { get; init; } = Model.Variants.VariantSet.None;

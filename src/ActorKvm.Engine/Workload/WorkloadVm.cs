@@ -67,7 +67,7 @@ public static class WorkloadVm
         // asking for one as a backing picks such a host, else every slot of it would be refused (-EINVAL).
         var cacheDic = o.EffectiveBackings.Contains(BackingKind.DeviceCacheable);
         var config = new KvmConfig(IpaBits: IpaBits, Vcpus: o.Vcpus, Mte: o.Mte, Protected: o.Protected, Nested: o.Nested, CacheDic: cacheDic,
-            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0);
+            EagerSplitChunk: o.ReachOps ? Sizes.PmdSize : 0, ManualDirtyProtect: o.VmmOps, InitiallyAllSet: o.VmmOps);
         var kvm = new Kvm(config, bugs) { Variants = o.Variants };
         var id = 1;
         var main = o.EffectiveBackings.Count;

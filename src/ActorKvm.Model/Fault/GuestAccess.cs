@@ -90,7 +90,6 @@ public sealed class GuestAccess : Activity
             if (esr is null)
             {
                 Perform(leaf);
-                IsDone = true;
                 return StepResult.Finished(null);
             }
             var faults = _faults ?? throw HandedOver();
@@ -102,7 +101,6 @@ public sealed class GuestAccess : Activity
                 // nothing changing (no retry at all) is the livelock the oracle reports.
                 if (!faults.Contains(FaultResult.Retry))
                     Kvm.Oracle.Report(Oracle.ViolationKind.NoProgress, $"access at {Gpa} on vCPU {Vcpu.Index} took {MaxFaults} faults without completing, none of them a retry", Gpa.Value, 3);
-                IsDone = true;
                 return StepResult.Finished(null);
             }
             Handler.Begin(GuestAbort.At(Gpa, esr.Value));
@@ -118,7 +116,6 @@ public sealed class GuestAccess : Activity
         if (handler.Exit is { } exit)
         {
             Exit = exit;
-            IsDone = true;
             return StepResult.Finished(r.Phase);
         }
         if (handler.Result == FaultResult.Retry && Kvm.Notifier.MmuInvalidateInProgress != 0) _waitInvalidation = true;

@@ -180,7 +180,6 @@ public sealed class PreFaultMemory : Activity
         if (srcu) Kvm.Srcu.ReadUnlock(Id);
         StoppedBy = r;
         Result = Remaining == Size ? r : Errno.Ok;
-        IsDone = true;
         return StepResult.Finished(phase);
     }
 }

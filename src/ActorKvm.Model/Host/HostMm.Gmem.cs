@@ -24,6 +24,7 @@ public sealed partial class HostMm
         }
         if (f.AnyPoisoned) return HostFaultIn.Failed(HostFaultStatus.HwPoison);
         f.GupRefs++;
+        GupRefsHeld++;
         return new HostFaultIn(HostFaultStatus.Ok, f.Head, f, true, default, default);
     }
 

@@ -103,9 +103,19 @@ public sealed partial class HostMm
         var folio = pte.Folio;
         if (folio is not null && folio.AnyPoisoned && folio.IsPoisoned((ulong)(pte.PfnAt(hva) - folio.Head)))
             return HostFaultIn.Failed(HostFaultStatus.HwPoison);
-        if (takeRef && folio is not null) folio.GupRefs++;
+        if (takeRef && folio is not null)
+        {
+            folio.GupRefs++;
+            GupRefsHeld++;
+        }
         return new HostFaultIn(HostFaultStatus.Ok, pte.PfnAt(hva), folio, pte.Writable, default, default);
     }
+
+    /// <summary>
+    /// GUP references taken (<see cref="FaultIn"/> with a reference, the guest_memfd fault-in) and not yet put, over every
+    /// folio: the host's own count, which the oracle compares with nothing in flight (<c>CheckReferencesPut</c>).
+    /// </summary>
+    public int GupRefsHeld { get; private set; }
 
     /// <summary>Drops a GUP reference taken by <see cref="FaultIn"/> (<c>kvm_release_page_*</c>).</summary>
     /// <returns>False when there was no reference to drop (an underflow).</returns>
@@ -113,6 +123,7 @@ public sealed partial class HostMm
     {
         if (folio.GupRefs <= 0) return false;
         folio.GupRefs--;
+        GupRefsHeld--;
         if (dirty) folio.Dirty = true;
         folio.Accessed = true;
         MaybeFree(folio);

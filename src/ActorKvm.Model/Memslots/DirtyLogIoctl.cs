@@ -98,7 +98,6 @@ public sealed class DirtyLogIoctl : Activity
     private StepResult Done(Errno e)
     {
         Result = e;
-        IsDone = true;
         return StepResult.Finished(null);
     }
 }

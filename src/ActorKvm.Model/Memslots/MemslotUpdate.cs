@@ -35,6 +35,8 @@ public sealed class MemslotUpdate : Activity
     public MemslotRequest Request => _req;
     /// <summary>What the request changes (known once validated).</summary>
     public MemslotChange Change => _change;
+    /// <summary>The slot this update replaces or deletes, once its first step found it (null for a create).</summary>
+    public Memslot? Old => _old;
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -148,7 +150,6 @@ public sealed class MemslotUpdate : Activity
     private StepResult Finish(string? phase)
     {
         _stage = Stage.Done;
-        IsDone = true;
         return StepResult.Finished(phase);
     }
 }

@@ -27,7 +27,6 @@ public sealed class NestedTransition : Activity
     protected override StepResult StepCore()
     {
         if (IsDone) throw new InvalidOperationException("already done");
-        IsDone = true;
         if (!Kvm.Config.Nested) Result = Errno.ENOSYS;
         else if (_l1 is null) Vcpu.Nested = null;
         else

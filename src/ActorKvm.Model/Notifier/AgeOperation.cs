@@ -30,7 +30,6 @@ public sealed class AgeOperation : Activity
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_age_gfn") is { } wait) return wait;
         Young = Kvm.S2AgeRange(Id, Gpa, Size);
         Kvm.MmuLock.Release(Id);
-        IsDone = true;
         return StepResult.Finished(null);
     }
 }

@@ -43,7 +43,6 @@ public sealed class HostAccess : Activity
                 Value = Kvm.Mm.Read(Hva);
                 Kvm.Oracle.HostRead(Hva, Value);
             }
-            IsDone = true;
             return StepResult.Finished(null);
         }
         var r = Kvm.Mm.FaultIn(Hva, write: true, takeRef: false);
@@ -68,7 +67,6 @@ public sealed class HostAccess : Activity
             if (r.Folio is not null) r.Folio.Dirty = true;
             Kvm.Oracle.HostWrote(Hva, Value);
         }
-        IsDone = true;
         return StepResult.Finished(null);
     }
 

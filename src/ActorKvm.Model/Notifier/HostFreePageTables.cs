@@ -31,7 +31,6 @@ public sealed class HostFreePageTables : Activity
         Kvm.Mm.FreePageTables(Hva, Hva + Size);
         Kvm.Oracle.TouchHva(Hva, Hva + Size);
         Result = Errno.Ok;
-        IsDone = true;
         return StepResult.Finished(null);
     }
 }

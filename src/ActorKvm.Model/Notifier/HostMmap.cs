@@ -51,7 +51,6 @@ public sealed class HostMmap : Activity
         if (Size == 0 || !Hva.IsAligned(align)) Result = Errno.EINVAL;
         else if (Kvm.Mm.Overlaps(Hva, MappedSize)) Result = Errno.EEXIST;
         else Kvm.Mm.Mmap(Hva, MappedSize, Backing, Prot, Shared);
-        IsDone = true;
         return StepResult.Finished(null);
     }
 }

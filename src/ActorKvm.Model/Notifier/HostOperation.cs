@@ -56,7 +56,6 @@ public sealed class HostOperation : Activity
                     if (range is null)
                     {
                         if (Result == Errno.Ok) Result = Apply();
-                        IsDone = true;
                         return StepResult.Finished(null);
                     }
                     if (Kvm.TakeMmuLock(Id, LockMode.Write, "invalidate_range_start") is { } wait) return wait;
@@ -78,7 +77,6 @@ public sealed class HostOperation : Activity
                 Kvm.MmuLock.Release(Id);
                 Kvm.Notifier.ActiveInvalidateEnd();
                 _done = HostOpPhase.RangeEnd;
-                IsDone = true;
                 return StepResult.Finished(HostOpPhase.RangeEnd.Name());
         }
         throw new InvalidOperationException("host operation already finished");

@@ -68,7 +68,6 @@ public sealed class MteSyncTags : Activity
     private StepResult End(Errno result)
     {
         Result = result;
-        IsDone = true;
         return StepResult.Finished(null);
     }
 }

@@ -37,6 +37,18 @@ public sealed partial class KvmOracle
             Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
+    /// <summary>
+    /// At the end of a run, with nothing in flight: every GUP reference taken on a folio was put again
+    /// (<c>kvm_release_faultin_page</c>, <c>put_page</c> after <c>mte_sync_tags</c>). Counted by the host itself, so a path
+    /// that skips the put is caught even where the fault's own bookkeeping (<see cref="PageReleased"/>) was kept; a leaked
+    /// reference keeps the folio from migration, split and reclaim for ever. Long-term pins (pKVM) are not GUP references.
+    /// </summary>
+    public void CheckReferencesPut()
+    {
+        if (_kvm.Mm.GupRefsHeld != 0)
+            Report(ViolationKind.PageRefLeak, $"{_kvm.Mm.GupRefsHeld} GUP page reference(s) still held with nothing in flight");
+    }
+
     private void CheckRange(ulong start, ulong end)
     {
         _scratch.Clear();

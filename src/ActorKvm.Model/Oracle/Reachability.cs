@@ -173,7 +173,8 @@ public sealed class Reachability
     private void MemslotFinished(MemslotUpdate m, Kvm kvm)
     {
         if (m.Result != Errno.Ok) { Hit(ReachPoint.MemslotRefused); return; }
-        var large = m.Request.Size > Sizes.PmdSize;
+        // A delete asks for size 0: what was deleted is the old slot.
+        var large = (m.Change == MemslotChange.Delete ? m.Old?.Size ?? 0 : m.Request.Size) > Sizes.PmdSize;
         switch (m.Change)
         {
             case MemslotChange.Create: Hit(ReachPoint.MemslotCreate); break;

@@ -70,8 +70,8 @@ public abstract class Activity
     protected Kvm Kvm { get; }
     /// <summary>Identity and lock-holder id.</summary>
     public int Id { get; }
-    /// <summary>True once finished.</summary>
-    public bool IsDone { get; protected set; }
+    /// <summary>True once a step returned <see cref="StepStatus.Done"/> (set here, in one place, for every kind of activity).</summary>
+    public bool IsDone { get; private set; }
 
     /// <summary>
     /// Runs the next phase. A step that does not end waiting for <c>mmu_lock</c> leaves the lock's FIFO queue:
@@ -81,6 +81,7 @@ public abstract class Activity
     public StepResult Step()
     {
         var r = StepCore();
+        if (r.Status == StepStatus.Done) IsDone = true;
         if (r.Wait is not { Lock: not Locking.LockMode.None }) Kvm.MmuLock.CancelWait(Id);
         Kvm.Coverage.Observe(this, r);
         Kvm.Oracle.Stepped(this, r);

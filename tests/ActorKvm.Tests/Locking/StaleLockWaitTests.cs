@@ -17,7 +17,6 @@ public class StaleLockWaitTests
                 _tried = true;
                 if (Kvm.TakeMmuLock(Id, LockMode.Write, "test") is { } wait) return wait;
             }
-            IsDone = true;
             return StepResult.Finished(null);
         }
     }

@@ -52,6 +52,7 @@ public sealed class RandomOpsRunner
             Kvm.Oracle.Context = $"ops[{step++}] {op}";
             Apply(op);
             Kvm.Oracle.Check();
+            Kvm.Oracle.CheckReferencesPut();
             Assert.True(Kvm.Oracle.Violations.Count == 0, $"{Kvm.Oracle.Context}: {string.Join("; ", Kvm.Oracle.Violations)}");
             Assert.Equal(0, Kvm.OutstandingFaultRefs);
             Assert.True(Kvm.MmuLock.IsFree, "mmu_lock held after an operation completed");

@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Actors;
 using ActorKvm.Engine.Actors.Messages;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -20,7 +21,7 @@ public sealed class ActorStepDriver : IStepDriver
     public ActorStepDriver(ActorSystem system) => _system = system;
 
     /// <inheritdoc/>
-    public void Attach(Kvm kvm) => _vm = _system.ActorOf(VmActor.Props(kvm), $"vm-{Interlocked.Increment(ref _vmCounter)}");
+    public void Attach(ActivityScheduler scheduler) => _vm = _system.ActorOf(VmActor.Props(scheduler), $"vm-{Interlocked.Increment(ref _vmCounter)}");
 
     /// <inheritdoc/>
     public StepResult Step(Activity activity)

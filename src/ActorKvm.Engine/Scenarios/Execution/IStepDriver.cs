@@ -1,3 +1,4 @@
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Scenarios.Execution;
@@ -9,21 +10,23 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// </summary>
 public interface IStepDriver : IDisposable
 {
-    /// <summary>Binds the driver to the VM the scenario built.</summary>
-    void Attach(Kvm kvm);
+    /// <summary>Binds the driver to the VM the scenario built, through its scheduler (the one the runner reads waits and pauses from).</summary>
+    void Attach(ActivityScheduler scheduler);
 
     /// <summary>Runs the next phase of <paramref name="activity"/>.</summary>
     StepResult Step(Activity activity);
 }
 
-/// <summary>Runs phases directly on the pure model.</summary>
+/// <summary>Runs phases directly on the pure model, through the scheduler.</summary>
 public sealed class ModelStepDriver : IStepDriver
 {
-    /// <inheritdoc/>
-    public void Attach(Kvm kvm) { }
+    private ActivityScheduler? _scheduler;
 
     /// <inheritdoc/>
-    public StepResult Step(Activity activity) => activity.Step();
+    public void Attach(ActivityScheduler scheduler) => _scheduler = scheduler;
+
+    /// <inheritdoc/>
+    public StepResult Step(Activity activity) => _scheduler!.Step(activity).Result;
 
     /// <inheritdoc/>
     public void Dispose() { }

@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Scenarios.Definition;
+using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
@@ -18,19 +19,9 @@ public sealed class ScriptedRun : ScenarioRun
     private readonly TracingStepDriver? _tracing;
     private readonly List<Running> _active = [];
     private readonly Dictionary<int, Running> _byAct = [];
-    private long _waitSeq;
+    private ActivityScheduler? _scheduler;
 
-    private sealed class Running(StepSpec spec, Activity act)
-    {
-        public StepSpec Spec { get; } = spec;
-        public Activity Act { get; } = act;
-        public string? PauseAt { get; set; } = spec.PauseAt;
-        public bool Paused { get; set; }
-        public bool PauseUsed { get; set; }
-        public long WaitSeq { get; set; } = -1;
-        public Wait? LastWait { get; set; }
-        public bool Waiting => WaitSeq >= 0;
-    }
+    private sealed record Running(StepSpec Spec, Activity Act);
 
     /// <summary>Prepares a run.</summary>
     public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null) : base(scenario, options)
@@ -46,7 +37,7 @@ public sealed class ScriptedRun : ScenarioRun
     protected override IReadOnlyList<PhaseEvent>? TraceEvents => _tracing?.Trace.Events;
 
     /// <inheritdoc/>
-    protected override void Attach(Kvm kvm) => _driver.Attach(kvm);
+    protected override void Attach(Kvm kvm) => _driver.Attach(_scheduler = new ActivityScheduler(kvm));
 
     /// <inheritdoc/>
     protected override void BeforeStep(StepSpec step) => Kvm!.Oracle.Context = step.Path;
@@ -57,15 +48,14 @@ public sealed class ScriptedRun : ScenarioRun
         var running = new Running(step, act);
         _byAct[act.Id] = running;
         _active.Add(running);
+        if (step.PauseAt is { } at) _scheduler!.PauseAt(act.Id, at);
         Advance(running);
     }
 
     /// <inheritdoc/>
     protected override bool Resume(ResumeStep resume, Activity target)
     {
-        if (!_byAct.TryGetValue(target.Id, out var r) || !r.Paused) return false;
-        r.Paused = false;
-        if (resume.PauseAt is not null) { r.PauseAt = resume.PauseAt; r.PauseUsed = false; }
+        if (!_byAct.TryGetValue(target.Id, out var r) || !_scheduler!.Resume(target.Id, resume.PauseAt)) return false;
         Advance(r);
         return true;
     }
@@ -77,21 +67,25 @@ public sealed class ScriptedRun : ScenarioRun
         DrainWaiting();
         kvm.Oracle.Context = step.Path;
         kvm.Oracle.Check();
-        DetectDeadlock();
+        if (_scheduler!.FindCycle([.. _active.Select(a => a.Act.Id)]) is { } cycle) ReportDeadlock([.. cycle.Select(id => _byAct[id])]);
     }
 
     /// <inheritdoc/>
     protected override void Settle()
     {
-        if (_active.Any(a => a.Paused)) return; // reported as unfinished
-        var stuck = _active.Where(a => a.Waiting).ToList();
+        if (_active.Any(Paused)) return; // reported as unfinished
+        var stuck = _active.Where(Waiting).ToList();
         if (stuck.Count > 0) ReportDeadlock(stuck);
     }
 
     /// <inheritdoc/>
-    protected override StepSpec? StillPaused() => _active.FirstOrDefault(a => a.Paused)?.Spec;
+    protected override StepSpec? StillPaused() => _active.FirstOrDefault(Paused)?.Spec;
 
-    /// <summary>Runs a step until it finishes, pauses or must wait.</summary>
+    private bool Paused(Running r) => _scheduler!.IsPaused(r.Act.Id);
+
+    private bool Waiting(Running r) => _scheduler!.WaitSeq(r.Act.Id) >= 0;
+
+    /// <summary>Runs a step until it finishes, pauses (the scheduler's pause gate) or must wait.</summary>
     private void Advance(Running r)
     {
         var kvm = Kvm!;
@@ -99,30 +93,10 @@ public sealed class ScriptedRun : ScenarioRun
         kvm.Oracle.Context = r.Spec.Path;
         try
         {
-            while (true)
-            {
-                var res = _driver.Step(r.Act);
-                if (res.Status == StepStatus.Blocked)
-                {
-                    if (!r.Waiting) r.WaitSeq = _waitSeq++;
-                    r.LastWait = res.Wait;
-                    return;
-                }
-                r.WaitSeq = -1;
-                var pauseHere = r.PauseAt is not null && r.PauseAt == res.Phase && !r.PauseUsed;
-                if (pauseHere)
-                {
-                    r.PauseUsed = true;
-                    r.Paused = true;
-                    if (res.Status == StepStatus.Done) Complete(r);
-                    return;
-                }
-                if (res.Status == StepStatus.Done)
-                {
-                    Complete(r);
-                    return;
-                }
-            }
+            StepResult res;
+            do res = _driver.Step(r.Act);
+            while (res.Status == StepStatus.Progressed && !Paused(r));
+            if (res.Status == StepStatus.Done) Complete(r);
         }
         finally
         {
@@ -132,22 +106,26 @@ public sealed class ScriptedRun : ScenarioRun
 
     private void Complete(Running r)
     {
-        if (!r.Paused) _active.Remove(r);
+        if (!Paused(r)) _active.Remove(r);
         Completed(r.Spec, r.Act);
     }
 
-    /// <summary>Lets waiting steps go on, oldest wait first, until none can.</summary>
+    /// <summary>
+    /// Lets waiting steps go on, oldest wait first, until none can. Every waiter is retried (a retry that still waits is
+    /// a <c>wait:</c> slice of the trace), not only those <see cref="ActivityScheduler.MayRun"/> names: this is the
+    /// scripted interleaving's polling order, which its traces pin.
+    /// </summary>
     private void DrainWaiting()
     {
         bool progress;
         do
         {
             progress = false;
-            foreach (var r in _active.Where(a => a.Waiting && !a.Paused).OrderBy(a => a.WaitSeq).ToList())
+            foreach (var r in _active.Where(a => Waiting(a) && !Paused(a)).OrderBy(a => _scheduler!.WaitSeq(a.Act.Id)).ToList())
             {
-                var seq = r.WaitSeq;
+                var seq = _scheduler!.WaitSeq(r.Act.Id);
                 Advance(r);
-                if (r.WaitSeq != seq || r.Act.IsDone || r.Paused)
+                if (_scheduler.WaitSeq(r.Act.Id) != seq || r.Act.IsDone || Paused(r))
                 {
                     progress = true;
                     break;
@@ -156,33 +134,14 @@ public sealed class ScriptedRun : ScenarioRun
         } while (progress);
     }
 
-    /// <summary>Reports waiting steps that wait (transitively) on each other.</summary>
-    private void DetectDeadlock()
-    {
-        var byActId = _active.ToDictionary(a => a.Act.Id);
-        foreach (var start in _active.Where(a => a.Waiting && !a.Paused))
-        {
-            var seen = new List<Running>();
-            var cur = start;
-            while (cur is { Waiting: true, Paused: false } && !seen.Contains(cur))
-            {
-                seen.Add(cur);
-                var next = cur.LastWait?.On.Select(id => byActId.GetValueOrDefault(id)).FirstOrDefault(x => x is not null);
-                if (next is null) break;
-                cur = next;
-            }
-            if (cur is not null && seen.Contains(cur))
-            {
-                ReportDeadlock(seen.SkipWhile(x => x != cur).ToList());
-                return;
-            }
-        }
-    }
-
     private void ReportDeadlock(List<Running> cycle)
     {
         var kvm = Kvm!;
-        kvm.Oracle.Report(ViolationKind.Deadlock, "steps " + string.Join(", ", cycle.Select(c => $"{c.Spec.Label} ({c.LastWait?.Reason})")) + " wait on each other");
-        foreach (var c in cycle) _active.Remove(c);
+        kvm.Oracle.Report(ViolationKind.Deadlock, "steps " + string.Join(", ", cycle.Select(c => $"{c.Spec.Label} ({_scheduler!.WaitOf(c.Act.Id)?.Reason})")) + " wait on each other");
+        foreach (var c in cycle)
+        {
+            _active.Remove(c);
+            _scheduler!.Forget(c.Act.Id);
+        }
     }
 }

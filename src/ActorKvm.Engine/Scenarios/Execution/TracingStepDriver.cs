@@ -24,10 +24,10 @@ public sealed class TracingStepDriver : IStepDriver
     public TraceRecorder Trace { get; }
 
     /// <inheritdoc/>
-    public void Attach(Kvm kvm)
+    public void Attach(ActivityScheduler scheduler)
     {
-        _kvm = kvm;
-        _inner.Attach(kvm);
+        _kvm = scheduler.Kvm;
+        _inner.Attach(scheduler);
     }
 
     private Kvm? _kvm;
