@@ -23,18 +23,20 @@ public sealed class ActivityWorker : RecordedActor
     private readonly ActivityScheduler _scheduler;
     private readonly IActorRef _mmuLock;
     private readonly IActorRef _vm;
+    private readonly bool _freeRunning;
 
-    /// <summary>Creates the worker of the VM actor's child named by its owner.</summary>
-    public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm)
+    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="freeRunning"/>: see <see cref="Workers.FreeRunning"/>).</summary>
+    public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, bool freeRunning)
     {
-        (_scheduler, _mmuLock, _vm) = (scheduler, mmuLock, vm);
+        (_scheduler, _mmuLock, _vm, _freeRunning) = (scheduler, mmuLock, vm, freeRunning);
         if (recorder is not null) RecordTurns(recorder, RecordedActors.OfVmChild(Self.Path.Name));
-        Receive<StepRequested>(r => Sender.Tell(new StepCompleted(r.Activity.Id, RunPhase(r.Activity, next: null))));
+        Receive<StepRequested>(r => Sender.Tell(new StepCompleted(r.Activity.Id, RunPhase(r.Activity, next: null).Result)));
         Receive<RunRequested>(r =>
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
             if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
-            Self.Tell(new PhaseContinued(r.Activity));
+            if (freeRunning) Drive(new PhaseContinued(r.Activity));
+            else Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<ResumeRequested>(r =>
         {
@@ -43,7 +45,7 @@ public sealed class ActivityWorker : RecordedActor
             if (!resumed) throw new InvalidOperationException($"activity {r.Activity.Id} is not paused");
             Self.Tell(new PhaseContinued(r.Activity));
         });
-        Receive<PhaseContinued>(c => RunPhase(c.Activity, next: c));
+        Receive<PhaseContinued>(Drive);
         Receive<LockAvailable>(m =>
         {
             if (_lockWaiters.Remove(m.Holder, out var next)) Self.Tell(next);
@@ -62,11 +64,27 @@ public sealed class ActivityWorker : RecordedActor
     }
 
     /// <summary>Props for the worker of <paramref name="scheduler"/>'s VM.</summary>
-    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm) =>
-        Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm));
+    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, bool freeRunning) =>
+        Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm, freeRunning));
+
+    /// <summary>
+    /// Runs the next phase of a self-driven activity; one phase per turn, or free-running, its consecutive progressing
+    /// phases (they need no other actor) up to <see cref="Workers.PhasesPerTurn"/>, then it yields the thread.
+    /// </summary>
+    private void Drive(PhaseContinued next)
+    {
+        for (var i = 1; RunPhase(next.Activity, next).Next == Next.Run; i++)
+        {
+            if (!_freeRunning || i == Workers.PhasesPerTurn)
+            {
+                Self.Tell(next);
+                return;
+            }
+        }
+    }
 
     /// <summary>Runs one phase of <paramref name="act"/>; <paramref name="next"/> is its PhaseContinued when it drives itself, null for a <see cref="StepRequested"/>.</summary>
-    private StepResult RunPhase(Activity act, PhaseContinued? next)
+    private PhaseRun RunPhase(Activity act, PhaseContinued? next)
     {
         var run = _scheduler.Step(act);
         if (run.Next == Next.AwaitLock)
@@ -78,15 +96,12 @@ public sealed class ActivityWorker : RecordedActor
         {
             _mmuLock.Tell(new LockReleased(act.Id)); // the lock moved: let the next waiter know
         }
-        if (next is null) return run.Result;
+        if (next is null) return run;
 
         switch (run.Next)
         {
             case Next.Pause:
                 if (_replyTo.TryGetValue(act.Id, out var pausedTo)) pausedTo.Tell(new ActivityPaused(act, run.Result.Phase!));
-                break;
-            case Next.Run:
-                Self.Tell(next);
                 break;
             case Next.AwaitProgress:
                 _progressWaiters.Add(next);
@@ -94,9 +109,10 @@ public sealed class ActivityWorker : RecordedActor
                 break;
             case Next.Finished:
                 if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(new ActivityFinished(act));
-                _vm.Tell(ProgressMade.Instance);
+                // Free-running, nobody to wake is nothing to say (a waiter that blocks later saw this epoch).
+                if (!_freeRunning || run.ProgressWaiters > 0) _vm.Tell(ProgressMade.Instance);
                 break;
         }
-        return run.Result;
+        return run;
     }
 }

@@ -18,30 +18,25 @@ public sealed class VmActor : RecordedActor
     private readonly HashSet<IActorRef> _isWaiting = [];
 
     /// <summary>
-    /// Creates the VM and its children; phases are traced to <paramref name="trace"/> and every actor's turns
-    /// recorded into <paramref name="recorder"/>, if given.
+    /// Creates the VM and its children over <paramref name="scheduler"/> (shared with a scripted runner that drives them);
+    /// every actor's turns are recorded into <paramref name="recorder"/>, if given; <paramref name="workers"/> (a
+    /// free-running run's) is where it publishes its workers.
     /// </summary>
-    public VmActor(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null) : this(new ActivityScheduler(kvm, trace), recorder) { }
-
-    /// <summary>Creates the VM and its children over <paramref name="scheduler"/> (shared with a scripted runner that drives them).</summary>
-    public VmActor(ActivityScheduler scheduler, DeliveryRecorder? recorder = null)
+    public VmActor(ActivityScheduler scheduler, DeliveryRecorder? recorder = null, Workers? workers = null)
     {
+        workers ??= new Workers(freeRunning: false);
         RecordTurns(recorder, RecordedActors.Vm);
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
         var mmuLock = Child(MmuLockActor.Props(scheduler, recorder), VmChildren.MmuLock);
-        IActorRef Worker(Owner owner) => Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self), owner.Name);
+        IActorRef Worker(Owner owner) => Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self, workers.FreeRunning), owner.Name);
         var notifier = Worker(Owner.HostMm);
         var memslots = Worker(Owner.VmIoctl);
         var vcpus = Enumerable.Range(0, scheduler.Kvm.Vcpus.Length).Select(i => Worker(Owner.OfVcpu(i))).ToArray();
 
-        IActorRef OwnerOf(Activity a) => Owner.Of(a) switch
-        {
-            { Kind: OwnerKind.Vcpu, Vcpu: var v } => vcpus[v],
-            { Kind: OwnerKind.Memslots } => memslots,
-            _ => notifier,
-        };
+        workers.Publish([.. vcpus, notifier, memslots]);
+        IActorRef OwnerOf(Activity a) => workers.Of(a)!;
 
         Receive<StepRequested>(r => OwnerOf(r.Activity).Forward(r));
         Receive<RunRequested>(r => OwnerOf(r.Activity).Forward(r));
@@ -74,9 +69,9 @@ public sealed class VmActor : RecordedActor
     }
 
     /// <summary>Props over <paramref name="scheduler"/>.</summary>
-    public static Props Props(ActivityScheduler scheduler) => Akka.Actor.Props.Create(() => new VmActor(scheduler, null));
+    public static Props Props(ActivityScheduler scheduler) => Akka.Actor.Props.Create(() => new VmActor(scheduler, null, null));
 
-    /// <summary>Props.</summary>
-    public static Props Props(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null) =>
-        Akka.Actor.Props.Create(() => new VmActor(kvm, trace, recorder));
+    /// <summary>Props of a VM over <paramref name="kvm"/>, its phases traced to <paramref name="trace"/> if given.</summary>
+    public static Props Props(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null, Workers? workers = null) =>
+        Akka.Actor.Props.Create(() => new VmActor(new ActivityScheduler(kvm, trace), recorder, workers));
 }

@@ -61,9 +61,12 @@ public sealed class BaselineGate : IDisposable
     /// Runs one phase holding <see cref="MmuLock"/> as it needs: enters <paramref name="want"/> first if nothing
     /// is held; if the model still reports <c>mmu_lock</c> busy (a phase that takes it unannounced), enters the
     /// mode it asks for and runs the phase again; leaves the RWLS once the model says the activity holds nothing.
-    /// <paramref name="held"/> is the mode this worker holds, across calls.
+    /// <paramref name="held"/> is the mode this worker holds, across calls. A wait entered holding <c>mmu_lock</c>
+    /// (<see cref="Wait.MayHoldMmuLock"/>: PG_mte_lock in <c>sanitise_mte_tags</c>, which the kernel spins on with the
+    /// read side held) is waited out here, keeping the lock: the initialiser it waits for needs no <c>mmu_lock</c>. So
+    /// the result is blocked only when the activity holds nothing and the caller may wait or park it as it likes.
     /// </summary>
-    public PhaseRun StepHolding(Activity activity, LockMode want, ref LockMode held)
+    public PhaseRun Advance(Activity activity, LockMode want, ref LockMode held)
     {
         if (want != LockMode.None && held == LockMode.None) Enter(held = want);
         while (true)
@@ -90,21 +93,6 @@ public sealed class BaselineGate : IDisposable
             {
                 throw new InvalidOperationException($"#{activity.Id} holds mmu_lock ({o.Held}) outside the RWLS ({held})");
             }
-            return o;
-        }
-    }
-
-    /// <summary>
-    /// Runs one phase as <see cref="StepHolding"/> does, and waits out here a wait entered holding <c>mmu_lock</c>
-    /// (<see cref="Wait.MayHoldMmuLock"/>: PG_mte_lock in <c>sanitise_mte_tags</c>, which the kernel spins on with the
-    /// read side held), keeping the lock: the initialiser it waits for needs no <c>mmu_lock</c>. So the result is
-    /// blocked only when the activity holds nothing and the caller may wait or park it as it likes.
-    /// </summary>
-    public PhaseRun Advance(Activity activity, LockMode want, ref LockMode held)
-    {
-        while (true)
-        {
-            var o = StepHolding(activity, want, ref held);
             if (o.Result.Status != StepStatus.Blocked || held == LockMode.None) return o;
             if (o.Result.Wait is not { MayHoldMmuLock: true })
                 throw new InvalidOperationException($"#{activity.Id} waits for {o.Result.Wait?.Reason} holding mmu_lock");
@@ -153,9 +141,6 @@ public sealed class BaselineGate : IDisposable
         while (held != LockMode.None && o.Result.Status == StepStatus.Progressed);
         return o;
     }
-
-    /// <summary>Activities blocked waiting for progress now.</summary>
-    internal int ProgressWaiters => Scheduler.BlockedThreads;
 
     /// <summary>Releases the RWLS.</summary>
     public void Dispose() => MmuLock.Dispose();

@@ -26,16 +26,9 @@ public sealed class ChannelsEngine : BaselineEngine
     private readonly Channel<Activity> _completion = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _notifier = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Activity> _memslots = Channel.CreateUnbounded<Activity>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Action<Activity> _resumePreLock;
-    private readonly Action<Activity> _resumeNotifier;
-    private readonly Action<Activity> _resumeMemslots;
+    private readonly Action<Activity> _reissue; // a parked activity goes back to its Owner's stage, as when issued
 
-    private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency)
-    {
-        _resumePreLock = a => _preLock.Writer.TryWrite(a);
-        _resumeNotifier = a => _notifier.Writer.TryWrite(a);
-        _resumeMemslots = a => _memslots.Writer.TryWrite(a);
-    }
+    private ChannelsEngine(WorkloadOptions options, Kvm kvm, FaultLatencyRecorder? latency) : base(options, kvm, latency) => _reissue = Issue;
 
     /// <summary>
     /// Runs the workload until its fault budget is spent or <paramref name="duration"/> elapses (then what is in
@@ -57,8 +50,8 @@ public sealed class ChannelsEngine : BaselineEngine
             for (var i = 0; i < preLockWorkers; i++) workers.Add(Stage(_preLock.Reader, PreLock));
             workers.Add(Stage(_locked.Reader, Locked));
             workers.Add(Stage(_completion.Reader, Finished));
-            workers.Add(Stage(_notifier.Reader, a => Service(a, _resumeNotifier)));
-            workers.Add(Stage(_memslots.Reader, a => Service(a, _resumeMemslots)));
+            workers.Add(Stage(_notifier.Reader, Service));
+            workers.Add(Stage(_memslots.Reader, Service));
         }, () => Task.WaitAll(workers));
     }
 
@@ -91,7 +84,7 @@ public sealed class ChannelsEngine : BaselineEngine
     /// From the stage-2 walk to the point where the fault needs <c>mmu_lock</c>; a vCPU's other work (a pre-fault
     /// ioctl, a nested entry) runs here whole, parked while it waits.
     /// </summary>
-    private void PreLock(Activity activity) => Advance(activity, _resumePreLock);
+    private void PreLock(Activity activity) => Advance(activity);
 
     /// <summary>
     /// <c>kvm_fault_lock</c> to <c>complete</c> under the read side (<see cref="BaselineGate.RunLocked"/>); then back
@@ -104,12 +97,12 @@ public sealed class ChannelsEngine : BaselineEngine
         else _preLock.Writer.TryWrite(access);
     }
 
-    /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait (then <paramref name="resume"/>d).</summary>
-    private void Service(Activity activity, Action<Activity> resume)
+    /// <summary>Host operations and memslot changes: run on the stage's worker, parked while they wait.</summary>
+    private void Service(Activity activity)
     {
         if (activity is not (HostOperation or AgeOperation))
         {
-            Advance(activity, resume);
+            Advance(activity);
             return;
         }
         // The notifier's phases never wait for progress: run it through, the write side around its locked phases.
@@ -118,11 +111,11 @@ public sealed class ChannelsEngine : BaselineEngine
     }
 
     /// <summary>
-    /// Runs <paramref name="activity"/> until it finishes (on to completion), must wait (parked, then
-    /// <paramref name="resume"/>d) or, a guest access, needs <c>mmu_lock</c> (on to the locked stage). A copy-on-write
-    /// break takes <c>mmu_lock</c> for write inside the pin phase: entered when the model asks.
+    /// Runs <paramref name="activity"/> until it finishes (on to completion), must wait (parked, then re-issued to its
+    /// stage) or, a guest access, needs <c>mmu_lock</c> (on to the locked stage). A copy-on-write break takes
+    /// <c>mmu_lock</c> for write inside the pin phase: entered when the model asks.
     /// </summary>
-    private void Advance(Activity activity, Action<Activity> resume)
+    private void Advance(Activity activity)
     {
         var held = LockMode.None;
         while (true)
@@ -136,7 +129,7 @@ public sealed class ChannelsEngine : BaselineEngine
             var o = Gate.Advance(activity, want, ref held);
             if (o.Result.Status == StepStatus.Progressed) continue;
             if (o.Result.Status == StepStatus.Done) _completion.Writer.TryWrite(activity);
-            else Gate.Scheduler.Park(activity, o.Epoch, resume);
+            else Gate.Scheduler.Park(activity, o.Epoch, _reissue);
             return;
         }
     }

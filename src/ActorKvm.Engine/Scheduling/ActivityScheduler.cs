@@ -30,7 +30,8 @@ public enum Next : byte
 /// <param name="Epoch">The progress epoch right after the phase (what a progress waiter waits to see move).</param>
 /// <param name="LockMoved">The phase may have let a queued <c>mmu_lock</c> waiter go (it released the lock or left its queue while others wait).</param>
 /// <param name="Held">The <c>mmu_lock</c> mode the activity holds after the phase.</param>
-public readonly record struct PhaseRun(StepResult Result, Next Next, long Epoch, bool LockMoved, LockMode Held);
+/// <param name="ProgressWaiters">Activities that wait for progress after the phase.</param>
+public readonly record struct PhaseRun(StepResult Result, Next Next, long Epoch, bool LockMoved, LockMode Held, int ProgressWaiters);
 
 /// <summary>
 /// The engine's one rule for how an activity runs, waits and wakes, shared by every interleaving of a VM (the scripted
@@ -51,6 +52,7 @@ public sealed class ActivityScheduler
     private readonly bool _modelQueuesLockWaiters;
     private long _waitSeq;
     private int _blockedThreads;
+    private int _progressWaiters;
 
     /// <summary>
     /// Creates the scheduler of <paramref name="kvm"/>; phases are traced to <paramref name="trace"/> if given, on their
@@ -73,21 +75,13 @@ public sealed class ActivityScheduler
     /// <summary>The progress epoch: activities finished plus faults that left SRCU at <c>complete</c>.</summary>
     public long Epoch { get; private set; }
 
-    /// <summary>Threads blocked in <see cref="WaitForProgress"/> now.</summary>
-    public int BlockedThreads
-    {
-        get
-        {
-            lock (Kvm) return _blockedThreads;
-        }
-    }
-
     /// <summary>Moves to a fresh model (a new run on the same workers), only at quiescence: every activity of the old one is forgotten.</summary>
     public void Attach(Kvm kvm, TraceRecorder? trace)
     {
         Kvm = kvm;
         Trace = trace;
         Epoch = 0;
+        _progressWaiters = 0;
         _entries.Clear();
         _parked.Clear();
     }
@@ -122,7 +116,7 @@ public sealed class ActivityScheduler
             var held = mmuLock.ModeOf(act.Id);
             // Only this activity's own lock state changed: a waiter's eligibility moves only if it released or dequeued.
             var moved = mmuLock.Queue.Count > 0 && ((heldBefore != LockMode.None && held != heldBefore) || (queuedBefore && !IsQueued(mmuLock, act.Id)));
-            run = new PhaseRun(r, Record(act, r), Epoch, moved, held);
+            run = new PhaseRun(r, Record(act, r), Epoch, moved, held, _progressWaiters);
         }
         if (wake is not null) foreach (var (a, resume) in wake) resume(a);
         return run;
@@ -135,6 +129,7 @@ public sealed class ActivityScheduler
         {
             ref var w = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, act.Id, out _);
             if (w.Wait is null) w.Seq = _waitSeq++; // still waiting keeps its place in line
+            _progressWaiters += (IsProgressWait(r.Wait) ? 1 : 0) - (IsProgressWait(w.Wait) ? 1 : 0);
             w.Wait = r.Wait;
             w.Seen = Epoch;
             return r.Wait!.Lock != LockMode.None ? Next.AwaitLock : Next.AwaitProgress;
@@ -143,6 +138,7 @@ public sealed class ActivityScheduler
         if (_entries.Count == 0) return next;
         ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, act.Id);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref e)) return next;
+        if (IsProgressWait(e.Wait)) _progressWaiters--;
         e.Wait = null;
         // The pause gate: the first time it completes its pause-at phase (a fault that retries does not pause there again).
         if (e.PauseAt is { } at && at == r.Phase && !e.PauseUsed)
@@ -224,7 +220,12 @@ public sealed class ActivityScheduler
     }
 
     /// <summary>Forgets <paramref name="id"/> (an activity the interleaving gave up on, e.g. part of a reported deadlock).</summary>
-    public void Forget(int id) => _entries.Remove(id);
+    public void Forget(int id)
+    {
+        if (_entries.Remove(id, out var e) && IsProgressWait(e.Wait)) _progressWaiters--;
+    }
+
+    private static bool IsProgressWait(Wait? w) => w is { Lock: LockMode.None };
 
     /// <summary>Blocks the calling thread until the progress epoch moves past <paramref name="seen"/>.</summary>
     public void WaitForProgress(long seen)

@@ -61,7 +61,7 @@ public sealed class RunSession
         s.Deliveries = recordLimit is { } limit ? new DeliveryRecorder(s.Kvm, limit) : null;
         s.Trace = trace ? TraceRecorder.WallClock() : null;
         s.Latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
-        s.Spawn((props, name) => system.ActorOf(props, name), vmName, workloadName, replay: null);
+        s.Spawn((props, name) => system.ActorOf(props, name), vmName, workloadName, replay: null, s.Deliveries is null ? new Workers(freeRunning: true) : null);
         return s;
     }
 
@@ -76,7 +76,7 @@ public sealed class RunSession
         s._origin = executor.Steps;
         s.Trace = trace ? new TraceRecorder(() => executor.Steps - s._origin) : null;
         s.Latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - s._origin, "deliveries");
-        s.Spawn(det.Spawn, "vm", "workload", replay);
+        s.Spawn(det.Spawn, "vm", "workload", replay, workers: null);
         return s;
     }
 
@@ -86,10 +86,11 @@ public sealed class RunSession
     /// <summary>Deliveries since the clock's origin.</summary>
     public long Delivered(DeterministicSystem det) => det.Executor.Steps - _origin;
 
-    private void Spawn(Func<Props, string, IActorRef> spawn, string vmName, string workloadName, RecordedOrderStrategy? replay)
+    /// <summary>Spawns the VM and the workload; <paramref name="workers"/> (an unrecorded free-running run's) lets work go straight to its owner.</summary>
+    private void Spawn(Func<Props, string, IActorRef> spawn, string vmName, string workloadName, RecordedOrderStrategy? replay, Workers? workers)
     {
-        Vm = spawn(VmActor.Props(Kvm, Trace, Deliveries), vmName);
-        Workload = spawn(WorkloadActor.Props(Options, Kvm, Vm, Stats, Latency, Deliveries, replay), workloadName);
+        Vm = spawn(VmActor.Props(Kvm, Trace, Deliveries, workers), vmName);
+        Workload = spawn(WorkloadActor.Props(Options, Kvm, Vm, Stats, Latency, Deliveries, replay, workers), workloadName);
     }
 
     /// <summary>The verdict: the oracle's final check (<see cref="StressResult.AfterFinalCheck"/>) with this session's counters and recorders.</summary>

@@ -33,11 +33,12 @@ public sealed class WorkloadActor : RecordedActor
     /// strategy, which says when the rate's host operations fell due.
     /// </summary>
     public WorkloadActor(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null,
-        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null)
+        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null, Workers? workers = null)
     {
         var self = Self;
         RecordTurns(recorder, RecordedActors.Workload);
-        _driver = new WorkloadDriver(options, kvm, a => vm.Tell(new RunRequested(a, self)), stats, latency);
+        // Straight to the owner when the VM shares its workers (a free-running run), else through the VM actor.
+        _driver = new WorkloadDriver(options, kvm, a => (workers?.Of(a) ?? vm).Tell(new RunRequested(a, self)), stats, latency);
         Receive<StartRequested>(_ =>
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead
@@ -71,8 +72,8 @@ public sealed class WorkloadActor : RecordedActor
 
     /// <summary>Props.</summary>
     public static Props Props(WorkloadOptions options, Kvm kvm, IActorRef vm, WorkloadStats? stats = null, FaultLatencyRecorder? latency = null,
-        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null) =>
-        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats, latency, recorder, replay));
+        DeliveryRecorder? recorder = null, RecordedOrderStrategy? replay = null, Workers? workers = null) =>
+        Akka.Actor.Props.Create(() => new WorkloadActor(options, kvm, vm, stats, latency, recorder, replay, workers));
 
     /// <summary>
     /// <c>--invalidate-rate</c>: host operations fall due on the wall clock, checked as work finishes (no timer: a

@@ -14,7 +14,7 @@ namespace ActorKvm.Model.Memslots;
 /// splits (<c>split</c>) in <c>kvm_arch_commit_memory_region</c>. Every swap waits for
 /// <c>mn_active_invalidate_count == 0</c>; every SRCU sync waits only for earlier readers.
 /// </summary>
-public sealed class MemslotUpdate : Activity
+public sealed class MemslotUpdate : Activity, IReturnsErrno
 {
     private readonly MemslotRequest _req;
     private MemslotChange _change;

@@ -7,7 +7,7 @@ namespace ActorKvm.Model.Nested;
 /// The vCPU enters an L2 guest over the given L1 stage 2 (<c>nested-enter</c>: its <c>hw_mmu</c> becomes a nested MMU
 /// with <c>nested_stage2_enabled</c>), or returns to L1 (<c>nested-exit</c>: <c>hw_mmu</c> is the canonical MMU again). One phase.
 /// </summary>
-public sealed class NestedTransition : Activity
+public sealed class NestedTransition : Activity, IReturnsErrno
 {
     private readonly IReadOnlyList<L1S2Map>? _l1;
 

@@ -9,7 +9,7 @@ namespace ActorKvm.Model.Notifier;
 /// lock (<c>free-page-tables</c>). A model step for the hazard fixed by e86fc1a3a3e9: a fault that already passed
 /// its retry check may walk the host page table while it is freed.
 /// </summary>
-public sealed class HostFreePageTables : Activity
+public sealed class HostFreePageTables : Activity, IReturnsErrno
 {
     /// <summary>Creates the step.</summary>
     public HostFreePageTables(Kvm kvm, int id, Hva hva, ulong size) : base(kvm, id)

@@ -9,7 +9,7 @@ namespace ActorKvm.Model.Notifier;
 /// there, so no MMU-notifier invalidation runs; a fault that looked the old (absent) VMA up is covered only by the
 /// invalidation that removed it.
 /// </summary>
-public sealed class HostMmap : Activity
+public sealed class HostMmap : Activity, IReturnsErrno
 {
     /// <summary>Creates the mmap.</summary>
     public HostMmap(Kvm kvm, int id, Hva hva, ulong size, BackingKind backing, HostProt prot, bool shared) : base(kvm, id)

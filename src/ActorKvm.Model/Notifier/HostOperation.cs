@@ -13,7 +13,7 @@ namespace ActorKvm.Model.Notifier;
 /// <c>range-end</c> (sequence bumped, in-progress lowered, under the write lock). An operation refused by its
 /// pre-check (khugepaged's scan, <c>can_split_folio</c>) or that changes no present PTE runs no invalidation.
 /// </summary>
-public sealed class HostOperation : Activity
+public sealed class HostOperation : Activity, IReturnsErrno
 {
     private (Hva Start, Hva End) _range;
     private HostOpPhase? _done;

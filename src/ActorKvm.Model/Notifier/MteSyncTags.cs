@@ -13,7 +13,7 @@ namespace ActorKvm.Model.Notifier;
 /// (<c>mte_clear_page_tags</c>, <c>set_page_mte_tagged</c>). The page is referenced throughout, as the PTE lock and
 /// the page reference of the installing fault keep it in place.
 /// </summary>
-public sealed class MteSyncTags : Activity
+public sealed class MteSyncTags : Activity, IReturnsErrno
 {
     private Folio? _folio;
     private PageMte? _page;

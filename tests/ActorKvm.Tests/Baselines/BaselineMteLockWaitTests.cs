@@ -15,8 +15,8 @@ namespace ActorKvm.Tests.Baselines;
 /// read. The kernel spins there with the lock held until the alias sets PG_mte_tagged; the baselines' workers must do
 /// the same — wait holding the read side of their RWLS — both in <see cref="BaselineGate.RunToDone"/> (the lock-based
 /// engine's threads) and in <see cref="BaselineGate.RunLocked"/> (the channels engine's locked stage). Before they
-/// did, both threw "waits for progress holding mmu_lock". The order is forced by the gate's own state (the fault is
-/// counted as a progress waiter), not by time.
+/// did, both threw "waits for progress holding mmu_lock". The order is forced by the scheduler's own state (the fault's
+/// recorded wait), not by time.
 /// </summary>
 public class BaselineMteLockWaitTests
 {
@@ -47,7 +47,11 @@ public class BaselineMteLockWaitTests
             fault = Task.Run(() => gate.RunToDone(read));
         }
 
-        Assert.True(SpinWait.SpinUntil(() => gate.ProgressWaiters == 1 || fault.IsCompleted, Timeout), "the fault neither waited nor ended");
+        bool Waits()
+        {
+            lock (vm.Kvm) return gate.Scheduler.WaitOf(read.Id)?.For == WaitFor.PageMteLock;
+        }
+        Assert.True(SpinWait.SpinUntil(() => Waits() || fault.IsCompleted, Timeout), "the fault neither waited nor ended");
         if (fault.IsFaulted) await fault; // rethrows: the worker refused to wait holding mmu_lock
         Assert.False(fault.IsCompleted, "the fault did not wait for the alias");
         Assert.Equal(1, gate.MmuLock.CurrentReadCount);

@@ -8,9 +8,10 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 
 /// <summary>
 /// Runs each phase as a <see cref="StepRequested"/> message to the VM's actors and waits for the
-/// <see cref="StepCompleted"/> reply; <c>pause-at</c> / <c>resume</c> become gates on actor phase boundaries.
+/// <see cref="StepCompleted"/> reply, for <see cref="ScriptedRun"/> on the actor engine: the scripted interleaving (turns,
+/// waits, pauses: the shared <see cref="ActivityScheduler"/>'s) is the same on both engines, so a scenario gives the same result.
 /// </summary>
-public sealed class ActorStepDriver : IStepDriver
+public sealed class ActorStepDriver : IDisposable
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
     private static int _vmCounter;
@@ -20,10 +21,10 @@ public sealed class ActorStepDriver : IStepDriver
     /// <summary>Creates a driver on <paramref name="system"/>.</summary>
     public ActorStepDriver(ActorSystem system) => _system = system;
 
-    /// <inheritdoc/>
+    /// <summary>Creates the VM's actors over <paramref name="scheduler"/> (the scripted runner's).</summary>
     public void Attach(ActivityScheduler scheduler) => _vm = _system.ActorOf(VmActor.Props(scheduler), $"vm-{Interlocked.Increment(ref _vmCounter)}");
 
-    /// <inheritdoc/>
+    /// <summary>Runs the next phase of <paramref name="activity"/> on its owner's actor.</summary>
     public StepResult Step(Activity activity)
     {
         var vm = _vm ?? throw new InvalidOperationException("driver not attached to a VM");

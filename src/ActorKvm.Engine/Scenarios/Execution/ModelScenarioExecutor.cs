@@ -5,9 +5,6 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// <summary>Runs scenarios on the pure model with <see cref="ScriptedRun"/>.</summary>
 public sealed class ModelScenarioExecutor : IScenarioExecutor
 {
-    /// <summary>Registers this executor as the <c>model</c> engine.</summary>
-    public static void Register() => ScenarioExecutors.Model ??= () => new ModelScenarioExecutor();
-
     /// <inheritdoc/>
     public ScenarioOutcome Execute(ScenarioDefinition scenario, ScenarioRunOptions options) => new ScriptedRun(scenario, options).Run();
 }

@@ -15,8 +15,9 @@ namespace ActorKvm.Engine.Scenarios.Execution;
 /// </summary>
 public sealed class ScriptedRun : ScenarioRun
 {
-    private readonly IStepDriver _driver;
-    private readonly TracingStepDriver? _tracing;
+    private readonly ActorStepDriver? _actors;
+    private readonly TraceRecorder? _trace; // check --trace: every phase driven, on its owner's track, the step count as the clock
+    private long _steps;
     private readonly List<Running> _active = [];
     private readonly Dictionary<int, Running> _byAct = [];
     private ActivityScheduler? _scheduler;
@@ -24,20 +25,24 @@ public sealed class ScriptedRun : ScenarioRun
     private sealed record Running(StepSpec Spec, Activity Act);
 
     /// <summary>Prepares a run.</summary>
-    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, IStepDriver? driver = null) : base(scenario, options)
+    public ScriptedRun(ScenarioDefinition scenario, ScenarioRunOptions options, ActorStepDriver? actors = null) : base(scenario, options)
     {
-        _driver = driver ?? new ModelStepDriver();
-        if (options.TracePath is not null) _driver = _tracing = new TracingStepDriver(_driver);
+        _actors = actors;
+        if (options.TracePath is not null) _trace = new TraceRecorder(() => _steps);
     }
 
     /// <summary>Runs the scenario and compares every expectation.</summary>
     public ScenarioOutcome Run() => RunScenario();
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<PhaseEvent>? TraceEvents => _tracing?.Trace.Events;
+    protected override IReadOnlyList<PhaseEvent>? TraceEvents => _trace?.Events;
 
     /// <inheritdoc/>
-    protected override void Attach(Kvm kvm) => _driver.Attach(_scheduler = new ActivityScheduler(kvm));
+    protected override void Attach(Kvm kvm)
+    {
+        _scheduler = new ActivityScheduler(kvm);
+        _actors?.Attach(_scheduler);
+    }
 
     /// <inheritdoc/>
     protected override void BeforeStep(StepSpec step) => Kvm!.Oracle.Context = step.Path;
@@ -94,7 +99,7 @@ public sealed class ScriptedRun : ScenarioRun
         try
         {
             StepResult res;
-            do res = _driver.Step(r.Act);
+            do res = Step(r.Act);
             while (res.Status == StepStatus.Progressed && !Paused(r));
             if (res.Status == StepStatus.Done) Complete(r);
         }
@@ -102,6 +107,16 @@ public sealed class ScriptedRun : ScenarioRun
         {
             kvm.Oracle.Context = context;
         }
+    }
+
+    /// <summary>One phase, on the model or the actors, traced if asked (so a scenario's trace is the same on every run and both engines).</summary>
+    private StepResult Step(Activity act)
+    {
+        var start = _steps;
+        var r = _actors?.Step(act) ?? _scheduler!.Step(act).Result;
+        _steps++;
+        _trace?.Record(start, Owner.Of(act).Name, act, r, Kvm);
+        return r;
     }
 
     private void Complete(Running r)
