@@ -182,4 +182,7 @@ public sealed class PreFaultMemory : Activity
         Result = Remaining == Size ? r : Errno.Ok;
         return StepResult.Finished(phase);
     }
+
+    /// <inheritdoc/>
+    public override KernelLocks Declares(string? phase) => FaultLocks.Of(phase);
 }
