@@ -24,7 +24,9 @@ public static class FaultLocks
         "mmu-lock" or "retry-check" or "thp-adjust" => Mmu,
         // sanitise_mte_tags: PG_mte_lock under mmu_lock.
         "map" => Mmu | KernelLocks.PageLock,
-        "complete" => Mmu,
+        // out_unlock / out_put_page, and an abort that ends early (no VMA, a failed pin, an error after the memslot lookup)
+        // ends here in the same step as the phase that took those.
+        "complete" => KernelLocks.SrcuRead | KernelLocks.MmapRead | Mmu | KernelLocks.PageLock,
         _ => KernelLocks.None, // not a fault phase: the checker reports whatever it took
     };
 }
