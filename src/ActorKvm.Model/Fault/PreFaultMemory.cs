@@ -184,5 +184,6 @@ public sealed class PreFaultMemory : Activity
     }
 
     /// <inheritdoc/>
-    public override KernelLocks Declares(string? phase) => FaultLocks.Of(phase);
+    /// <remarks>Its synthetic fault's phases; the ioctl's end (null) is its fault's end, early or not.</remarks>
+    public override KernelLocks Declares(string? phase) => FaultLocks.Of(phase ?? PhaseNames.Fault[(int)FaultPhase.Complete]);
 }
