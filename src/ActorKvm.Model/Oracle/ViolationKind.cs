@@ -75,6 +75,8 @@ public enum ViolationKind
     UnreadableLeaf,
     /// <summary>[dirty-page-not-harvested] a page the guest wrote while its slot logged was left out of a dirty-log harvest that covered it, with no fault about to mark it: live migration would not copy it again.</summary>
     DirtyPageNotHarvested,
+    /// <summary>[split-changed-mapping] a stage-2 split (eager split) left a page of a block unmapped or mapped to another pfn, with other permissions or another memory type.</summary>
+    SplitChangedMapping,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -89,6 +91,7 @@ public static class ViolationNames
         "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost", "leaf-in-invalidated-range",
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
+        "split-changed-mapping",
     ];
 
     /// <summary>The scenario name.</summary>

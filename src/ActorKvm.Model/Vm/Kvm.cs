@@ -149,7 +149,10 @@ public sealed class Kvm
     public Errno S2Split(int holder, Ipa ipa, ulong size, KvmMmuMemoryCache cache)
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_split");
-        return Pgt.Split(ipa, size, cache);
+        Oracle.SplitStarting(ipa, size);
+        var r = Pgt.Split(ipa, size, cache);
+        Oracle.SplitFinished();
+        return r;
     }
 
     /// <summary><c>kvm_age_gfn</c>: <c>test_clear_young</c> with mkold under the write lock.</summary>

@@ -12,7 +12,8 @@ namespace ActorKvm.Tests.Oracle;
 /// <summary>
 /// The general rules (<c>KvmOracle.Rules</c>): each test plants the mistake the rule exists for — a leaf mapped during an
 /// invalidation, an unmap or write-protect or split that skipped a leaf, a pgtable that skipped the I-cache CMO, a
-/// pre-fault that claimed a page it did not map — and must see the typed violation; its twin runs the faithful model
+/// pre-fault that claimed a page it did not map, a GUP reference never put, a split that lost a page — and must see the
+/// typed violation; its twin runs the faithful model
 /// through the same operation and must see none.
 /// </summary>
 public class GeneralRulesTests
@@ -302,5 +303,85 @@ public class GeneralRulesTests
     {
         Assert.Equal(Enum.GetValues<ReachPoint>().Length, Reachability.Names.Length);
         Assert.Equal(Reachability.Names.Length, Reachability.Names.Distinct().Count());
+    }
+
+    // --- page-ref-leak with nothing in flight (CheckReferencesPut) -------------------------------------------------
+    // The planted mistake: a get_user_pages whose put_page never comes (a release path that drops the put but keeps the
+    // fault's bookkeeping); the faithful faults and host work leave none.
+
+    [Fact]
+    public void FaultsAndHostWork_PutEveryReference()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 7);
+        vm.Access(Gpa + Sizes.PageSize, AccessKind.Read, 0);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Migrate, Hva));
+        vm.Access(Gpa, AccessKind.Exec, 0);
+        vm.Kvm.Oracle.CheckReferencesPut();
+        Assert.Equal(0, vm.Kvm.Mm.GupRefsHeld);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void ReferenceTakenAndNeverPut_IsPageRefLeak()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: false, takeRef: true);
+        Assert.Equal(HostFaultStatus.Ok, r.Status);
+        vm.Kvm.Oracle.CheckReferencesPut();
+        Assert.Equal([ViolationKind.PageRefLeak], Kinds(vm));
+
+        Assert.True(vm.Kvm.Mm.PutPage(r.Folio!, dirty: false));
+        Assert.Equal(0, vm.Kvm.Mm.GupRefsHeld);
+    }
+
+    // --- split-changed-mapping --------------------------------------------------------------------------------------
+    // The faithful eager split keeps every page of the block mapped to the same pfn with the same permissions; a split
+    // that lost a page, or put another pfn under one, is caught.
+
+    private static TestVm WithBlock()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, Sizes.PmdSize, new KvmConfig(EagerSplitChunk: Sizes.PmdSize));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.True(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.IsBlock);
+        return vm;
+    }
+
+    [Fact]
+    public void EagerSplitOnLoggingEnable_KeepsEveryPage()
+    {
+        var vm = WithBlock();
+        var block = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf;
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.LogDirtyPages));
+        var page = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 5 * Sizes.PageSize)).Leaf;
+        Assert.False(page.IsBlock);
+        Assert.Equal(block.Pfn + 5, page.Pfn);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void SplitThatLostAPage_IsSplitChangedMapping()
+    {
+        var vm = WithBlock();
+        vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Split(new Ipa(Gpa), Sizes.PmdSize, Cache()));
+        vm.Kvm.Pgt.Unmap(new Ipa(Gpa + 7 * Sizes.PageSize), Sizes.PageSize); // as if the unlinked table had left it out
+        vm.Kvm.Oracle.SplitFinished();
+        Assert.Equal([ViolationKind.SplitChangedMapping], Kinds(vm));
+    }
+
+    [Fact]
+    public void SplitThatPutAnotherPfnUnderAPage_IsSplitChangedMapping()
+    {
+        var vm = WithBlock();
+        var block = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf;
+        vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Split(new Ipa(Gpa), Sizes.PmdSize, Cache()));
+        var ipa = new Ipa(Gpa + 3 * Sizes.PageSize);
+        vm.Kvm.Pgt.Unmap(ipa, Sizes.PageSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(ipa, Sizes.PageSize, block.Pfn + 4, block.Prot, Cache())); // the next page's pfn
+        vm.Kvm.Oracle.SplitFinished();
+        Assert.Equal([ViolationKind.SplitChangedMapping], Kinds(vm));
     }
 }

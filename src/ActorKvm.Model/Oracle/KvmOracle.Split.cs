@@ -1,0 +1,59 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Stage2;
+
+namespace ActorKvm.Model.Oracle;
+
+/// <summary>Rule <c>split-changed-mapping</c>: a split changes leaf sizes, never what the guest reaches.</summary>
+public sealed partial class KvmOracle
+{
+    private readonly List<S2Leaf> _splitBefore = [];
+    private readonly List<S2Leaf> _splitAfter = [];
+
+    /// <summary><c>kvm_pgtable_stage2_split</c> is about to run over [<paramref name="ipa"/>, +<paramref name="size"/>): remember its leaves.</summary>
+    public void SplitStarting(Ipa ipa, ulong size)
+    {
+        _splitBefore.Clear();
+        _kvm.Pgt.CollectLeaves(ipa, size, _splitBefore);
+    }
+
+    /// <summary>
+    /// Rule <c>split-changed-mapping</c>: <c>stage2_split_walker</c> replaces each block by the table
+    /// <c>kvm_pgtable_stage2_create_unlinked</c> fills for the same output address and attributes, so every page a leaf
+    /// mapped before the split is mapped after it, to the same pfn, with the same permissions and memory type (only the
+    /// leaf size and the access flag, which new leaves get set, may change). A split the cache cut short leaves the blocks
+    /// it did not reach as they were, which holds too.
+    /// </summary>
+    public void SplitFinished()
+    {
+        if (_splitBefore.Count == 0) return;
+        var lo = _splitBefore[0].Ipa;
+        var hi = _splitBefore[^1].End;
+        _splitAfter.Clear();
+        _kvm.Pgt.CollectLeaves(lo, hi - lo, _splitAfter);
+        var a = 0;
+        foreach (var before in _splitBefore)
+        {
+            // The leaves after the split that lie in this one, in IPA order: they must tile it exactly.
+            var next = before.Ipa;
+            while (a < _splitAfter.Count && _splitAfter[a].Ipa < before.End)
+            {
+                var after = _splitAfter[a++];
+                var pfn = before.Pfn + ((after.Ipa - before.Ipa) >> Sizes.PageShift);
+                if (after.Ipa != next || after.End > before.End || after.Pfn != pfn || after.Perms != before.Perms || after.MemType != before.MemType)
+                {
+                    SplitChanged(before, $"{Describe(after)} where it mapped {Describe(before)}");
+                    return;
+                }
+                next = after.End;
+            }
+            if (next != before.End)
+            {
+                SplitChanged(before, $"nothing at {next} where it mapped {Describe(before)}");
+                return;
+            }
+        }
+    }
+
+    private void SplitChanged(in S2Leaf before, string what) =>
+        Report(ViolationKind.SplitChangedMapping, $"stage-2 split left {what}", before.Ipa.Value, 16);
+}
