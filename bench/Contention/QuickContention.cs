@@ -20,6 +20,7 @@ public static class QuickContention
         var metrics = engines.ToDictionary(e => e, _ => new ContentionMetrics());
         var perRun = engines.ToDictionary(e => e, _ => new List<double>());
         var allocated = engines.ToDictionary(e => e, _ => 0L);
+        var gen0 = engines.ToDictionary(e => e, _ => 0L);
         foreach (var e in engines)
         {
             ContentionWorkload.Run(e, options, latency[e], system);
@@ -30,13 +31,15 @@ public static class QuickContention
             foreach (var e in engines)
             {
                 var before = GC.GetTotalAllocatedBytes(precise: true);
+                var collections = GC.CollectionCount(0);
                 var r = ContentionWorkload.Run(e, options, latency[e], system);
                 allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - before;
+                gen0[e] += GC.CollectionCount(0) - collections;
                 metrics[e].Add(r);
                 perRun[e].Add(r.FaultsPerSecond);
             }
         }
-        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"min-max",20}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}");
+        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"min-max",20}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}{"GCs/1k",8}");
         var median = new Dictionary<ContentionEngine, double>();
         foreach (var e in engines)
         {
@@ -45,7 +48,7 @@ public static class QuickContention
             var runs = perRun[e].Order().ToList();
             median[e] = runs[runs.Count / 2];
             Console.WriteLine($"{e,-18}{median[e],12:N0}{$"{runs[0]:N0}-{runs[^1]:N0}",20}{m.RetriesPerFault,15:F3}{m.P50Us,11:F1} μs{m.P99Us,11:F1} μs" +
-                $"{m.HostOpsPerKiloFault,13:F0}{allocated[e] / (double)m.Faults,11:F0} B");
+                $"{m.HostOpsPerKiloFault,13:F0}{allocated[e] / (double)m.Faults,11:F0} B{gen0[e] * 1000.0 / m.Faults,8:F2}");
         }
         var ratio = median[ContentionEngine.ActorEngine] / median[ContentionEngine.LockBased];
         Console.WriteLine($"actor/lock-based throughput ratio at {vcpus} vCPUs, {rate}: {ratio:F2} (target >= 0.5)");

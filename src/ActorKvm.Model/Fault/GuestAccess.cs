@@ -18,14 +18,15 @@ public sealed class GuestAccess : Activity
     public const int MaxFaults = 32;
 
     private KvmHandleGuestAbort? _handler;
-    private readonly List<FaultResult> _faults = [];
+    private List<FaultResult>? _faults;
     private bool _inFault;
     private bool _waitInvalidation;
 
     /// <summary>
     /// Creates the access; it starts on the first <see cref="Activity.Step"/>. A driver that has finished with the
     /// vCPU's previous access passes it as <paramref name="previous"/>: this access takes over its fault handler
-    /// (reset at every abort) instead of allocating one, and the previous access's <see cref="Handler"/> is gone.
+    /// (reset at every abort) and its list of fault results (emptied) instead of allocating them, and the previous
+    /// access's <see cref="Handler"/> and <see cref="Faults"/> are gone.
     /// </summary>
     public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value, GuestAccess? previous = null)
         : base(kvm, id)
@@ -39,10 +40,14 @@ public sealed class GuestAccess : Activity
             previous._handler = null;
             handler.Rebind(id);
             _handler = handler;
+            _faults = previous._faults ?? [];
+            previous._faults = null;
+            _faults.Clear();
         }
         else
         {
             _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
+            _faults = [];
         }
         Pgt = vcpu.HwPgt(kvm.Pgt);
     }
@@ -59,13 +64,15 @@ public sealed class GuestAccess : Activity
     /// <summary>The value a write stores.</summary>
     public ulong Value { get; }
     /// <summary>Handler results, one per fault taken.</summary>
-    public IReadOnlyList<FaultResult> Faults => _faults;
+    public IReadOnlyList<FaultResult> Faults => _faults ?? throw HandedOver();
     /// <summary>How the access ended.</summary>
     public AccessExit Exit { get; private set; }
     /// <summary>The value a read returned.</summary>
     public ulong ReadValue { get; private set; }
     /// <summary>The fault handler (its phase and state), for traces and gates.</summary>
-    public KvmHandleGuestAbort Handler => _handler ?? throw new InvalidOperationException($"access {Id}'s handler was handed to the vCPU's next access");
+    public KvmHandleGuestAbort Handler => _handler ?? throw HandedOver();
+
+    private InvalidOperationException HandedOver() => new($"access {Id}'s handler and fault results were handed to the vCPU's next access");
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -86,13 +93,14 @@ public sealed class GuestAccess : Activity
                 Perform(leaf);
                 return StepResult.Finished(null);
             }
-            if (_faults.Count >= MaxFaults)
+            var faults = _faults ?? throw HandedOver();
+            if (faults.Count >= MaxFaults)
             {
                 Exit = new AccessExit(AccessExitKind.Livelock);
                 // P1: a fault may repeat while real concurrent changes make it retry (each retry means the invalidation
                 // sequence moved or an invalidation was in progress) — contention, as on real hardware. Repeating with
                 // nothing changing (no retry at all) is the livelock the oracle reports.
-                if (!_faults.Contains(FaultResult.Retry))
+                if (!faults.Contains(FaultResult.Retry))
                     Kvm.Oracle.Report(Oracle.ViolationKind.NoProgress, $"access at {Gpa} on vCPU {Vcpu.Index} took {MaxFaults} faults without completing, none of them a retry", Gpa.Value, 3);
                 return StepResult.Finished(null);
             }
@@ -105,7 +113,7 @@ public sealed class GuestAccess : Activity
         if (r.Status == StepStatus.Blocked || !handler.Finished) return r;
 
         _inFault = false;
-        if (handler.Result != FaultResult.None) _faults.Add(handler.Result);
+        if (handler.Result != FaultResult.None) (_faults ?? throw HandedOver()).Add(handler.Result);
         if (handler.Exit is { } exit)
         {
             Exit = exit;

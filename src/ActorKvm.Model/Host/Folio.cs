@@ -13,8 +13,9 @@ namespace ActorKvm.Model.Host;
 public sealed class Folio
 {
     private ulong _page0;                      // an order-0 folio's one page, inline (most folios: no array per written page)
-    private ulong[]? _content;                 // lazily allocated; other small folios only
-    private Dictionary<ulong, ulong>? _sparse; // huge folios: only written pages cost memory
+    private const int SmallContentOrder = 4;
+    private ulong[]? _content;                 // lazily allocated; other small folios (up to 16 pages) only
+    private Dictionary<ulong, ulong>? _sparse; // larger folios: only written pages cost memory (a guest writes a few pages of a THP, not 512)
     private HashSet<ulong>? _poisoned;
     private Dictionary<ulong, PageMte>? _mte;
 
@@ -68,6 +69,7 @@ public sealed class Folio
     public ulong Read(ulong index)
     {
         if (Order == 0) return index == 0 ? _page0 : throw new ArgumentOutOfRangeException(nameof(index));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Pages);
         if (_content is not null) return _content[index];
         if (_sparse is not null && _sparse.TryGetValue(index, out var v)) return v;
         return 0;
@@ -81,13 +83,15 @@ public sealed class Folio
         {
             _page0 = index == 0 ? value : throw new ArgumentOutOfRangeException(nameof(index));
         }
-        else if (Order <= 9)
+        else if (Order <= SmallContentOrder)
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Pages);
             _content ??= new ulong[Pages];
             _content[index] = value;
         }
         else
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Pages);
             (_sparse ??= new Dictionary<ulong, ulong>())[index] = value;
         }
     }

@@ -10,8 +10,11 @@ public sealed class HostPageTable
 {
     private readonly Dictionary<ulong, HostPte> _pud = [];
     private readonly Dictionary<ulong, HostPte> _pmd = [];
-    // PTEs live in one 512-entry array per 2 MiB region, so the table grows by regions, not by pages; a slot keeps
-    // only what its position does not say (see PteSlot).
+    // PTEs live in one 32-entry array per 128 KiB region, so the table grows by regions, not by pages, and a sparse
+    // first-touch pattern (a few pages per 2 MiB) does not pay for a whole 512-entry PTE page per page touched; a slot
+    // keeps only what its position does not say (see PteSlot).
+    private const int RegionShift = Sizes.PageShift + 5;
+    private const ulong RegionPtes = 1UL << (RegionShift - Sizes.PageShift);
     private readonly Dictionary<ulong, PteSlot[]> _pte = [];
     private int _pteCount;
     private readonly HashSet<ulong> _poisonEntries = [];
@@ -30,11 +33,11 @@ public sealed class HostPageTable
     {
         if (_pud.Count != 0 && _pud.TryGetValue(hva.Value & ~(Sizes.PudSize - 1), out pte)) return true;
         if (_pmd.Count != 0 && _pmd.TryGetValue(hva.Value & ~(Sizes.PmdSize - 1), out pte)) return true;
-        if (_pte.TryGetValue(hva.Value >> Sizes.PmdShift, out var region))
+        if (_pte.TryGetValue(hva.Value >> RegionShift, out var region))
         {
-            var index = (hva.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1);
+            var index = (hva.Value >> Sizes.PageShift) & (RegionPtes - 1);
             ref readonly var slot = ref region[index];
-            pte = slot.IsPresent ? slot.At(hva.Value >> Sizes.PmdShift, index) : default;
+            pte = slot.IsPresent ? slot.At(hva.Value >> RegionShift, index) : default;
             return slot.IsPresent;
         }
         pte = default;
@@ -58,9 +61,9 @@ public sealed class HostPageTable
         }
         if (pte.Shift == Sizes.PageShift)
         {
-            if (!_pte.TryGetValue(pte.Start.Value >> Sizes.PmdShift, out var region))
-                _pte[pte.Start.Value >> Sizes.PmdShift] = region = new PteSlot[Sizes.PtrsPerPmd];
-            ref var slot = ref region[(pte.Start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
+            if (!_pte.TryGetValue(pte.Start.Value >> RegionShift, out var region))
+                _pte[pte.Start.Value >> RegionShift] = region = new PteSlot[RegionPtes];
+            ref var slot = ref region[(pte.Start.Value >> Sizes.PageShift) & (RegionPtes - 1)];
             if (!slot.IsPresent) _pteCount++;
             slot = PteSlot.Of(pte);
             return;
@@ -73,8 +76,8 @@ public sealed class HostPageTable
     {
         Generation++;
         if (shift != Sizes.PageShift) return Map(shift).Remove(start.Value);
-        if (!_pte.TryGetValue(start.Value >> Sizes.PmdShift, out var region)) return false;
-        ref var slot = ref region[(start.Value >> Sizes.PageShift) & (Sizes.PtrsPerPmd - 1)];
+        if (!_pte.TryGetValue(start.Value >> RegionShift, out var region)) return false;
+        ref var slot = ref region[(start.Value >> Sizes.PageShift) & (RegionPtes - 1)];
         if (!slot.IsPresent) return false;
         slot = default;
         if (--_pteCount == 0) _pte.Clear();
@@ -160,8 +163,8 @@ public sealed class HostPageTable
     private void CollectPtes(Hva start, Hva end, List<HostPte> into)
     {
         if (_pteCount == 0) return;
-        var first = start.Value >> Sizes.PmdShift;
-        var last = (end.Value - 1) >> Sizes.PmdShift;
+        var first = start.Value >> RegionShift;
+        var last = (end.Value - 1) >> RegionShift;
         if (last - first + 1 > (ulong)_pte.Count)
         {
             foreach (var (key, region) in _pte)
@@ -202,9 +205,9 @@ public sealed class HostPageTable
             return new(pte.Folio, pte.Pfn.Value | PresentBit | (pte.Writable ? WritableBit : 0));
         }
 
-        /// <summary>The leaf at <paramref name="index"/> of the region with key <paramref name="region"/> (its 2 MiB number).</summary>
+        /// <summary>The leaf at <paramref name="index"/> of the region with key <paramref name="region"/> (its number in units of <see cref="RegionShift"/>).</summary>
         public HostPte At(ulong region, ulong index) =>
-            new(new Hva((region << Sizes.PmdShift) | (index << Sizes.PageShift)), Sizes.PageShift, new Pfn(_bits & (WritableBit - 1)), _folio, (_bits & WritableBit) != 0);
+            new(new Hva((region << RegionShift) | (index << Sizes.PageShift)), Sizes.PageShift, new Pfn(_bits & (WritableBit - 1)), _folio, (_bits & WritableBit) != 0);
     }
 
     private Dictionary<ulong, HostPte> Map(int shift) => shift switch

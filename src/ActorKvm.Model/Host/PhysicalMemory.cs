@@ -12,8 +12,11 @@ public sealed class PhysicalMemory
     private const ulong DeviceBasePfn = 0x1_0000_0000; // device apertures far above RAM
     private static readonly int[] Orders = [0, 4, 9, 13, 18];
 
-    // Large folios (order >= 9) by head pfn; small ones in one 512-entry array per 2 MiB of pfns, so the
-    // index grows by regions, not by pages.
+    // Large folios (order >= 9) by head pfn; small ones in one 32-entry array per 128 KiB of pfns, so the index grows by
+    // regions, not by pages, and small folios scattered between huge ones (pfns are handed out in order) do not each
+    // pay for a 2 MiB region.
+    private const int SmallRegionShift = 5;
+    private const ulong SmallRegionMask = (1UL << SmallRegionShift) - 1;
     private readonly Dictionary<ulong, Folio> _byHead = [];
     private readonly Dictionary<ulong, Folio?[]> _small = [];
     private readonly Dictionary<ulong, ulong> _deviceContent = [];
@@ -85,7 +88,7 @@ public sealed class PhysicalMemory
     /// <summary>The folio holding <paramref name="pfn"/>, or null for device pfns and unknown pfns.</summary>
     public Folio? FolioOf(Pfn pfn)
     {
-        if (_small.TryGetValue(pfn.Value >> 9, out var region) && region[pfn.Value & 511] is { } small) return small;
+        if (_small.TryGetValue(pfn.Value >> SmallRegionShift, out var region) && region[pfn.Value & SmallRegionMask] is { } small) return small;
         foreach (var order in Orders)
         {
             if (order < 9) continue;
@@ -102,9 +105,12 @@ public sealed class PhysicalMemory
             _byHead[folio.Head.Value] = folio;
             return;
         }
-        var key = folio.Head.Value >> 9;
-        if (!_small.TryGetValue(key, out var region)) _small[key] = region = new Folio?[512];
-        for (ulong i = 0; i < folio.Pages; i++) region[(folio.Head.Value + i) & 511] = folio;
+        for (var pfn = folio.Head.Value; pfn < folio.Head.Value + folio.Pages; pfn++)
+        {
+            var key = pfn >> SmallRegionShift;
+            if (!_small.TryGetValue(key, out var region)) _small[key] = region = new Folio?[SmallRegionMask + 1];
+            region[pfn & SmallRegionMask] = folio;
+        }
     }
 
     /// <summary>Reads the content value of one page (device pfns have their own store).</summary>
@@ -142,14 +148,15 @@ public sealed class PhysicalMemory
             if (_byHead.TryGetValue(folio.Head.Value, out var f) && f == folio) _byHead.Remove(folio.Head.Value);
             return;
         }
-        var key = folio.Head.Value >> 9;
-        if (!_small.TryGetValue(key, out var region)) return;
-        for (ulong i = 0; i < folio.Pages; i++)
+        for (var pfn = folio.Head.Value; pfn < folio.Head.Value + folio.Pages; pfn++)
         {
-            ref var slot = ref region[(folio.Head.Value + i) & 511];
+            var key = pfn >> SmallRegionShift;
+            if (!_small.TryGetValue(key, out var region)) continue;
+            ref var slot = ref region[pfn & SmallRegionMask];
             if (slot == folio) slot = null;
+            if ((pfn & SmallRegionMask) == SmallRegionMask || pfn + 1 == folio.Head.Value + folio.Pages)
+                if (Array.TrueForAll(region, x => x is null)) _small.Remove(key);
         }
-        if (Array.TrueForAll(region, x => x is null)) _small.Remove(key);
     }
 
     /// <summary><c>split_huge_page</c>: replaces a large folio by order-0 folios over the same pfns, content kept.</summary>

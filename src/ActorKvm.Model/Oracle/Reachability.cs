@@ -142,8 +142,10 @@ public sealed class Reachability
         switch (a)
         {
             case GuestAccess g:
-                foreach (var r in g.Faults)
+                var faults = g.Faults;
+                for (var i = 0; i < faults.Count; i++) // by index: a foreach over the interface boxes an enumerator per access
                 {
+                    var r = faults[i];
                     if (r == FaultResult.Retry) Hit(ReachPoint.FaultRetry);
                     else if (r == FaultResult.Spurious) Hit(ReachPoint.FaultSpurious);
                     else if (r == FaultResult.Young) Hit(ReachPoint.FaultYoung);

@@ -89,8 +89,7 @@ public sealed partial class Stage2PageTable
     /// <summary><c>__kvm_pgtable_visit</c> with <c>stage2_map_walker</c> (TABLE_PRE and LEAF visits).</summary>
     private Errno MapVisit(TableNode node, int idx, int level, ref MapWalk w)
     {
-        ref var e = ref node.Entries[idx];
-        if (e.Table is { } table)
+        if (node.Child(idx) is { } table)
         {
             // stage2_map_walk_table_pre: collapse the table when a leaf fits here, else descend
             if (!LeafAllowed(level, ref w)) return MapTable(table, level + 1, ref w);
@@ -146,21 +145,21 @@ public sealed partial class Stage2PageTable
             return Errno.Ok;
         }
 
-        if (e.Table is { } table)
+        if (node.Child(idx) is { } table)
         {
             if (Bugs.IsOn(ActorKvm.Model.Bugs.BlockOverExistingTable.Name))
             {
                 // Before 3c3736cd32bf (and again before 3a0b870e3448): the block descriptor is written over the table
                 // pointer in place; the table page and its leaves (and their TLB entries) are never released.
                 IcacheInvalIfExec(ref w, level);
-                e = fresh;
+                node.Set(idx, fresh);
                 Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
                 return Errno.Ok;
             }
             // table -> block collapse: break the table entry, install the leaf, free the detached tables.
             // Leaves under the old table are reported before the new leaf so an observer never sees overlap.
             IcacheInvalIfExec(ref w, level);
-            e = fresh;
+            node.Set(idx, fresh);
             FreeTable(table, level + 1, leafAddr);
             Observer?.LeafInstalled(e.ToLeaf(leafAddr, level));
             return Errno.Ok;
@@ -204,12 +203,12 @@ public sealed partial class Stage2PageTable
         if (e.Leaf)
         {
             var old = e.ToLeaf(AlignDown(w.Addr, level), level);
-            e = new S2Entry { Table = table };
+            node.Link(idx, table);
             Observer?.LeafRemoved(old);
         }
         else
         {
-            e = new S2Entry { Table = table };
+            node.Link(idx, table);
             node.Live++;
         }
         return MapTable(table, level + 1, ref w);
@@ -235,11 +234,12 @@ public sealed partial class Stage2PageTable
         var node = PgdPage(blockIpa.Value);
         for (var l = StartLevel; l < level; l++)
         {
-            var next = node.Entries[Index(blockIpa.Value, l)].Table;
+            var next = node.Child(Index(blockIpa.Value, l));
             if (next is null) return Errno.EAGAIN; // no block there any more: nothing to split
             node = next;
         }
-        ref var e = ref node.Entries[Index(blockIpa.Value, level)];
+        var blockIdx = Index(blockIpa.Value, level);
+        ref var e = ref node.Entries[blockIdx];
         var baseAddr = AlignDown(blockIpa.Value, level);
         if (e.Leaf) Observer?.LeafRemoved(e.ToLeaf(baseAddr, level));
         else if (!e.IsValid) node.Live++;
@@ -249,7 +249,7 @@ public sealed partial class Stage2PageTable
         if ((prot & S2Prot.X) != 0) Observer?.IcacheInvalPou(pfn, Sizes.LevelSize(level + 1));
         child = S2Entry.MakeLeaf(pfn.Value, prot & (S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc), young: true, 0);
         table.Live = 1;
-        e = new S2Entry { Table = table };
+        node.Link(blockIdx, table);
         Observer?.LeafInstalled(child.ToLeaf(AlignDown(leafIpa.Value, childLevel), childLevel));
         return Errno.Ok;
     }

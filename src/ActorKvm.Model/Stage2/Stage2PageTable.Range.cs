@@ -16,7 +16,7 @@ public sealed partial class Stage2PageTable
         bool FreeEmptyTables { get; }
 
         /// <summary>Visits one valid leaf starting at <paramref name="leafAddr"/>; a non-Ok result aborts the walk.</summary>
-        Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr);
+        Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr);
     }
 
     /// <summary>
@@ -86,17 +86,17 @@ public sealed partial class Stage2PageTable
             ref var e = ref node.Entries[idx];
             if (e.Leaf)
             {
-                var r = v.Leaf(this, node, ref e, level, addr & ~(granule - 1));
+                var r = v.Leaf(this, node, idx, ref e, level, addr & ~(granule - 1));
                 if (r != Errno.Ok) return r;
             }
             // reload: a visitor may have replaced the leaf with a table (eager split) that the walk now enters
-            if (e.Table is { } child)
+            if (node.Child(idx) is { } child)
             {
                 var r = WalkNode(child, level + 1, ref addr, end, ref v);
                 if (r != Errno.Ok) return r;
                 if (v.FreeEmptyTables && child.Live == 0)
                 {
-                    e = default;
+                    node.Set(idx, default);
                     node.Live--;
                     LiveTablePages--;
                     TablePagesFreed++;
@@ -113,7 +113,7 @@ public sealed partial class Stage2PageTable
     {
         public readonly bool FreeEmptyTables => true;
 
-        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr)
+        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr)
         {
             var old = e.ToLeaf(leafAddr, level);
             e = default;
@@ -130,7 +130,7 @@ public sealed partial class Stage2PageTable
 
         public readonly bool FreeEmptyTables => false;
 
-        public Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr)
+        public Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr)
         {
             if ((e.Prot & S2Prot.W) == 0) return Errno.Ok;
             var before = e.ToLeaf(leafAddr, level);
@@ -149,7 +149,7 @@ public sealed partial class Stage2PageTable
 
         public readonly bool FreeEmptyTables => false;
 
-        public Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr)
+        public Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr)
         {
             if (!e.Young) return Errno.Ok;
             Young = true;
@@ -170,7 +170,7 @@ public sealed partial class Stage2PageTable
 
         public readonly bool FreeEmptyTables => false;
 
-        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr)
+        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr)
         {
             Into.Add(e.ToLeaf(leafAddr, level));
             return Errno.Ok;

@@ -52,7 +52,7 @@ public sealed partial class Stage2PageTable
             ref var e = ref node.Entries[i];
             if (forcePte && childLevel < LastLevel)
             {
-                e = new S2Entry { Table = BuildUnlinked(childLevel, addr, childPfn, prot, sw, forcePte, mc) };
+                node.Link(i, BuildUnlinked(childLevel, addr, childPfn, prot, sw, forcePte, mc));
             }
             else
             {
@@ -71,7 +71,7 @@ public sealed partial class Stage2PageTable
 
         public readonly bool FreeEmptyTables => false;
 
-        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, ref S2Entry e, int level, ulong leafAddr)
+        public readonly Errno Leaf(Stage2PageTable pgt, TableNode node, int idx, ref S2Entry e, int level, ulong leafAddr)
         {
             if (level == LastLevel) return Errno.Ok; // no huge pages at the last level
             var nrPages = PagesToSplitFully(level);
@@ -84,7 +84,7 @@ public sealed partial class Stage2PageTable
             // Kernel quirk not copied: kvm_pgtable_stage2_pte_prot drops the memory type, so create_unlinked
             // would rebuild a Device/Normal-NC block as Normal; here the memory type is preserved.
             var table = pgt.BuildUnlinked(level, leafAddr, e.Pfn, e.Prot, e.Sw, forcePte, Mc);
-            e = new S2Entry { Table = table };
+            node.Link(idx, table);
             return Errno.Ok;
         }
     }

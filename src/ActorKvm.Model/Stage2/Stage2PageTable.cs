@@ -155,7 +155,7 @@ public sealed partial class Stage2PageTable
         while (true)
         {
             idx = Index(addr, level);
-            var child = node.Entries[idx].Table;
+            var child = node.Child(idx);
             if (child is null) return node;
             node = child;
             level++;
@@ -173,7 +173,7 @@ public sealed partial class Stage2PageTable
         {
             long c = 0;
             for (var i = 0; i < TableNode.PtrsPerTable; i++)
-                if (node.Entries[i].Table is { } child) c += 1 + CountChildren(child);
+                if (node.Child(i) is { } child) c += 1 + CountChildren(child);
             return c;
         }
     }
@@ -200,9 +200,9 @@ public sealed partial class Stage2PageTable
             if (!e.IsValid) continue;
             seen++;
             var addr = baseAddr + ((ulong)i << shift);
-            if (e.Table is { } child) FreeTable(child, level + 1, addr);
+            if (node.Child(i) is { } child) FreeTable(child, level + 1, addr);
             else Observer?.LeafRemoved(e.ToLeaf(addr, level));
-            e = default;
+            node.Set(i, default);
         }
         node.Live = 0;
     }

@@ -24,6 +24,7 @@ public class GuestAccessHandlerReuseTests
         var second = Run(vm, 2, TestVm.SlotGpa + 0x1000, AccessKind.Read, first);
         Assert.Same(handler, second.Handler);
         Assert.Throws<InvalidOperationException>(() => first.Handler);
+        Assert.Throws<InvalidOperationException>(() => first.Faults); // its fault list went with the handler, emptied
         Assert.Equal(7UL, second.ReadValue);
         Assert.Empty(second.Faults);
         Assert.Equal(FaultResult.None, second.Handler.Result);

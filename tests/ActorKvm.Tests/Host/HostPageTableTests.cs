@@ -39,6 +39,24 @@ public class HostPageTableTests
     }
 
     [Fact]
+    public void PteLeaves_AcrossRegionBoundaries_AreFoundInAddressOrder()
+    {
+        var phys = new PhysicalMemory();
+        var pt = new HostPageTable();
+        // Pages on both sides of the table's internal region boundaries (every 32 and every 512 pages) and far apart.
+        ulong[] pages = [0, 31, 32, 33, 511, 512, 4096 + 7];
+        var leaves = pages.Select(p => new HostPte(new Hva(Base + p * Sizes.PageSize), Sizes.PageShift, phys.Allocate(0, BackingKind.Anon).Head, null, true)).ToArray();
+        foreach (var l in leaves.Reverse()) pt.Set(l);
+
+        Assert.Equal(leaves, pt.LeavesIn(new Hva(Base), new Hva(Base + 8192 * Sizes.PageSize)));
+        Assert.Equal(leaves[1..3], pt.LeavesIn(new Hva(Base + 31 * Sizes.PageSize), new Hva(Base + 33 * Sizes.PageSize)));
+        Assert.True(pt.AnyLeafIn(new Hva(Base + 4096 * Sizes.PageSize), new Hva(Base + 4104 * Sizes.PageSize)));
+        Assert.False(pt.AnyLeafIn(new Hva(Base + 34 * Sizes.PageSize), new Hva(Base + 511 * Sizes.PageSize)));
+        foreach (var l in leaves) Assert.True(pt.Remove(l.Start, Sizes.PageShift));
+        Assert.Empty(pt.LeavesIn(new Hva(Base), new Hva(Base + 8192 * Sizes.PageSize)));
+    }
+
+    [Fact]
     public void PteLeaf_ThatCannotBeStoredExactly_IsRefused()
     {
         var pt = new HostPageTable();

@@ -22,6 +22,16 @@ public class Stage2MapTests
     }
 
     [Fact]
+    public void MapOfAPfnBeyondA60BitPhysicalAddress_IsRefused()
+    {
+        // A descriptor holds 48 bits of pfn (arm64 physical addresses have at most 52 bits); the highest one round-trips.
+        var (pgt, _) = Table();
+        Assert.Equal(Errno.Ok, pgt.Map(Ipa(0x4000_0000), K4, Pfn((1UL << 48) - 1), S2Prot.RW, Cache(4)));
+        Assert.Equal(Pfn((1UL << 48) - 1), Assert.Single(Leaves(pgt)).Pfn);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pgt.Map(Ipa(0x4000_1000), K4, Pfn(1UL << 48), S2Prot.RW, Cache(4)));
+    }
+
+    [Fact]
     public void Map2MWithUnalignedPfn_Installs512PagesWithAdvancingOutput()
     {
         var (pgt, obs) = Table();
