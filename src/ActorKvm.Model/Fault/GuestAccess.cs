@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
@@ -194,4 +195,7 @@ public sealed class GuestAccess : Activity
         if (!Kvm.Config.Mte || leaf.MemType != MemType.Normal || Kvm.Phys.FolioOf(pfn) is not { IsZeroPage: false } folio) return null;
         return folio.MteOfPfn(pfn);
     }
+
+    /// <inheritdoc/>
+    public override KernelLocks Declares(string? phase) => FaultLocks.Of(phase);
 }

@@ -68,6 +68,7 @@ public sealed class KvmS2FaultMap
         var m = F.Mapping;
         if (_sanitisePending)
         {
+            kvm.LockChecker.Took(KernelLocks.PageLock); // try_page_mte_tagging: PG_mte_lock
             if (SanitiseMteTags(F, m.Size, kvm.Phys, _h.Holder, kvm.Bugs, kvm.Oracle) is { } initialiser)
                 return StepResult.BlockedOn(WaitFor.PageMteLock, "PG_mte_lock (try_page_mte_tagging)", [initialiser]);
             _sanitisePending = false;

@@ -182,4 +182,8 @@ public sealed class PreFaultMemory : Activity
         Result = Remaining == Size ? r : Errno.Ok;
         return StepResult.Finished(phase);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Its synthetic fault's phases; the ioctl's end (null) is its fault's end, early or not.</remarks>
+    public override KernelLocks Declares(string? phase) => FaultLocks.Of(phase ?? PhaseNames.Fault[(int)FaultPhase.Complete]);
 }

@@ -116,6 +116,7 @@ public sealed class UserMemAbort : AbortHandler
     public static Errno GetVmaInfo(KvmS2Fault f, HostMm mm, MmuNotifierState notifier, S2FaultDesc desc, BugSet bugs, out Vma? kept)
     {
         kept = null;
+        mm.Locks?.Took(Locking.KernelLocks.MmapRead); // mmap_read_lock
         var vma = mm.FindVma(desc.Hva);
         if (vma is null) return Errno.EFAULT;
 

@@ -66,6 +66,7 @@ public sealed partial class HostMm
     /// <summary>Applies the host page-table / folio change of <paramref name="op"/> (between range-start and range-end).</summary>
     public Errno Apply(HostOp op, Hva hva, ulong size, HostProt prot)
     {
+        Locks?.Took(Locking.KernelLocks.MmapWrite);
         switch (op)
         {
             case HostOp.Munmap: Munmap(hva, hva + size); return Errno.Ok;
@@ -93,6 +94,7 @@ public sealed partial class HostMm
     /// </summary>
     public Errno MmapFixed(Hva hva, ulong size, BackingKind backing, HostProt prot)
     {
+        Locks?.Took(Locking.KernelLocks.MmapWrite);
         var align = backing.IsHugetlb() ? backing.HugetlbPageSize() : Sizes.PageSize;
         if (size == 0 || !hva.IsAligned(align) || size % align != 0) throw new ArgumentException($"MAP_FIXED range {hva}+{size:x} does not suit {backing}");
         Munmap(hva, hva + size);

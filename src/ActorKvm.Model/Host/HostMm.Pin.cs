@@ -33,6 +33,7 @@ public sealed partial class HostMm
     /// </summary>
     public HostFaultIn PinUserPage(Hva hva)
     {
+        Locks?.Took(Locking.KernelLocks.MmapRead); // GUP: mmap_read_lock
         var r = FaultIn(hva, write: true, takeRef: false);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return r.Status == HostFaultStatus.Ok ? HostFaultIn.Failed(HostFaultStatus.Fault) : r;
         r.Folio.PinCount++;

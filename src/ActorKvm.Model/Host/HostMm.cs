@@ -26,6 +26,9 @@ public sealed partial class HostMm
     /// <summary>Creates an empty address space over <paramref name="phys"/>.</summary>
     public HostMm(PhysicalMemory phys) => Phys = phys;
 
+    /// <summary>Where a fault-in or pin (<c>mmap_lock</c> read) and a change of the VMAs (write) are reported, if anywhere.</summary>
+    public Locking.PhaseLockChecker? Locks { get; init; }
+
     /// <summary>Physical memory.</summary>
     public PhysicalMemory Phys { get; }
     /// <summary>The host page table.</summary>
@@ -76,6 +79,7 @@ public sealed partial class HostMm
     /// </summary>
     public HostFaultIn FaultIn(Hva hva, bool write, bool takeRef)
     {
+        Locks?.Took(Locking.KernelLocks.MmapRead); // GUP: mmap_read_lock
         var vma = FindVma(hva);
         if (vma is null) return HostFaultIn.Failed(HostFaultStatus.Fault);
         if ((vma.Prot & HostProt.Read) == 0 || (write && (vma.Prot & HostProt.Write) == 0))

@@ -4,13 +4,17 @@ namespace ActorKvm.Model.Locking;
 /// <c>kvm-&gt;srcu</c>: faults hold a read section from memslot lookup to the end of the abort handler;
 /// <c>synchronize_srcu</c> waits for every reader that started before it, never for later ones.
 /// </summary>
-public sealed class Srcu
+public sealed class Srcu(PhaseLockChecker? checker = null)
 {
     private readonly Dictionary<int, ulong> _readers = [];
     private ulong _epoch;
 
     /// <summary><c>srcu_read_lock</c> by <paramref name="holder"/>.</summary>
-    public void ReadLock(int holder) => _readers[holder] = _epoch;
+    public void ReadLock(int holder)
+    {
+        checker?.Took(KernelLocks.SrcuRead);
+        _readers[holder] = _epoch;
+    }
 
     /// <summary><c>srcu_read_unlock</c>.</summary>
     public void ReadUnlock(int holder) => _readers.Remove(holder);

@@ -37,6 +37,7 @@ public sealed class DirtyLogIoctl : Activity
     /// <inheritdoc/>
     protected override StepResult StepCore()
     {
+        Kvm.LockChecker.Took(KernelLocks.SlotsLock); // kvm_vm_ioctl_{get,clear}_dirty_log: mutex_lock(&kvm->slots_lock)
         var slot = Kvm.Memslots.ById(_slotId);
         if (slot is null || slot.Invalid || slot.DirtyBitmap is null) return Done(_clear ? Errno.EINVAL : Errno.ENOENT);
         var bitmap = slot.DirtyBitmap;
@@ -100,4 +101,8 @@ public sealed class DirtyLogIoctl : Activity
         Result = e;
         return StepResult.Finished(null);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>GET/CLEAR_DIRTY_LOG under <c>slots_lock</c>; harvesting write-protects under <c>mmu_lock</c> (write).</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.SlotsLock | KernelLocks.MmuWrite;
 }

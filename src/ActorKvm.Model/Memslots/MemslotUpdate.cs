@@ -152,4 +152,14 @@ public sealed class MemslotUpdate : Activity, IReturnsErrno
         _stage = Stage.Done;
         return StepResult.Finished(phase);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <c>kvm_set_memory_region</c> holds <c>slots_lock</c> throughout; the flush, write-protect and split take <c>mmu_lock</c>
+    /// for write.
+    /// </remarks>
+    public override KernelLocks Declares(string? phase) => phase == PhaseNames.MemslotOp[(int)MemslotOpPhase.Installed]
+        || phase == PhaseNames.MemslotOp[(int)MemslotOpPhase.FlagsCommitted]
+        ? KernelLocks.SlotsLock
+        : KernelLocks.SlotsLock | KernelLocks.MmuWrite;
 }

@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Model.Nested;
@@ -37,4 +38,8 @@ public sealed class NestedTransition : Activity, IReturnsErrno
         }
         return StepResult.Finished(_l1 is null ? "nested-exit" : "nested-enter");
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Entering or leaving L2 switches the vCPU's <c>hw_mmu</c> (<c>kvm_vcpu_load_hw_mmu</c>: <c>mmu_lock</c> for write).</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.VcpuLocal | KernelLocks.MmuWrite;
 }

@@ -32,4 +32,8 @@ public sealed class AgeOperation : Activity
         Kvm.MmuLock.Release(Id);
         return StepResult.Finished(null);
     }
+
+    /// <inheritdoc/>
+    /// <remarks><c>kvm_age_gfn</c> under <c>mmu_lock</c>.</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.MmuWrite;
 }

@@ -76,4 +76,8 @@ public sealed class HostAccess : Activity
         HostFaultStatus.HwPoison => Errno.EHWPOISON,
         _ => Errno.EFAULT,
     };
+
+    /// <inheritdoc/>
+    /// <remarks>The VMM's access faults in under <c>mmap_lock</c>; a copy-on-write break invalidates under <c>mmu_lock</c> (write).</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.MmapRead | KernelLocks.MmuWrite;
 }

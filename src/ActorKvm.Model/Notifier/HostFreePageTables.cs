@@ -1,4 +1,5 @@
 using ActorKvm.Model.Arch;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Model.Notifier;
@@ -33,4 +34,8 @@ public sealed class HostFreePageTables : Activity, IReturnsErrno
         Result = Errno.Ok;
         return StepResult.Finished(null);
     }
+
+    /// <inheritdoc/>
+    /// <remarks><c>free_pgtables</c> under <c>mmap_lock</c> (write).</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.MmapWrite;
 }

@@ -1,5 +1,6 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Model.Notifier;
@@ -53,4 +54,8 @@ public sealed class HostMmap : Activity, IReturnsErrno
         else Kvm.Mm.Mmap(Hva, MappedSize, Backing, Prot, Shared);
         return StepResult.Finished(null);
     }
+
+    /// <inheritdoc/>
+    /// <remarks><c>mmap</c> under <c>mmap_lock</c> (write).</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.MmapWrite;
 }

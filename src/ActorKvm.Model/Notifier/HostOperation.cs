@@ -83,4 +83,10 @@ public sealed class HostOperation : Activity, IReturnsErrno
     }
 
     private Errno Apply() => Backing is { } b ? Kvm.Mm.MmapFixed(Hva, Size, b, Prot) : Kvm.Mm.Apply(Op, Hva, Size, Prot);
+
+    /// <inheritdoc/>
+    /// <remarks>The syscall holds <c>mmap_lock</c> throughout; the notifier's start and end take <c>mmu_lock</c> for write.</remarks>
+    public override KernelLocks Declares(string? phase) => phase is null || phase == PhaseNames.HostOp[(int)HostOpPhase.HostChange]
+        ? KernelLocks.MmapWrite
+        : KernelLocks.MmapWrite | KernelLocks.MmuWrite;
 }

@@ -1,6 +1,7 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Model.Notifier;
@@ -46,6 +47,7 @@ public sealed class MteSyncTags : Activity, IReturnsErrno
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return End(Errno.EFAULT);
         var page = r.Folio.MteOfPfn(r.Pfn);
         // d77e59a8fccd: mte_sync_tags claims the page with PG_mte_lock; before it, test_and_set_bit(PG_mte_tagged).
+        Kvm.LockChecker.Took(KernelLocks.PageLock); // try_page_mte_tagging: PG_mte_lock
         if (!(preFix ? MteTagInitRace.SyncClaim(page) : page.TryPageMteTagging(Id) == MteClaim.Claimed))
         {
             Kvm.Mm.PutPage(r.Folio, dirty: false);
@@ -70,4 +72,8 @@ public sealed class MteSyncTags : Activity, IReturnsErrno
         Result = result;
         return StepResult.Finished(null);
     }
+
+    /// <inheritdoc/>
+    /// <remarks><c>set_pte_at</c> → <c>mte_sync_tags</c> in the VMM's fault (<c>mmap_lock</c> read): PG_mte_lock, then the tags.</remarks>
+    public override KernelLocks Declares(string? phase) => KernelLocks.MmapRead | KernelLocks.PageLock;
 }

@@ -80,7 +80,9 @@ public abstract class Activity
     /// </summary>
     public StepResult Step()
     {
+        Kvm.LockChecker.Begin(this);
         var r = StepCore();
+        Kvm.LockChecker.End(this, r);
         if (r.Status == StepStatus.Done) IsDone = true;
         if (r.Wait is not { Lock: not Locking.LockMode.None }) Kvm.MmuLock.CancelWait(Id);
         Kvm.Coverage.Observe(this, r);
@@ -90,6 +92,12 @@ public abstract class Activity
 
     /// <summary>The activity's own phase logic.</summary>
     protected abstract StepResult StepCore();
+
+    /// <summary>
+    /// The kernel locks the phase that ends with <paramref name="phase"/> (a <see cref="StepResult.Phase"/>; null: an
+    /// activity's only or unnamed last step) may take; the <see cref="Locking.PhaseLockChecker"/> checks every phase against it.
+    /// </summary>
+    public abstract Locking.KernelLocks Declares(string? phase);
 
     /// <summary>Runs to completion, or until blocked; returns the last result.</summary>
     public StepResult RunToEnd()

@@ -25,7 +25,8 @@ public sealed class Kvm
         Config = config;
         Bugs = bugs ?? BugSet.None;
         Phys = new PhysicalMemory();
-        Mm = new HostMm(Phys);
+        Mm = new HostMm(Phys) { Locks = LockChecker };
+        Srcu = new Srcu(LockChecker);
         Pgt = new Stage2PageTable(config.IpaBits);
         Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i, config.MemcacheCapacity)).ToArray();
         Oracle = new KvmOracle(this);
@@ -56,11 +57,13 @@ public sealed class Kvm
     /// <summary><c>kvm-&gt;mmu_lock</c>.</summary>
     public MmuLock MmuLock { get; } = new();
     /// <summary><c>kvm-&gt;srcu</c>.</summary>
-    public Srcu Srcu { get; } = new();
+    public Srcu Srcu { get; }
     /// <summary>vCPUs.</summary>
     public Vcpu[] Vcpus { get; }
     /// <summary>The invariant checker.</summary>
     public KvmOracle Oracle { get; }
+    /// <summary>The phase lock checker: every phase's locks against its declaration.</summary>
+    public PhaseLockChecker LockChecker { get; } = new();
     /// <summary>The published memslot set (<c>kvm_memslots</c>); faults read it under SRCU.</summary>
     public MemslotSet Memslots { get; private set; } = MemslotSet.Empty;
     /// <summary><c>kvm-&gt;arch.mmu.split_page_cache</c> for eager splitting.</summary>
@@ -75,6 +78,7 @@ public sealed class Kvm
     public void PublishMemslots(MemslotSet set)
     {
         if (Notifier.MnActiveInvalidateCount != 0) throw new InvalidOperationException("memslot swap during an active invalidation");
+        LockChecker.Took(KernelLocks.SlotsLock);
         var before = Memslots;
         Memslots = set;
         Oracle.MemslotsPublished(before, set);
@@ -89,6 +93,7 @@ public sealed class Kvm
     /// </summary>
     public StepResult? TakeMmuLock(int holder, LockMode mode, string why)
     {
+        LockChecker.Took(mode == LockMode.Write ? KernelLocks.MmuWrite : KernelLocks.MmuRead);
         if (MmuLock.TryAcquire(holder, mode)) return null;
         return StepResult.BlockedOn(WaitFor.MmuLock, $"mmu_lock ({mode.ToString().ToLowerInvariant()}) for {why}", MmuLock.Blockers(mode, holder), mode);
     }
@@ -171,6 +176,7 @@ public sealed class Kvm
 
     private void RequireLock(int holder, LockMode needed, string what)
     {
+        LockChecker.Took(needed == LockMode.Write ? KernelLocks.MmuWrite : KernelLocks.MmuRead);
         var held = MmuLock.ModeOf(holder);
         if (held == LockMode.Write || held == needed) return;
         Oracle.Report(ViolationKind.LockViolation, $"{what} by #{holder} holding mmu_lock {held.ToString().ToLowerInvariant()}, needs {needed.ToString().ToLowerInvariant()}");

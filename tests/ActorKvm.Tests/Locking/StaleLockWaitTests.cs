@@ -19,6 +19,8 @@ public class StaleLockWaitTests
             }
             return StepResult.Finished(null);
         }
+
+        public override KernelLocks Declares(string? phase) => KernelLocks.MmuWrite;
     }
 
     [Fact]
