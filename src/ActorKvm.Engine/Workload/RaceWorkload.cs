@@ -72,8 +72,7 @@ public static class RaceWorkload
         det.Drive(strategy, log);
         var deliveries = det.Executor.Steps - start;
 
-        kvm.Oracle.CheckAll();
-        kvm.Oracle.CheckReferencesPut();
+        kvm.Oracle.CheckAtRest();
         return new RaceOutcome(kvm.Oracle.Violations.ToList(), [.. first.Faults, .. second.Faults], deliveries, log.ToArray(), kvm.OutstandingFaultRefs);
     }
 }

@@ -49,8 +49,7 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
     {
         lock (kvm)
         {
-            kvm.Oracle.CheckAll();
-            kvm.Oracle.CheckReferencesPut();
+            kvm.Oracle.CheckAtRest();
             var pages = kvm.Oracle.CheckContent();
             return new StressResult(stats, kvm.Oracle.Violations.ToList(), elapsed, kvm.OutstandingFaultRefs, trace, schedule, latency, pages)
             {

@@ -37,6 +37,13 @@ public sealed partial class KvmOracle
             Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
+    /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/> and <see cref="CheckReferencesPut"/>.</summary>
+    public void CheckAtRest()
+    {
+        CheckAll();
+        CheckReferencesPut();
+    }
+
     /// <summary>
     /// At the end of a run, with nothing in flight: every GUP reference taken on a folio was put again
     /// (<c>kvm_release_faultin_page</c>, <c>put_page</c> after <c>mte_sync_tags</c>). Counted by the host itself, so a path
