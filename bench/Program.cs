@@ -14,7 +14,8 @@ namespace ActorKvm.Bench;
 /// the pure fault path per fault kind (with an allocation-tick breakdown by type); <c>--quick-contention [VCPUS]
 /// [None|Moderate|Heavy] [--profile]</c> for one contention cell on the three engines (with --profile: the actor engine
 /// alone, its bytes and messages per fault by type); <c>--quick-exploration</c> for schedules/s;
-/// <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range; <c>--modelled-time-tables [DIR]</c>
+/// <c>--contention-loop ENGINE VCPUS RATE SECONDS</c> for one engine's cell run over and over (to attach a CPU profiler,
+/// e.g. dotnet-trace); <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range; <c>--modelled-time-tables [DIR]</c>
 /// for the published tables reproduced in modelled time, with their SVG plots.
 /// </summary>
 public static class Program
@@ -69,6 +70,19 @@ public static class Program
             }
             if (profile) QuickContention.Profile(vcpus, rate);
             else QuickContention.Run(vcpus, rate);
+            return 0;
+        }
+        if (args is ["--contention-loop", ..])
+        {
+            if (args.Length != 5 || !Enum.TryParse(args[1], ignoreCase: true, out ContentionEngine engine) || !Enum.IsDefined(engine)
+                || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var vcpus) || vcpus < 1 || vcpus > 512
+                || !Enum.TryParse(args[3], ignoreCase: true, out InvalidationRate rate) || !Enum.IsDefined(rate)
+                || !double.TryParse(args[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 3600)
+            {
+                Console.Error.WriteLine("usage: --contention-loop ActorEngine|LockBased|ChannelsPipeline VCPUS None|Moderate|Heavy SECONDS");
+                return 2;
+            }
+            QuickContention.Loop(engine, vcpus, rate, TimeSpan.FromSeconds(seconds));
             return 0;
         }
         // BenchmarkDotNet builds a boilerplate project per job; its default 2-minute build timeout failed on a loaded machine.

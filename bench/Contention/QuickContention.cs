@@ -94,4 +94,26 @@ public static class QuickContention
         foreach (var (type, n) in byType.Take(20))
             Console.WriteLine($"  {n / total * bytes / faults,8:F0} B  {n / total,6:P1}  {type}");
     }
+
+    /// <summary>
+    /// <c>--contention-loop</c>: one engine's cell run back to back for <paramref name="duration"/> after a warm-up run,
+    /// so a CPU profiler attached to the process sees that engine alone; prints each run's faults/s.
+    /// </summary>
+    public static void Loop(ContentionEngine engine, int vcpus, InvalidationRate rate, TimeSpan duration)
+    {
+        using var system = ContentionWorkload.CreateActorSystem();
+        var options = ContentionWorkload.Options(vcpus, rate);
+        var latency = FaultLatencyRecorder.WallClock(vcpus);
+        ContentionWorkload.Run(engine, options, latency, system);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var perRun = new List<double>();
+        while (clock.Elapsed < duration)
+        {
+            latency.Clear();
+            perRun.Add(ContentionWorkload.Run(engine, options, latency, system).FaultsPerSecond);
+        }
+        var sorted = perRun.Order().ToList();
+        Console.WriteLine($"{engine}: {vcpus} vCPUs, {rate} invalidation, {perRun.Count} runs of {options.MaxFaults} faults in {clock.Elapsed.TotalSeconds:F1} s, " +
+            $"median {sorted[sorted.Count / 2]:N0} faults/s (min {sorted[0]:N0}, max {sorted[^1]:N0})");
+    }
 }

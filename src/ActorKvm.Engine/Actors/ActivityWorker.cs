@@ -20,6 +20,8 @@ public sealed class ActivityWorker : RecordedActor
     // A self-driven activity's one PhaseContinued, re-sent for each of its phases (a message per phase, no allocation per phase).
     private readonly Dictionary<int, PhaseContinued> _lockWaiters = [];
     private readonly List<PhaseContinued> _progressWaiters = [];
+    private PhaseContinued? _continued; // a vCPU's access is restarted, not new (WorkloadDriver): its messages are reused too
+    private ActivityFinished? _finished;
     private readonly ActivityScheduler _scheduler;
     private readonly IActorRef _mmuLock;
     private readonly IActorRef _vm;
@@ -35,7 +37,7 @@ public sealed class ActivityWorker : RecordedActor
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
             if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
-            if (freeRunning) Drive(new PhaseContinued(r.Activity));
+            if (freeRunning) Drive(_continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity));
             else Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<ResumeRequested>(r =>
@@ -108,7 +110,7 @@ public sealed class ActivityWorker : RecordedActor
                 _vm.Tell(new ProgressAwaited(run.Epoch));
                 break;
             case Next.Finished:
-                if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(new ActivityFinished(act));
+                if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(_finished?.Activity == act ? _finished : _finished = new ActivityFinished(act));
                 // Free-running, nobody to wake is nothing to say (a waiter that blocks later saw this epoch).
                 if (!_freeRunning || run.ProgressWaiters > 0) _vm.Tell(ProgressMade.Instance);
                 break;

@@ -1,6 +1,7 @@
 using ActorKvm.Engine.Actors;
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Scheduling;
+using ActorKvm.Model.Fault;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -38,7 +39,10 @@ public sealed class WorkloadActor : RecordedActor
         var self = Self;
         RecordTurns(recorder, RecordedActors.Workload);
         // Straight to the owner when the VM shares its workers (a free-running run), else through the VM actor.
-        _driver = new WorkloadDriver(options, kvm, a => (workers?.Of(a) ?? vm).Tell(new RunRequested(a, self)), stats, latency);
+        // A vCPU's access is restarted, not new (WorkloadDriver): so is the message that asks its worker to run it.
+        var runs = new RunRequested?[options.Vcpus];
+        RunRequested Run(Activity a) => a is not GuestAccess g ? new(a, self) : runs[g.Vcpu.Index] is { } r && r.Activity == a ? r : runs[g.Vcpu.Index] = new(a, self);
+        _driver = new WorkloadDriver(options, kvm, a => (workers?.Of(a) ?? vm).Tell(Run(a)), stats, latency);
         Receive<StartRequested>(_ =>
         {
             _notifyDone = Sender.IsNobody() ? null : Sender; // a deterministic driver reads Stats at quiescence instead

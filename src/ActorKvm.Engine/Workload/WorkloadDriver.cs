@@ -38,7 +38,7 @@ public sealed partial class WorkloadDriver
     private (int Slot, ulong Offset) _lastPage; // the page of the latest access: the host often works where the guest does
     private readonly bool[] _vcpuBusy;
     private readonly (int Slot, ulong Offset)[] _vcpuPage; // each vCPU's latest page (guests revisit their working set)
-    private readonly GuestAccess?[] _finished; // each vCPU's latest finished access: the next one takes over its fault handler
+    private readonly GuestAccess?[] _finished; // each vCPU's latest finished access, counted and read: restarted as its next one
     private int _busyVcpus;
     private int _nextId = 1_000;
     private bool _hostBusy;
@@ -115,13 +115,13 @@ public sealed partial class WorkloadDriver
                     Count(Stats.ByResult, faults[i]);
                 }
                 Count(Stats.ByExit, a.Exit.Name);
-                OutcomeCause? cause;
-                lock (_kvm) cause = OutcomeCauses.Of(_kvm, a); // reads memslots and VMAs: other threads step the model under this lock
-                if (cause is not null) Count(Stats.ExitCauses, cause);
+                // A cause reads memslots and VMAs (other threads step the model under its lock); a completed access has none.
+                if (a.Exit.Kind != AccessExitKind.Ok)
+                    lock (_kvm) if (OutcomeCauses.Of(_kvm, a) is { } cause) Count(Stats.ExitCauses, cause);
                 _latency?.Finished(a);
                 _vcpuBusy[a.Vcpu.Index] = false;
                 _busyVcpus--;
-                if (_nested is null) _finished[a.Vcpu.Index] = a; // counted and read: nothing looks at it again
+                if (_nested is null) _finished[a.Vcpu.Index] = a; // counted and read: its next access reuses it
                 if (_o.QueueHostOps) IssueOwedHostOp();
                 else if (_o.InvalidateEvery > 0 && Stats.Accesses % _o.InvalidateEvery == 0) IssueHostOp();
                 if ((_o.DirtyLog || _o.MemslotChurn) && Stats.Accesses % 64 == 0) IssueMemslotOp();
@@ -187,9 +187,9 @@ public sealed partial class WorkloadDriver
             return;
         }
         _latency?.Issued(vcpu);
-        var previous = _finished[vcpu];
+        var (previous, gpa) = (_finished[vcpu], new Ipa(CurrentGpa(slot) + off));
         _finished[vcpu] = null;
-        _issue(new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], new Ipa(CurrentGpa(slot) + off), kind, value, previous));
+        _issue(previous?.Restart(_nextId++, gpa, kind, value) ?? new GuestAccess(_kvm, _nextId++, _kvm.Vcpus[vcpu], gpa, kind, value));
     }
 
     private void IssueHostOp()

@@ -17,62 +17,58 @@ public sealed class GuestAccess : Activity
     /// <summary>Faults after which an access that makes no progress is reported as a livelock.</summary>
     public const int MaxFaults = 32;
 
-    private KvmHandleGuestAbort? _handler;
-    private List<FaultResult>? _faults;
+    private readonly KvmHandleGuestAbort _handler;
+    private readonly List<FaultResult> _faults;
     private bool _inFault;
     private bool _waitInvalidation;
 
-    /// <summary>
-    /// Creates the access; it starts on the first <see cref="Activity.Step"/>. A driver that has finished with the
-    /// vCPU's previous access passes it as <paramref name="previous"/>: this access takes over its fault handler
-    /// (reset at every abort) and its list of fault results (emptied) instead of allocating them, and the previous
-    /// access's <see cref="Handler"/> and <see cref="Faults"/> are gone.
-    /// </summary>
-    public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value, GuestAccess? previous = null)
+    /// <summary>Creates the access; it starts on the first <see cref="Activity.Step"/>.</summary>
+    public GuestAccess(Kvm kvm, int id, Vcpu vcpu, Ipa gpa, AccessKind kind, ulong value)
         : base(kvm, id)
     {
         Vcpu = vcpu;
-        Gpa = gpa;
-        Kind = kind;
-        Value = value;
-        if (previous is { IsDone: true, _handler: { Finished: true } handler } && previous.Kvm == kvm && previous.Vcpu == vcpu)
-        {
-            previous._handler = null;
-            handler.Rebind(id);
-            _handler = handler;
-            _faults = previous._faults ?? [];
-            previous._faults = null;
-            _faults.Clear();
-        }
-        else
-        {
-            _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
-            _faults = [];
-        }
+        (Gpa, Kind, Value) = (gpa, kind, value);
+        _handler = new KvmHandleGuestAbort(kvm, vcpu, id);
+        _faults = [];
         Pgt = vcpu.HwPgt(kvm.Pgt);
     }
 
+    /// <summary>
+    /// Makes this finished access the same vCPU's next one, with id <paramref name="id"/>, exactly as a new access would
+    /// start: a driver that has read everything it wanted from it pools one access per vCPU instead of allocating one per
+    /// access (with its fault handler and fault list, the workload's largest per-access cost). Whoever still holds it
+    /// now holds the new access.
+    /// </summary>
+    public GuestAccess Restart(int id, Ipa gpa, AccessKind kind, ulong value)
+    {
+        Restart(id);
+        (Gpa, Kind, Value) = (gpa, kind, value);
+        (Exit, ReadValue, _inFault, _waitInvalidation) = (default, 0, false, false);
+        _faults.Clear();
+        _handler.Rebind(id); // a finished access's handler has finished its abort (it throws otherwise)
+        Pgt = Vcpu.HwPgt(Kvm.Pgt);
+        return this;
+    }
+
     /// <summary>The stage 2 the hardware walks for this access: the vCPU's shadow when it runs L2 (keyed by L2 IPA).</summary>
-    public Stage2PageTable Pgt { get; }
+    public Stage2PageTable Pgt { get; private set; }
 
     /// <summary>The vCPU.</summary>
     public Vcpu Vcpu { get; }
     /// <summary>The accessed IPA.</summary>
-    public Ipa Gpa { get; }
+    public Ipa Gpa { get; private set; }
     /// <summary>The access kind.</summary>
-    public AccessKind Kind { get; }
+    public AccessKind Kind { get; private set; }
     /// <summary>The value a write stores.</summary>
-    public ulong Value { get; }
+    public ulong Value { get; private set; }
     /// <summary>Handler results, one per fault taken.</summary>
-    public IReadOnlyList<FaultResult> Faults => _faults ?? throw HandedOver();
+    public IReadOnlyList<FaultResult> Faults => _faults;
     /// <summary>How the access ended.</summary>
     public AccessExit Exit { get; private set; }
     /// <summary>The value a read returned.</summary>
     public ulong ReadValue { get; private set; }
     /// <summary>The fault handler (its phase and state), for traces and gates.</summary>
-    public KvmHandleGuestAbort Handler => _handler ?? throw HandedOver();
-
-    private InvalidOperationException HandedOver() => new($"access {Id}'s handler and fault results were handed to the vCPU's next access");
+    public KvmHandleGuestAbort Handler => _handler;
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -93,7 +89,7 @@ public sealed class GuestAccess : Activity
                 Perform(leaf);
                 return StepResult.Finished(null);
             }
-            var faults = _faults ?? throw HandedOver();
+            var faults = _faults;
             if (faults.Count >= MaxFaults)
             {
                 Exit = new AccessExit(AccessExitKind.Livelock);
@@ -113,7 +109,7 @@ public sealed class GuestAccess : Activity
         if (r.Status == StepStatus.Blocked || !handler.Finished) return r;
 
         _inFault = false;
-        if (handler.Result != FaultResult.None) (_faults ?? throw HandedOver()).Add(handler.Result);
+        if (handler.Result != FaultResult.None) _faults.Add(handler.Result);
         if (handler.Exit is { } exit)
         {
             Exit = exit;

@@ -75,8 +75,10 @@ public sealed partial class KvmOracle : IStage2Observer
     /// <summary>Marks the IPAs behind an HVA range (in every slot mapping it) for re-checking.</summary>
     public void TouchHva(Hva start, Hva end)
     {
-        foreach (var slot in _kvm.Memslots.Slots)
+        var slots = _kvm.Memslots.Slots;
+        for (var i = 0; i < slots.Count; i++) // by index: a foreach over the interface allocates its enumerator (every host change)
         {
+            var slot = slots[i];
             var s = start > slot.UserspaceAddr ? start : slot.UserspaceAddr;
             var e = end < slot.UserspaceEnd ? end : slot.UserspaceEnd;
             if (s < e) TouchIpa(slot.Gpa + (s - slot.UserspaceAddr), e - s);

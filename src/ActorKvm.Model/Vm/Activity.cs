@@ -69,9 +69,17 @@ public abstract class Activity
     /// <summary>The VM.</summary>
     protected Kvm Kvm { get; }
     /// <summary>Identity and lock-holder id.</summary>
-    public int Id { get; }
+    public int Id { get; private set; }
     /// <summary>True once a step returned <see cref="StepStatus.Done"/> (set here, in one place, for every kind of activity).</summary>
     public bool IsDone { get; private set; }
+
+    /// <summary>Makes a finished activity a new one with id <paramref name="id"/> (a driver that pools finished activities, see <see cref="Fault.GuestAccess.Restart"/>).</summary>
+    protected void Restart(int id)
+    {
+        if (!IsDone) throw new InvalidOperationException($"activity {Id} has not finished");
+        Id = id;
+        IsDone = false;
+    }
 
     /// <summary>
     /// Runs the next phase. A step that does not end waiting for <c>mmu_lock</c> leaves the lock's FIFO queue:

@@ -194,15 +194,16 @@ public sealed class Kvm
         RequireLock(holder, LockMode.Write, "kvm_mmu_invalidate_begin");
         _activeInvalidations.Add((holder, start, end));
         var first = true;
-        foreach (var (slot, gs, ge) in IntersectingSlots(start, end))
+        var slots = Memslots.Slots;
+        for (var i = 0; i < slots.Count; i++) // by index, as below: this runs for every host change and CoW break
         {
+            if (!Intersects(slots[i], start, end, out var gs, out var ge)) continue;
             if (first) Notifier.InvalidateBegin();
             first = false;
             Notifier.InvalidateRangeAdd(gs, ge);
             // kvm_unmap_gfn_range -> __unmap_stage2_range. Not for a protected VM: its memory is outside the MMU notifier
             // (the host must not change a protected stage 2); the long-term pin of pkvm_mem_abort keeps each page.
             if (!Config.Protected) UnmapStage2Range(gs.ToIpa(), (ge - gs) << Sizes.PageShift);
-            _ = slot;
         }
         if (first) Oracle.Reach.Hit(ReachPoint.InvalidationNoSlot);
         else if (Notifier.MmuInvalidateInProgress > 1) Oracle.Reach.Hit(ReachPoint.InvalidationConcurrent);
@@ -215,8 +216,15 @@ public sealed class Kvm
     public void InvalidateRangeEnd(int holder, Hva start, Hva end)
     {
         RequireLock(holder, LockMode.Write, "kvm_mmu_invalidate_end");
-        if (IntersectingSlots(start, end).Any()) Notifier.InvalidateEnd();
-        _activeInvalidations.RemoveAll(a => a.Holder == holder && a.Start == start && a.End == end);
+        var slots = Memslots.Slots;
+        for (var i = 0; i < slots.Count; i++)
+        {
+            if (!Intersects(slots[i], start, end, out _, out _)) continue;
+            Notifier.InvalidateEnd();
+            break;
+        }
+        for (var i = _activeInvalidations.Count - 1; i >= 0; i--)
+            if (_activeInvalidations[i] == (holder, start, end)) _activeInvalidations.RemoveAt(i);
         Oracle.TouchHva(start, end);
     }
 
@@ -237,16 +245,13 @@ public sealed class Kvm
         foreach (var v in Vcpus) v.Nested?.Shadow.Unmap(default, v.Nested.Shadow.IpaSize);
     }
 
-    /// <summary>The slots whose HVA range intersects [start, end), with the clipped gfn range (<c>__kvm_handle_hva_range</c>).</summary>
-    public IEnumerable<(Memslot Slot, Gfn Start, Gfn End)> IntersectingSlots(Hva start, Hva end)
+    /// <summary>True when <paramref name="slot"/>'s HVA range intersects [start, end), with the clipped gfn range (<c>__kvm_handle_hva_range</c>).</summary>
+    private static bool Intersects(Memslot slot, Hva start, Hva end, out Gfn gs, out Gfn ge)
     {
-        foreach (var slot in Memslots.Slots)
-        {
-            var s = start > slot.UserspaceAddr ? start : slot.UserspaceAddr;
-            var e = end < slot.UserspaceEnd ? end : slot.UserspaceEnd;
-            if (s >= e) continue;
-            yield return (slot, slot.HvaToGfn(s), slot.HvaToGfn(e + (Sizes.PageSize - 1)));
-        }
+        var s = start > slot.UserspaceAddr ? start : slot.UserspaceAddr;
+        var e = end < slot.UserspaceEnd ? end : slot.UserspaceEnd;
+        (gs, ge) = s < e ? (slot.HvaToGfn(s), slot.HvaToGfn(e + (Sizes.PageSize - 1))) : default;
+        return s < e;
     }
 
     /// <summary>True when an in-progress host invalidation covers <paramref name="hva"/>.</summary>
