@@ -13,41 +13,32 @@ namespace ActorKvm.Stress.Cli;
 /// it: the option built from the declaration, how its value goes into the workload, and how the reproduction command
 /// spells it. A plain knob (bool or count) needs nothing in the CLI beyond its declaration and its docs row.
 /// </summary>
-internal sealed class WorkloadKnob
+/// <param name="member">The <see cref="WorkloadOptions"/> member.</param>
+/// <param name="declared">Its declaration.</param>
+/// <param name="option">The option a verb adds.</param>
+/// <param name="given">The value the command line gives, else the default workload's.</param>
+/// <param name="text">A value as the reproduction command writes it.</param>
+internal sealed class WorkloadKnob(PropertyInfo member, WorkloadKnobAttribute declared, Option option, Func<ParseResult, WorkloadOptions, object> given, Func<object, string> text)
 {
-    private readonly Func<ParseResult, WorkloadOptions, object> _given;
-
-    private WorkloadKnob(PropertyInfo member, WorkloadKnobAttribute declared, Option option, Func<ParseResult, WorkloadOptions, object> given, Func<object, string> text)
-    {
-        Member = member;
-        Declared = declared;
-        Option = option;
-        _given = given;
-        Text = text;
-    }
-
     /// <summary>The <see cref="WorkloadOptions"/> member.</summary>
-    public PropertyInfo Member { get; }
+    public PropertyInfo Member => member;
 
     /// <summary>Its declaration.</summary>
-    public WorkloadKnobAttribute Declared { get; }
+    public WorkloadKnobAttribute Declared => declared;
 
     /// <summary>The option a verb adds.</summary>
-    public Option Option { get; }
-
-    /// <summary>The value as the reproduction command writes it.</summary>
-    public Func<object, string> Text { get; }
+    public Option Option => option;
 
     /// <summary><paramref name="o"/> with this knob's value: the command line's if given, else <paramref name="defaults"/>'.</summary>
     public WorkloadOptions Bind(ParseResult r, WorkloadOptions o, WorkloadOptions defaults)
     {
         var copy = o with { };
-        Member.SetValue(copy, _given(r, defaults));
+        member.SetValue(copy, given(r, defaults));
         return copy;
     }
 
     /// <summary><c>--name value</c> of <paramref name="w"/>, always spelled out (a <c>--bug</c> that needs the knob would otherwise turn it on in the replay).</summary>
-    public string Spell(WorkloadOptions w) => $"{Declared.Option} {Text(Member.GetValue(w)!)}";
+    public string Spell(WorkloadOptions w) => $"{declared.Option} {text(member.GetValue(w)!)}";
 
     /// <summary>The knobs <paramref name="verb"/> takes, in <see cref="WorkloadOptions"/>' declaration order, each with its own new option.</summary>
     public static IReadOnlyList<WorkloadKnob> For(WorkloadVerb verb)
