@@ -99,11 +99,11 @@ public sealed partial class KvmOracle
     /// Rules <c>writable-after-wrprotect</c> and <c>block-after-eager-split</c> for <c>KVM_GET_DIRTY_LOG</c> /
     /// <c>KVM_CLEAR_DIRTY_LOG</c>: every page whose dirty bit the ioctl cleared is write-protected in the same write-locked
     /// section (<c>kvm_arch_mmu_enable_log_dirty_pt_masked</c>), and with manual-protect-and-initially-set plus eager split
-    /// (<paramref name="splitDone"/>: no top-up failed) the blocks there are split. Called with the lock still held.
+    /// the blocks there are split (the split cache runs dry only when the page allocator fails). Called with the lock still held.
     /// </summary>
-    public void DirtyLogProtected(Memslot slot, IReadOnlyList<ulong> pages, bool splitDone)
+    public void DirtyLogProtected(Memslot slot, IReadOnlyList<ulong> pages)
     {
-        var split = splitDone && _kvm.Config.ManualProtectAndInitSet && _kvm.Config.EagerSplitChunk != 0;
+        var split = _kvm.Config.ManualProtectAndInitSet && _kvm.Config.EagerSplitChunk != 0 && !SplitCacheMayFail;
         foreach (var p in pages)
         {
             var ipa = (slot.BaseGfn + p).ToIpa();
@@ -141,17 +141,10 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
-    /// Rule <c>block-after-eager-split</c> for logging enable: a <c>kvm_mmu_split_huge_pages</c> over the slot that no top-up
-    /// failure cut short leaves no block leaf in it (<c>kvm_mmu_split_memory_region</c>). Called with the lock still held.
+    /// Rule <c>block-after-eager-split</c> for logging enable: <c>kvm_mmu_split_memory_region</c> over the slot leaves no
+    /// block leaf in it (checked when the memslot update returns, see <see cref="CheckMemslotUpdate"/>).
     /// </summary>
-    public void EagerSplitDone(Memslot slot)
-    {
-        _scratch.Clear();
-        _kvm.Pgt.CollectLeaves(slot.Gpa, slot.Size, _scratch);
-        foreach (var leaf in _scratch)
-            if (leaf.IsBlock)
-                Report(ViolationKind.BlockAfterEagerSplit, $"block {Describe(leaf)} is left after eager split of logging {slot}", leaf.Ipa.Value, 9);
-    }
+    public void EagerSplitDone(Memslot slot) => NoBlockLeft(slot.Gpa, slot.Size, $"eager split of logging {slot}");
 
     // --- maps and the I-cache (user_mem_abort, stage2_map_walker_try_leaf, stage2_attr_walker) ---------------------
 
@@ -206,14 +199,16 @@ public sealed partial class KvmOracle
     // --- KVM_PRE_FAULT_MEMORY (kvm_vcpu_pre_fault_memory, kvm_arch_vcpu_pre_fault_memory) -------------------------
 
     /// <summary>
-    /// One step of an activity ended (<see cref="Activity.Step"/>): follows pre-faults and counts what finished for the
-    /// reachability report.
+    /// One step of an activity ended (<see cref="Activity.Step"/>): follows pre-faults, counts what finished for the
+    /// reachability report and checks the ioctls that returned.
     /// </summary>
     public void Stepped(Activity a, in StepResult r)
     {
         if (r.Status == StepStatus.Blocked) return;
         if (a is PreFaultMemory pf) FollowPreFault(pf, r.Status == StepStatus.Done);
-        if (r.Status == StepStatus.Done) Reach.Finished(a, _kvm, r.Phase);
+        if (r.Status != StepStatus.Done) return;
+        Reach.Finished(a, _kvm, r.Phase);
+        IoctlReturned(a);
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public class GeneralRulesTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, flags: MemslotFlags.LogDirtyPages);
         vm.Access(Gpa + 0x3000, AccessKind.Write, 1);
         Assert.True((vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 0x3000)).Leaf.Prot & S2Prot.W) != 0);
-        vm.Kvm.Oracle.DirtyLogProtected(vm.Kvm.Memslots.ById(0)!, [3], splitDone: true);
+        vm.Kvm.Oracle.DirtyLogProtected(vm.Kvm.Memslots.ById(0)!, [3]);
         Assert.Equal([ViolationKind.WritableAfterWrprotect], Kinds(vm));
     }
 
