@@ -17,6 +17,7 @@ public sealed partial class KvmOracle
 {
     private readonly Dictionary<int, MemslotSet> _memslotUpdateBefore = []; // update id -> the set it validated against
     private readonly ConditionalWeakTable<DirtyBitmap, DirtyShadow> _dirtyShadows = new();
+    private readonly ConditionalWeakTable<DirtyBitmap, object> _bitmapOwners = new(); // bitmap -> the slot id it was given to
 
     /// <summary>The oracle's own copy of a dirty bitmap: which pages' bits are set, from the marks and harvests it saw.</summary>
     private sealed class DirtyShadow(ulong pages, bool allSet)
@@ -40,10 +41,11 @@ public sealed partial class KvmOracle
         }
     }
 
-    /// <summary>An activity is about to step: remember the memslot set a memslot update validates against.</summary>
+    /// <summary>An activity is about to step: remember the memslot set a memslot update validates against, and whether an mmap's range is in use.</summary>
     public void Stepping(Activity a)
     {
         if (a is MemslotUpdate u && !u.IsDone) _memslotUpdateBefore.TryAdd(u.Id, _kvm.Memslots);
+        else if (a is Notifier.HostMmap m) MmapStepping(m);
     }
 
     /// <summary><c>mark_page_dirty_in_slot</c> set the bit of page <paramref name="offset"/> in <paramref name="slot"/>'s bitmap.</summary>
@@ -69,6 +71,12 @@ public sealed partial class KvmOracle
                 break;
             case DirtyLogIoctl d:
                 CheckDirtyLogIoctl(d);
+                break;
+            case Notifier.HostAccess h:
+                CheckHostAccess(h);
+                break;
+            case Notifier.HostMmap m:
+                CheckHostMmap(m);
                 break;
         }
     }
@@ -100,7 +108,7 @@ public sealed partial class KvmOracle
             if (alone && !ReferenceEquals(now, before)) MemslotMismatch(req, "changed the memslots although it changed nothing");
             return;
         }
-        var old = FindById(before, req.Id);
+        var old = before.ById(req.Id);
         if (change == MemslotChange.Delete)
         {
             if (now.ById(req.Id) is not null || now.Find(old!.BaseGfn) is { } left && left.Id == req.Id)
@@ -122,12 +130,12 @@ public sealed partial class KvmOracle
             MemslotMismatch(req, $"went from {before.Slots.Count} to {now.Slots.Count} slots for a {change}");
         else if (change == MemslotChange.Move && now.Find(old!.BaseGfn) is { } stale && ReferenceEquals(stale, s) == false && stale.Id == req.Id)
             MemslotMismatch(req, $"left slot {req.Id} at {old.Gpa} after moving it");
-        CheckSlotBitmap(req, s, old, before);
+        CheckSlotBitmap(req, s, old);
         if (s.IsLogging && !_kvm.Config.ManualProtectAndInitSet && _kvm.Config.EagerSplitChunk != 0 && !SplitCacheMayFail)
             EagerSplitDone(s);
     }
 
-    private void CheckSlotBitmap(MemslotRequest req, Memslot s, Memslot? old, MemslotSet before)
+    private void CheckSlotBitmap(MemslotRequest req, Memslot s, Memslot? old)
     {
         var logging = (req.Flags & MemslotFlags.LogDirtyPages) != 0;
         if (!logging)
@@ -146,8 +154,9 @@ public sealed partial class KvmOracle
             return;
         }
         // Faults may already have marked pages in it (it is published before the update returns): new means no other slot had it.
-        if (b.Pages != s.NPages || before.Slots.Any(x => ReferenceEquals(x.DirtyBitmap, b)))
+        if (b.Pages != s.NPages || _bitmapOwners.TryGetValue(b, out var owner) && (int)owner != s.Id)
             MemslotMismatch(req, $"gave {s} a dirty bitmap that is not new or not of its size");
+        else _bitmapOwners.AddOrUpdate(b, s.Id);
     }
 
     /// <summary>
@@ -164,7 +173,7 @@ public sealed partial class KvmOracle
         var end = unchecked(req.Gpa.Value + req.Size);
         if (end < req.Gpa.Value) return (Errno.EINVAL, MemslotChange.None);
         if ((req.Size >> Sizes.PageShift) > MemslotValidation.MaxNrPages) return (Errno.EINVAL, MemslotChange.None);
-        var old = FindById(set, req.Id);
+        var old = set.ById(req.Id);
         if (req.Size == 0) return old is null ? (Errno.EINVAL, MemslotChange.None) : (Errno.Ok, MemslotChange.Delete);
         MemslotChange change;
         if (old is null) change = MemslotChange.Create;
@@ -174,9 +183,7 @@ public sealed partial class KvmOracle
         else if (req.Gpa != old.Gpa) change = MemslotChange.Move;
         else if (req.Flags != old.Flags) change = MemslotChange.FlagsOnly;
         else return (Errno.Ok, MemslotChange.None);
-        if (change != MemslotChange.FlagsOnly)
-            foreach (var s in set.Slots)
-                if (s.Id != req.Id && req.Gpa.Value < s.Gpa.Value + s.Size && s.Gpa.Value < end) return (Errno.EEXIST, change);
+        if (change != MemslotChange.FlagsOnly && OverlapsAnother(set.Slots, req.Id, req.Gpa.Value, end)) return (Errno.EEXIST, change);
         if (end > _kvm.Config.PhysSize) return (Errno.EFAULT, change);
         var logging = (req.Flags & MemslotFlags.LogDirtyPages) != 0;
         var hvaEnd = req.Hva.Value + req.Size;
@@ -191,10 +198,26 @@ public sealed partial class KvmOracle
         return (Errno.Ok, change);
     }
 
-    private static Memslot? FindById(MemslotSet set, int id)
+    /// <summary>
+    /// <c>kvm_check_memslot_overlap</c> over the slots in address order: from the last slot starting below
+    /// <paramref name="end"/> downwards, while slots could still reach <paramref name="start"/> (a bisection on start
+    /// addresses, then a walk: the slots are disjoint, so one step back past <paramref name="start"/> is enough).
+    /// </summary>
+    private static bool OverlapsAnother(IReadOnlyList<Memslot> slots, int id, ulong start, ulong end)
     {
-        foreach (var s in set.Slots) if (s.Id == id) return s;
-        return null;
+        int lo = 0, hi = slots.Count; // first slot starting at or after end
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo) / 2;
+            if (slots[mid].Gpa.Value < end) lo = mid + 1; else hi = mid;
+        }
+        for (var i = lo - 1; i >= 0; i--)
+        {
+            var s = slots[i];
+            if (s.Gpa.Value + s.Size <= start) return false;
+            if (s.Id != id) return true;
+        }
+        return false;
     }
 
     private void MemslotMismatch(MemslotRequest req, string what) =>

@@ -179,10 +179,33 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
+    /// A page was written other than through an executable stage-2 leaf (the guest through a non-executable one, or the
+    /// host): instructions fetched from it may be stale until <c>icache_inval_pou</c> runs again. A write through an
+    /// executable leaf is the guest's own business (it must invalidate itself, as on bare metal).
+    /// </summary>
+    private void IcacheStale(Pfn pfn)
+    {
+        if (_icacheInvalidated.TryGetValue(pfn.Value / IcacheRegionPages, out var bits))
+            bits[pfn.Value % IcacheRegionPages / 64] &= ~(1UL << (int)(pfn.Value % 64));
+    }
+
+    /// <summary>True when a stage-2 leaf maps the page behind <paramref name="hva"/> executable (in any slot mapping it).</summary>
+    private bool MappedExecutable(Hva hva)
+    {
+        foreach (var slot in _kvm.Memslots.Slots)
+            if (hva >= slot.UserspaceAddr && hva < slot.UserspaceEnd
+                && _kvm.Pgt.GetLeaf(slot.Gpa + (hva - slot.UserspaceAddr)) is { Valid: true } w && (w.Leaf.Prot & S2Prot.X) != 0)
+                return true;
+        return false;
+    }
+
+    /// <summary>
     /// Rule <c>icache-not-invalidated</c>: a Normal leaf that becomes executable (installed with X, or X added by a relax)
     /// without <c>ARM64_HAS_CACHE_DIC</c> covers only pages whose I-cache <c>icache_inval_pou</c> invalidated since they were
-    /// allocated (pfns are never reused): the map or relax that made a page executable did it, or — for the pages of a block
-    /// that eager split turned into a table (<c>KVM_PGTABLE_WALK_SKIP_CMO</c>) — the map that made the block executable.
+    /// allocated (pfns are never reused) and last written other than through an executable leaf (<see cref="IcacheStale"/>):
+    /// the map or relax that made a page executable did it (<c>stage2_map_walker_try_leaf</c>, <c>stage2_attr_walker</c>),
+    /// or — for the pages of a block that eager split turned into a table (<c>KVM_PGTABLE_WALK_SKIP_CMO</c>) — the map that
+    /// made the block executable.
     /// </summary>
     private void CheckBecameExecutable(in S2Leaf leaf)
     {

@@ -81,6 +81,8 @@ public enum ViolationKind
     MemslotIoctlMismatch,
     /// <summary>[dirty-log-mismatch] a <c>KVM_GET_DIRTY_LOG</c> / <c>KVM_CLEAR_DIRTY_LOG</c> returned another errno than its checks give, or reported other pages than those whose dirty bits were set.</summary>
     DirtyLogMismatch,
+    /// <summary>[host-result-mismatch] a VMM load, store or mmap returned another result than its VMAs give, or an mmap mapped another range.</summary>
+    HostResultMismatch,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -96,6 +98,7 @@ public static class ViolationNames
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
+        "host-result-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>

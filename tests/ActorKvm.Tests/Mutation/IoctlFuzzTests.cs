@@ -2,6 +2,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
@@ -13,7 +14,8 @@ namespace ActorKvm.Tests.Mutation;
 /// <c>KVM_SET_USER_MEMORY_REGION</c> requests (valid and invalid: misaligned, overlapping, out of range, too large,
 /// device memory with logging, guest_memfd flags, moves, deletes), guest writes, and <c>KVM_GET_DIRTY_LOG</c> /
 /// <c>KVM_CLEAR_DIRTY_LOG</c> with valid and invalid ranges, over slots with partial bitmap words and one larger than a
-/// bitmap chunk. Only the oracle judges: no errno or page list is asserted here.
+/// bitmap chunk; the VMM's own loads, stores, mmaps and mprotects in between. Only the oracle judges: no errno or page
+/// list is asserted here.
 /// </summary>
 [Trait("Category", "OracleKill")]
 public class IoctlFuzzTests
@@ -51,11 +53,15 @@ public class IoctlFuzzTests
         {
             var roll = rng.Next(100);
             kvm.Oracle.Context = $"ops[{step}]";
-            if (roll < 30) GuestAccess(vm, rng, AccessKind.Write);
-            else if (roll < 38) GuestAccess(vm, rng, AccessKind.Read);
-            else if (roll < 62) Drive.ToEnd(new MemslotUpdate(kvm, vm.NextId(), RandomRequest(kvm, rng)));
-            else if (roll < 76) Drive.ToEnd(new DirtyLogIoctl(kvm, vm.NextId(), RandomSlotId(rng), clear: false));
-            else RandomClear(vm, rng);
+            if (roll < 26) GuestAccess(vm, rng, AccessKind.Write);
+            else if (roll < 32) GuestAccess(vm, rng, AccessKind.Read);
+            else if (roll < 54) Drive.ToEnd(new MemslotUpdate(kvm, vm.NextId(), RandomRequest(kvm, rng)));
+            else if (roll < 66) Drive.ToEnd(new DirtyLogIoctl(kvm, vm.NextId(), RandomSlotId(rng), clear: false));
+            else if (roll < 80) RandomClear(vm, rng);
+            else if (roll < 88) Drive.ToEnd(new HostAccess(kvm, vm.NextId(), new Hva(RandomHva(rng)), rng.Next(2) == 0, (ulong)rng.Next(1, 1000)));
+            else if (roll < 94) RandomMmap(vm, rng);
+            else Drive.ToEnd(vm.HostOp(HostOp.Mprotect, RandomHva(rng) & ~(Sizes.PmdSize - 1), Sizes.PmdSize,
+                rng.Next(2) == 0 ? HostProt.Read : HostProt.Read | HostProt.Write));
             kvm.Oracle.Check();
             Assert.True(kvm.Oracle.Violations.Count == 0, $"{kvm.Oracle.Context}: {string.Join("; ", kvm.Oracle.Violations)}");
         }
@@ -81,6 +87,21 @@ public class IoctlFuzzTests
         // Mostly the first pages (so pages get written twice and harvested between), sometimes the last ones.
         var page = rng.Next(4) == 0 ? s.NPages - 1 - (ulong)rng.Next((int)Math.Min(s.NPages, 130)) : (ulong)rng.Next((int)Math.Min(s.NPages, 600));
         Drive.ToEnd(vm.Start((s.BaseGfn + page).ToIpa().Value, kind, (ulong)rng.Next(1, 1000)));
+    }
+
+    private static ulong RandomHva(Random rng)
+    {
+        ulong[] bases = [ThpHva, HugeHva, FileHva, BigHva, 0x7f60_0000_0000, 0x1000];
+        return bases[rng.Next(bases.Length)] + (ulong)rng.Next(2048) * Sizes.PageSize;
+    }
+
+    /// <summary>An mmap: a fresh range or one in use, hugetlb at a page or a huge-page boundary, sometimes of length 0.</summary>
+    private static void RandomMmap(TestVm vm, Random rng)
+    {
+        var backing = rng.Next(3) switch { 0 => BackingKind.Hugetlb2M, 1 => BackingKind.File, _ => BackingKind.Anon };
+        var hva = rng.Next(3) == 0 ? ThpHva + Sizes.PmdSize : 0x7f60_0000_0000 + (ulong)rng.Next(64) * (rng.Next(2) == 0 ? Sizes.PageSize : Sizes.PmdSize);
+        ulong[] sizes = [0, 0x1800, Sizes.PmdSize, Sizes.PmdSize + 0x1000];
+        Drive.ToEnd(new HostMmap(vm.Kvm, vm.NextId(), new Hva(hva), sizes[rng.Next(sizes.Length)], backing, HostProt.Read | HostProt.Write, rng.Next(4) == 0));
     }
 
     private static void RandomClear(TestVm vm, Random rng)

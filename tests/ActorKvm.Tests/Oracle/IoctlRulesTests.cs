@@ -2,6 +2,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
@@ -9,8 +10,8 @@ using ActorKvm.Tests.Support;
 namespace ActorKvm.Tests.Oracle;
 
 /// <summary>
-/// Rules <c>memslot-ioctl-mismatch</c> and <c>dirty-log-mismatch</c>: the oracle restates what the memslot and dirty-log
-/// ioctls promise and keeps its own copy of every dirty bitmap. Each planted test breaks the state the way a broken model
+/// Rules <c>memslot-ioctl-mismatch</c>, <c>dirty-log-mismatch</c> and <c>host-result-mismatch</c>: the oracle restates what
+/// the memslot and dirty-log ioctls and the VMM's own memory operations promise, and keeps its own copy of every dirty bitmap. Each planted test breaks the state the way a broken model
 /// would (and fails if the rule is removed); its twin runs the faithful model.
 /// </summary>
 public class IoctlRulesTests
@@ -112,6 +113,60 @@ public class IoctlRulesTests
         Assert.Equal(Errno.Ok, Run(0, Gpa + (16UL << 20), 4UL << 20, TestVm.SlotHva));     // logging off
         Assert.Equal(Errno.Ok, Run(0, 0, 0, 0));                                            // delete
         Assert.Equal(Errno.EINVAL, Run(0, 0, 0, 0));                                        // nothing to delete
+        Assert.Empty(Kinds(vm));
+    }
+
+    // --- host-result-mismatch ----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void AStoreThatSucceededWhereTheVmaIsReadOnly_IsHostResultMismatch()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var h = new HostAccess(vm.Kvm, vm.NextId(), new Hva(TestVm.SlotHva), true, 5);
+        h.RunToEnd();
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Mm.Apply(HostOp.Mprotect, new Hva(TestVm.SlotHva), Sizes.PmdSize, HostProt.Read); // what the store should have seen
+        vm.Kvm.Oracle.CheckHostAccess(h);
+        Assert.Equal([ViolationKind.HostResultMismatch], Kinds(vm));
+    }
+
+    [Fact]
+    public void AnMmapThatMappedNothing_IsHostResultMismatch()
+    {
+        var vm = new TestVm();
+        var m = new HostMmap(vm.Kvm, vm.NextId(), new Hva(TestVm.SlotHva), 0x3000, BackingKind.Anon, HostProt.Read | HostProt.Write, false);
+        m.RunToEnd();
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Mm.Apply(HostOp.Munmap, new Hva(TestVm.SlotHva), 0x3000, HostProt.None);
+        vm.Kvm.Oracle.CheckHostMmap(m);
+        Assert.Equal([ViolationKind.HostResultMismatch], Kinds(vm));
+    }
+
+    [Fact]
+    public void FaithfulVmmAccessesAndMmaps_CopyOnWriteReadOnlyUnmappedMisaligned_HaveNoViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Errno Access(ulong hva, bool write)
+        {
+            var h = new HostAccess(vm.Kvm, vm.NextId(), new Hva(hva), write, 3);
+            h.RunToEnd();
+            return h.Result;
+        }
+        Errno Mmap(ulong hva, ulong size, BackingKind backing)
+        {
+            var m = new HostMmap(vm.Kvm, vm.NextId(), new Hva(hva), size, backing, HostProt.Read | HostProt.Write, false);
+            m.RunToEnd();
+            return m.Result;
+        }
+        Assert.Equal(Errno.Ok, Access(TestVm.SlotHva, write: false));       // maps the zero page
+        Assert.Equal(Errno.Ok, Access(TestVm.SlotHva, write: true));        // breaks copy-on-write under an invalidation
+        Assert.Equal(Errno.EFAULT, Access(0x1000, write: false));           // nothing mapped
+        Assert.Equal(Errno.EINVAL, Mmap(0x7f10_0010_0000, Sizes.PmdSize, BackingKind.Hugetlb2M));
+        Assert.Equal(Errno.EEXIST, Mmap(TestVm.SlotHva + 0x1000, 0x1000, BackingKind.Anon));
+        Assert.Equal(Errno.Ok, Mmap(0x7f10_0000_0000, 0x1800, BackingKind.Anon));  // rounded up to two pages
+        Assert.Equal(Errno.EINVAL, Mmap(0x7f20_0000_0000, 0, BackingKind.Anon));
+        vm.RunHostOp(HostOp.Mprotect, TestVm.SlotHva, Sizes.PmdSize, HostProt.Read);
+        Assert.Equal(Errno.EFAULT, Access(TestVm.SlotHva, write: true));
         Assert.Empty(Kinds(vm));
     }
 }
