@@ -49,8 +49,7 @@ internal static class ReplayVerb
                     if (saved.Header.Kind == ScheduleKinds.Hunt)
                         return Finish(StressRun.RunDeterministic(saved.Header.Workload, new ReplayStrategy(saved.Choices), EngineConfig.Load(config), new BugSet(saved.Header.Bugs), trace: true),
                             r.GetValue(explain), r.GetValue(goOn), tracePath, json, io);
-                    if (r.GetValue(explain)) throw new CliUserError("--explain: not with a schedule recorded by run (replay a hunt's schedule)");
-                    return ReplayRecorded(named, saved.ToRecorded(), EngineConfig.Load(config), tracePath, json, io);
+                    return ReplayRecorded(named, saved.ToRecorded(), EngineConfig.Load(config), tracePath, json, io, r.GetValue(explain));
                 }
             }
             var bugs = BugNames.Check(r.GetValue(w.Bug) ?? []);
@@ -104,7 +103,7 @@ internal static class ReplayVerb
     }
 
     /// <summary>Replays a free-running run's recorded delivery order (<c>run</c> saved it on a violation).</summary>
-    private static int ReplayRecorded(string file, RecordedSchedule schedule, Akka.Configuration.Config config, string? tracePath, bool json, CliIo io)
+    private static int ReplayRecorded(string file, RecordedSchedule schedule, Akka.Configuration.Config config, string? tracePath, bool json, CliIo io, bool explain)
     {
         var outcome = StressReplay.Replay(schedule, config, trace: true);
         if (outcome.Divergence is not null)
@@ -119,6 +118,12 @@ internal static class ReplayVerb
             using var stream = File.Create(tracePath);
             ChromeTrace.Write(stream, events);
         });
+        if (explain && !json)
+        {
+            // The same story as a hunt's replay: the recorder saw the whole replay, the recording's part included.
+            foreach (var line in RaceStory.Tell(outcome.Result.Trace!)) io.Out.WriteLine(line);
+            return written ? (replayed is null ? ExitCodes.Ok : ExitCodes.Failed) : ExitCodes.BadInput;
+        }
         var code = Print(outcome.Result, events, json, io, goOn: true);
         return written ? code : ExitCodes.BadInput;
     }

@@ -44,6 +44,27 @@ public class RunRecordReplayTests
     }
 
     [Fact]
+    public void ARunsSchedule_IsExplainedInKernelTerms_UpToTheRecordedViolation()
+    {
+        using var cli = new CliHarness();
+        var (file, first) = RunWithBug(cli);
+
+        var (code, stdout, err) = cli.Run("replay", "--schedule", file, "--explain");
+
+        Assert.True(code == 1, err);
+        var story = CliHarness.Lines(stdout);
+        Assert.InRange(story.Length, 2, 8);
+        // The last line is the violation the run recorded, as the oracle saw it in the replay: its kind and its detail.
+        var colon = first.IndexOf(": ", StringComparison.Ordinal);
+        Assert.StartsWith("delivery ", story[^1]);
+        Assert.Contains($"the oracle reports {first[..colon]}", story[^1]);
+        Assert.EndsWith(first[colon..], story[^1]);
+        // Before it, the phases in kernel terms: the access's guest physical address and the pfn stage 2 was given.
+        Assert.Contains(story[..^1], l => l.Contains("gpa 0x", StringComparison.Ordinal) && l.Contains("pfn pfn:", StringComparison.Ordinal));
+        Assert.Equal(stdout, cli.Run("replay", "--schedule", file, "--explain").Out);
+    }
+
+    [Fact]
     public void CleanRun_SavesNothing_AndReportsMemoryAndTheFinalCheck()
     {
         using var cli = new CliHarness();
