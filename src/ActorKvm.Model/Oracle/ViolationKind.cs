@@ -77,6 +77,12 @@ public enum ViolationKind
     DirtyPageNotHarvested,
     /// <summary>[split-changed-mapping] a stage-2 split (eager split) left a page of a block unmapped or mapped to another pfn, with other permissions or another memory type.</summary>
     SplitChangedMapping,
+    /// <summary>[exit-without-cause] a guest abort ended in an exit (MMIO, NISV, -ENOSYS, an injection, skip-cm) its syndrome, IPA and memslot cannot cause.</summary>
+    ExitWithoutCause,
+    /// <summary>[dirty-release-mismatch] a fault released its page dirty without mapping it writable, or clean after mapping it writable.</summary>
+    DirtyReleaseMismatch,
+    /// <summary>[srcu-not-released] a fault (or, at rest, anyone) left the SRCU read section open.</summary>
+    SrcuNotReleased,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -91,7 +97,7 @@ public static class ViolationNames
         "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost", "leaf-in-invalidated-range",
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
-        "split-changed-mapping",
+        "split-changed-mapping", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
     ];
 
     /// <summary>The scenario name.</summary>
