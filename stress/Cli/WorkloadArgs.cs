@@ -23,8 +23,10 @@ internal enum WorkloadVerb
 /// The workload options of <c>run</c>, <c>hunt</c> and <c>replay</c>, each declared here once: its name, its parser (sizes,
 /// rates and counts are System.CommandLine custom parsers, <see cref="CliParsers"/>), its default for each verb, and how
 /// the command line's value goes into the engine's <see cref="WorkloadOptions"/> (<see cref="Bind"/>). A verb adds the
-/// ones it takes (<see cref="Taken"/>); a new knob is one property here, one line in <see cref="Bind"/> and in
-/// <see cref="Spell"/>, and its row in docs/cli.md.
+/// ones it takes (<see cref="Taken"/>). A plain knob (bool, count, size) is not written here at all: its
+/// <see cref="WorkloadKnobAttribute"/> on <see cref="WorkloadOptions"/> declares it, and <see cref="WorkloadKnob"/> derives
+/// the option, its default, binding, scenario refusal and reproduction spelling; only options with verb-specific
+/// defaults, parsers or cross-checks are declared by hand below.
 /// </summary>
 internal sealed class WorkloadArgs
 {
@@ -33,6 +35,7 @@ internal sealed class WorkloadArgs
     public WorkloadArgs(WorkloadVerb verb)
     {
         _verb = verb;
+        Knobs = WorkloadKnob.For(verb);
         var run = verb == WorkloadVerb.Run;
         var mix = HuntOptions.RaceMix;
         var d = RunDefaults.Embedded;
@@ -114,10 +117,16 @@ internal sealed class WorkloadArgs
     public Option<double?> InvalidateRate { get; }
     public Option<bool> Mte { get; }
 
-    public Option<bool> DirtyLog { get; } = new("--dirty-log") { Description = "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)", DefaultValueFactory = _ => RunDefaults.Embedded.DirtyLog };
-    public Option<bool> MemslotChurn { get; } = new("--memslot-churn") { Description = "Move the last slot back and forth (default on; --memslot-churn false to turn off)", DefaultValueFactory = _ => RunDefaults.Embedded.MemslotChurn };
+    /// <summary>The knobs declared on <see cref="WorkloadOptions"/> that this verb takes.</summary>
+    public IReadOnlyList<WorkloadKnob> Knobs { get; }
+
+    /// <summary>The option of the declared knob <paramref name="member"/> (a <see cref="WorkloadOptions"/> property name) for this verb.</summary>
+    public Option<T> Knob<T>(string member) => (Option<T>)Knobs.Single(k => k.Member.Name == member).Option;
+
+    public Option<bool> DirtyLog => Knob<bool>(nameof(WorkloadOptions.DirtyLog));
+    public Option<bool> MemslotChurn => Knob<bool>(nameof(WorkloadOptions.MemslotChurn));
+    public Option<bool> MapFixed => Knob<bool>(nameof(WorkloadOptions.MapFixedReplace));
     public Option<bool> Protected { get; } = new("--protected") { Description = "The VM is a pKVM protected VM: faults pin and donate pages (pkvm_mem_abort); no dirty logging, no slot moves" };
-    public Option<bool> MapFixed { get; } = new("--map-fixed") { Description = "The VMM replaces a slot's memory with one mmap(MAP_FIXED) over it instead of munmap then mmap (--bug applies it where a switch needs it)" };
     public Option<bool> Nested { get; } = new("--nested") { Description = "FEAT_NV: the even vCPUs run L2 behind an L1 stage 2; their faults fill shadow stage 2s, L1's own are injected into L1" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Run on the seeded single-threaded dispatcher" };
     public Option<bool> ModelledTime { get; } = new("--modelled-time") { Description = "Report in modelled time: per-phase costs on virtual CPUs (actorkvm.modelled-time in akka.hocon), independent of this machine" };
@@ -126,15 +135,22 @@ internal sealed class WorkloadArgs
     /// The options this verb takes. <c>hunt</c>'s race mix keeps its shape (vCPUs, memory, host-operation ratio) so its
     /// schedules stay comparable; <c>replay</c> takes what a hunt's bare choice list needs given again.
     /// </summary>
-    public IReadOnlyList<Option> Taken => _verb switch
+    public IReadOnlyList<Option> Taken
     {
-        WorkloadVerb.Run => [Protected, Nested, Mte, MapFixed, Vcpus, Faults, Seed, Memory, Backing, Bug, Variant, Deterministic, ModelledTime, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn],
-        WorkloadVerb.Hunt => [Bug, Seed, Faults, Backing, Variant],
-        _ => [Seed, Bug, Vcpus, Memory, InvalidateEvery, Faults, Backing, Mte, Variant],
-    };
+        get
+        {
+            Option[] own = _verb switch
+            {
+                WorkloadVerb.Run => [Protected, Nested, Mte, Vcpus, Faults, Seed, Memory, Backing, Bug, Variant, Deterministic, ModelledTime, InvalidateRate, InvalidateEvery],
+                WorkloadVerb.Hunt => [Bug, Seed, Faults, Backing, Variant],
+                _ => [Seed, Bug, Vcpus, Memory, InvalidateEvery, Faults, Backing, Mte, Variant],
+            };
+            return [.. own, .. Knobs.Select(k => k.Option)];
+        }
+    }
 
     /// <summary>The options that shape the workload's VM and load (not the seed, bugs or variants): what a scenario, which describes its own, refuses.</summary>
-    public IReadOnlyList<Option> Shape => [Vcpus, Faults, Memory, Backing, InvalidateRate, InvalidateEvery, DirtyLog, MemslotChurn, Mte, MapFixed, Protected, Nested];
+    public IReadOnlyList<Option> Shape => [Vcpus, Faults, Memory, Backing, InvalidateRate, InvalidateEvery, Mte, Protected, Nested, .. Knobs.Select(k => k.Option)];
 
     /// <summary>The value given on the command line, else <paramref name="fallback"/> (<c>run</c>: its <c>--config</c> layer).</summary>
     public static T Given<T>(ParseResult r, Option<T> option, T fallback) => r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : fallback;
@@ -156,13 +172,8 @@ internal sealed class WorkloadArgs
             Mte = Given(r, Mte, defaults.Mte),
             Variants = VariantNames.Check(r.GetValue(Variant)),
         };
+        foreach (var k in Knobs) o = k.Bind(r, o, defaults);
         if (_verb != WorkloadVerb.Run) return o;
-        o = o with
-        {
-            DirtyLog = Given(r, DirtyLog, defaults.DirtyLog),
-            MemslotChurn = Given(r, MemslotChurn, defaults.MemslotChurn),
-            MapFixedReplace = r.GetValue(MapFixed),
-        };
         if (r.GetValue(InvalidateRate) is { } rate) o = o with { InvalidateRate = rate, InvalidateEvery = 0 };
         return ProtectedNested(r, o);
     }
@@ -184,6 +195,8 @@ internal sealed class WorkloadArgs
         return o with { Protected = isProtected, Nested = nested };
     }
 
+    private static readonly IReadOnlyList<WorkloadKnob> RunKnobs = WorkloadKnob.For(WorkloadVerb.Run);
+
     /// <summary>
     /// The workload knobs of <paramref name="w"/> as <c>run</c> takes them, in the order the reproduction command prints
     /// them (<paramref name="memory"/> as the user wrote it; <paramref name="backings"/> and <paramref name="bugs"/> as given;
@@ -199,11 +212,9 @@ internal sealed class WorkloadArgs
         foreach (var b in bugs) yield return $"--bug {b}";
         foreach (var v in w.Variants.On) yield return $"--variant {v}";
         if (!onClock) yield return $"--invalidate-every {w.InvalidateEvery.ToString(CultureInfo.InvariantCulture)}";
-        yield return $"--dirty-log {Bool(w.DirtyLog)}";
-        yield return $"--memslot-churn {Bool(w.MemslotChurn)}";
-        // Always spelled out: a --bug whose switch needs one of them would otherwise turn it on in the replay.
+        foreach (var k in RunKnobs) yield return k.Spell(w);
+        // Always spelled out: a --bug whose switch needs MTE would otherwise turn it on in the replay.
         yield return $"--mte {Bool(w.Mte)}";
-        yield return $"--map-fixed {Bool(w.MapFixedReplace)}";
         if (w.Protected) yield return "--protected";
         if (w.Nested) yield return "--nested";
     }

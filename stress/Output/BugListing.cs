@@ -19,11 +19,11 @@ internal static class BugListing
             var note = b.Modelled ? "" : " [not modelled]";
             human.WriteLine($"{b.Name.PadRight(nameWidth)}  {b.KernelFix.PadRight(fixWidth)}  {b.Invariant}: {b.Rule}{note}");
             if (b.NotModelled is { } why) human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  not modelled: {why}");
-            else if (UnreachableFromWorkload.Reasons.TryGetValue(b.Name, out var unreachable))
+            else if (b.Unreachable is { } unreachable)
                 human.WriteLine($"{"".PadRight(nameWidth)}  {"".PadRight(fixWidth)}  scenario and TestKit only (run --bug runs its scenario), hunt cannot reach it: {unreachable}");
         }
         human.WriteLine($"{bugs.Count} bug switch{(bugs.Count == 1 ? "" : "es")}");
         if (json) JsonOut.Write(io.Out, new BugsSummary([.. bugs.Select(b => new BugEntry(b.Number, b.Name, b.KernelFix, b.Invariant, b.Rule, b.Modelled, b.NotModelled,
-            UnreachableFromWorkload.Reasons.GetValueOrDefault(b.Name)))]), SummaryJson.Default.BugsSummary);
+            b.Unreachable))]), SummaryJson.Default.BugsSummary);
     }
 }

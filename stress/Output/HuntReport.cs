@@ -28,7 +28,7 @@ internal static class HuntReport
         human.WriteLine($"reachability over all hunts: {CoverageReport.ReachText(reachAll)}");
         human.WriteLine("(pairs: (fault phase, concurrent host/memslot phase) pairs a hunt interleaved)");
         foreach (var (bug, r) in rows)
-            if (r.Found is null && UnreachableFromWorkload.Reasons.TryGetValue(bug, out var why)) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
+            if (r.Found is null && BugCatalog.Find(bug)?.Unreachable is { } why) human.WriteLine($"{bug}: not reachable from the generic workload: {why}");
         foreach (var b in BugCatalog.All.Where(b => !b.Modelled)) human.WriteLine($"{b.Name}: not hunted, not modelled: {b.NotModelled}");
         var findings = rows.Sum(x => x.Result.FindingSchedules);
         if (rows.Select(x => x.Result.FirstFinding).FirstOrDefault(f => f is not null) is { } first)

@@ -88,10 +88,10 @@ internal static class HuntVerb
 
     /// <summary>
     /// 0 when every hunted switch was found; with <c>--all-bugs</c> an entry the workload cannot reach
-    /// (<see cref="UnreachableFromWorkload"/>, its reason printed) is not a miss.
+    /// (<see cref="BugSwitch.Unreachable"/>, its reason printed) is not a miss.
     /// </summary>
     internal static int ExitCode(IReadOnlyList<(string Bug, HuntResult Result)> rows, bool all) =>
-        rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && UnreachableFromWorkload.Reasons.ContainsKey(x.Bug)))
+        rows.Count > 0 && rows.All(x => x.Result.Found is not null || (all && BugCatalog.Find(x.Bug)?.Unreachable is not null))
             ? ExitCodes.Ok : ExitCodes.Failed;
 
     /// <summary>One target's lines, its schedule file written to <paramref name="dir"/>; false when the found schedule could not be saved (it is then printed inline).</summary>
@@ -103,7 +103,7 @@ internal static class HuntVerb
         if (r.Found is null)
         {
             human.WriteLine($"{label}: nothing found in {r.SchedulesTried} schedules ({r.Elapsed.TotalSeconds:F1}s){(r.Abandoned > 0 ? $"; {r.Abandoned} abandoned at their delivery bound" : "")}");
-            if (bugs.Length == 1 && UnreachableFromWorkload.Reasons.TryGetValue(bugs[0], out var why)) human.WriteLine($"  not reachable from the generic workload: {why}");
+            if (bugs.Length == 1 && BugCatalog.Find(bugs[0])?.Unreachable is { } why) human.WriteLine($"  not reachable from the generic workload: {why}");
             return true;
         }
         var (file, saved) = SaveSchedule(io, dir, bugs, r, workload);

@@ -6,7 +6,7 @@ using ActorKvm.Stress.Cli;
 namespace ActorKvm.Stress.Verbs;
 
 /// <summary>
-/// <c>run --bug NAME</c>: applies what each switch needs from the workload (<see cref="WorkloadNeeds"/>), except a knob
+/// <c>run --bug NAME</c>: applies what each switch needs from the workload (<see cref="WorkloadNeed"/>), except a knob
 /// whose option was given on the command line (<c>--mte false</c> keeps an MTE-needing switch on a non-MTE VM).
 /// </summary>
 internal static class RunNeeds
@@ -19,7 +19,7 @@ internal static class RunNeeds
             needed is { } v && !v.Equals(now) && options.All(x => r.GetResult(x) is not { Implicit: false }) ? v : null;
         foreach (var bug in bugs.Distinct())
         {
-            if (WorkloadNeeds.For(bug) is not { } need) continue;
+            if (WorkloadNeed.For(bug) is not { } need) continue;
             var take = need with
             {
                 Mte = Take(need.Mte, options.Mte, o.Mte),

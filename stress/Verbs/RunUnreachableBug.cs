@@ -1,12 +1,13 @@
 using System.CommandLine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Cli;
 
 namespace ActorKvm.Stress.Verbs;
 
 /// <summary>
-/// <c>run --bug NAME</c> for a switch no faithful running workload reaches (<see cref="UnreachableFromWorkload"/>): says why
+/// <c>run --bug NAME</c> for a switch no faithful running workload reaches (its <see cref="BugSwitch.Unreachable"/>): says why
 /// in one line, then runs the switch's catalog scenario (<c>scenarios/bugs/NAME.hocon</c>, built into actorkvm) on the
 /// seeded scenario runner, as <c>run SCENARIO --seed N</c> would, and reports its violations. The printed replay runs the
 /// same scenario with the same seed: the same trace, byte for byte. The workload's options do not apply. Exit 1 when the
@@ -15,11 +16,11 @@ namespace ActorKvm.Stress.Verbs;
 internal static class RunUnreachableBug
 {
     /// <summary>The switch to run this way, or null: exactly one <c>--bug</c>, and one no workload reaches.</summary>
-    public static string? Which(IReadOnlyList<string> bugs) => bugs.Distinct().ToList() is [var bug] && UnreachableFromWorkload.Reasons.ContainsKey(bug) ? bug : null;
+    public static string? Which(IReadOnlyList<string> bugs) => bugs.Distinct().ToList() is [var bug] && BugCatalog.Find(bug)?.Unreachable is not null ? bug : null;
 
     public static int Execute(string bug, ParseResult r, RunOptions o, (bool Json, bool Quiet, string? Config) common, CliIo io)
     {
-        var why = UnreachableFromWorkload.Reasons[bug];
+        var why = BugCatalog.Find(bug)!.Unreachable;
         var source = BugScenarios.RelativePath(bug);
         var text = BugScenarios.Text(bug) ?? throw new InvalidOperationException($"{source} is not built into actorkvm");
         var loaded = ScenarioLoader.LoadText(text, source);

@@ -47,8 +47,8 @@ public sealed record WorkloadOptions(
     ulong Memory = 64UL << 20,
     IReadOnlyList<BackingKind>? Backings = null,
     int InvalidateEvery = 16,
-    bool DirtyLog = true,
-    bool MemslotChurn = true,
+    [property: WorkloadKnob("--dirty-log", "Toggle dirty logging on the first slot and harvest it (default on; --dirty-log false to turn off)")] bool DirtyLog = true,
+    [property: WorkloadKnob("--memslot-churn", "Move the last slot back and forth (default on; --memslot-churn false to turn off)")] bool MemslotChurn = true,
     ulong Seed = 1,
     long MaxFaults = long.MaxValue,
     double InvalidateRate = 0,
@@ -57,7 +57,7 @@ public sealed record WorkloadOptions(
     bool QueueHostOps = false,
     bool Protected = false,
     bool Nested = false,
-    bool MapFixedReplace = false,
+    [property: WorkloadKnob("--map-fixed", "The VMM replaces a slot's memory with one mmap(MAP_FIXED) over it instead of munmap then mmap (--bug applies it where a switch needs it)")] bool MapFixedReplace = false,
     bool ReachOps = false,
     bool VmmOps = false)
 {

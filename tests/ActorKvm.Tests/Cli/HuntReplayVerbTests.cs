@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Exploration;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Verbs;
 
 namespace ActorKvm.Tests.Cli;
@@ -72,7 +73,7 @@ public class HuntReplayVerbTests
     {
         var found = new HuntResult(new ActorKvm.Model.Oracle.Violation(ActorKvm.Model.Oracle.ViolationKind.StaleMapping, "x", null), 1, 1, TimeSpan.Zero, 1, []);
         var missed = new HuntResult(null, 1, 100, TimeSpan.Zero, 0, null);
-        var unreachable = UnreachableFromWorkload.Reasons.Keys.Single();
+        var unreachable = BugCatalog.All.Single(b => b.Unreachable is not null).Name;
         Assert.Equal(0, HuntVerb.ExitCode([("retry-ignores-in-progress", found), (unreachable, missed)], all: true));
         Assert.Equal(1, HuntVerb.ExitCode([("retry-ignores-in-progress", missed), (unreachable, missed)], all: true));
         // Hunting the unreachable switch by name still reports the miss.

@@ -3,6 +3,7 @@ using ActorKvm.Cluster.Coordination;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Model.Bugs;
 using ActorKvm.Stress.Output;
 
 namespace ActorKvm.Tests.Cli;
@@ -64,7 +65,7 @@ public class JsonShapeTests
     public void ScenarioRun_AndAnUnreachableBugsScenario()
     {
         using var cli = new CliHarness();
-        var unreachable = UnreachableFromWorkload.Reasons.Keys.Order(StringComparer.Ordinal).First();
+        var unreachable = BugCatalog.All.Where(b => b.Unreachable is not null).Select(b => b.Name).Order(StringComparer.Ordinal).First();
         Assert.Equal(Pins.UnreachableBugRun, Run(cli, ["run", "--bug", unreachable, "--seed", "1", "--json", "--quiet"]));
         var scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "bugs", unreachable + ".hocon");
         if (!File.Exists(scenario)) scenario = cli.Write("s.hocon", Stress.Cli.BugScenarios.Text(unreachable)!);

@@ -5,7 +5,7 @@ namespace ActorKvm.Tests.Cli;
 
 /// <summary>
 /// <c>run --mte</c>, <c>run --map-fixed</c> and what <c>run --bug NAME</c> turns on because the switch needs it
-/// (<c>WorkloadNeeds</c>); and the default run, which no need may change.
+/// (<c>WorkloadNeed</c>); and the default run, which no need may change.
 /// </summary>
 public class RunNeedsTests
 {

@@ -30,7 +30,7 @@ public class RunUnreachableBugTests
 
         Assert.True(code == 1, err);
         var lines = CliHarness.Lines(stdout);
-        Assert.Equal($"actorkvm run: {Bug} cannot arise from the running workload: {UnreachableFromWorkload.Reasons[Bug]}", lines[0]);
+        Assert.Equal($"actorkvm run: {Bug} cannot arise from the running workload: {BugCatalog.Find(Bug)!.Unreachable}", lines[0]);
         Assert.Contains($"its catalog scenario {Bug} (scenarios/bugs/{Bug}.hocon, built into actorkvm)", lines[1]);
         Assert.StartsWith("violations: freed-host-table-read, stale-mapping", lines[2]);
         Assert.Equal($"seed 7; replay: actorkvm run --bug {Bug} --seed 7", lines[^1]);
@@ -46,7 +46,7 @@ public class RunUnreachableBugTests
         var file = Json(cli, 0, "run", Path.Combine(RepoPaths.Scenarios, "bugs", $"{Bug}.hocon"), "--seed", "7");
 
         Assert.Contains("freed-host-table-read", run.GetProperty("violations").EnumerateArray().Select(v => v.GetString()));
-        Assert.Equal(UnreachableFromWorkload.Reasons[Bug], run.GetProperty("unreachable_from_workload").GetString());
+        Assert.Equal(BugCatalog.Find(Bug)!.Unreachable, run.GetProperty("unreachable_from_workload").GetString());
         Assert.Equal(run.GetProperty("trace_sha256").GetString(), replay.GetProperty("trace_sha256").GetString());
         Assert.Equal(run.GetProperty("trace_sha256").GetString(), file.GetProperty("trace_sha256").GetString());
     }

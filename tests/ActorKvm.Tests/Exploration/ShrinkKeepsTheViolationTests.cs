@@ -19,7 +19,7 @@ public class ShrinkKeepsTheViolationTests
         using var det = new DeterministicSystem(EngineConfig.Load());
         var found = 0;
         var wrong = new List<string>();
-        foreach (var bug in BugCatalog.All.Where(b => b.Modelled && !UnreachableFromWorkload.Reasons.ContainsKey(b.Name)))
+        foreach (var bug in BugCatalog.All.Where(b => b.Modelled && b.Unreachable is null))
         {
             var bugs = new BugSet([bug.Name]);
             var hit = Hunter.Hunt(det, new HuntOptions(HuntOptions.RaceMix, HuntStrategy.Random, 3, 1, 60, TimeSpan.MaxValue), bugs);

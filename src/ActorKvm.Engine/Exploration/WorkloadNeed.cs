@@ -5,7 +5,8 @@ namespace ActorKvm.Engine.Exploration;
 
 /// <summary>
 /// What one bug switch needs the stress workload to do before a run can show it: knobs of
-/// <see cref="WorkloadOptions"/> the default run leaves off. Null fields are left as they are.
+/// <see cref="WorkloadOptions"/> the default run leaves off (<c>actorkvm run --bug NAME</c> applies them, each unless its
+/// option was given). Null fields are left as they are.
 /// </summary>
 /// <param name="Why">Why the switch needs it (the kernel path that only then runs, or the window it opens).</param>
 /// <param name="Mte">An MTE VM (<see cref="WorkloadOptions.Mte"/>).</param>
@@ -23,6 +24,9 @@ public sealed record WorkloadNeed(string Why, bool? Mte = null, bool? MapFixedRe
         Vcpus: needs.Vcpus,
         InvalidateEvery: needs.RaceDensity ? HuntOptions.RaceMix.InvalidateEvery : null);
 
+    /// <summary>What <paramref name="bug"/>'s switch needs (its own file's <see cref="BugSwitch.Needs"/>), or null.</summary>
+    public static WorkloadNeed? For(string bug) => BugCatalog.Find(bug)?.Needs is { } needs ? Of(needs) : null;
+
     /// <summary><paramref name="o"/> with the knobs this need sets.</summary>
     public WorkloadOptions ApplyTo(WorkloadOptions o) => o with
     {
@@ -34,13 +38,3 @@ public sealed record WorkloadNeed(string Why, bool? Mte = null, bool? MapFixedRe
     };
 }
 
-/// <summary>
-/// The bug switches a default free-running run cannot show, or shows too rarely, and the workload knobs that make it
-/// show them (<c>actorkvm run --bug NAME</c> applies them, each unless its option was given): what each switch's own file
-/// declares (<see cref="BugSwitch.Needs"/>).
-/// </summary>
-public static class WorkloadNeeds
-{
-    /// <summary>What <paramref name="bug"/> needs, or null.</summary>
-    public static WorkloadNeed? For(string bug) => BugCatalog.Find(bug)?.Needs is { } needs ? WorkloadNeed.Of(needs) : null;
-}
