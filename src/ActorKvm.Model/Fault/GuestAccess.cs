@@ -172,7 +172,8 @@ public sealed class GuestAccess : Activity
                 // The oracle keys content by the canonical (L1) IPA.
                 var canonical = Vcpu.Nested?.Translate(Gpa) ?? Gpa;
                 // An atomic is a read-modify-write, modelled as a swap: it returns the old value and stores its own.
-                if (Kind == AccessKind.Atomic) Kvm.Oracle.GuestRead(canonical, ReadValue = Kvm.Phys.Read(pfn));
+                if (Kind == AccessKind.Atomic) ReadValue = Kvm.Phys.Read(pfn);
+                if (Kind.LoadsValue()) Kvm.Oracle.GuestRead(canonical, ReadValue);
                 Kvm.Phys.Write(pfn, Value);
                 Kvm.Oracle.GuestWrote(canonical, pfn, Value);
                 break;

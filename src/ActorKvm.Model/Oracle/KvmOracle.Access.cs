@@ -66,12 +66,59 @@ public sealed partial class KvmOracle
             AccessExitKind.InjectIabt => esr.IsIabt,
             AccessExitKind.InjectSerror => esr.Fsc.IsSea(),
             AccessExitKind.InjectExclAtomic => esr.Fsc.IsExclAtomic() && ram,
+            AccessExitKind.Errno when exit.Errno == Errno.EFAULT => EfaultHasCause(h),
+            // Invariant 27: KVM_PRE_FAULT_MEMORY (whose ioctl, not the abort, holds SRCU) reports -EHWPOISON, never SIGBUS.
+            AccessExitKind.SigbusHwpoison => h.OwnsSrcu,
             _ => true,
         };
         if (!cause)
             Report(ViolationKind.ExitWithoutCause,
                 $"fault #{holder} at {abort.FaultIpa} ({esr}) ended {exit.Name}, which that abort cannot cause (slot {(slot is null ? "none" : slot.ToString())})",
                 ipa, (ulong)exit.Kind + 1);
+    }
+
+    /// <summary>
+    /// The causes of <c>-EFAULT</c> from <c>KVM_RUN</c> (invariant 26): an FSC <c>kvm_handle_guest_abort</c> does not handle;
+    /// no VMA at the HVA or one that forbids the access (<c>__kvm_faultin_pfn</c> fails; a protected VM's pin always writes
+    /// and needs a struct page); cacheable PFNMAP memory without <c>kvm_supports_cacheable_pfnmap</c>; a translation fault
+    /// in an MTE VM on memory without <c>VM_MTE_ALLOWED</c>. Read where the fault made the decision: the host now (the pin
+    /// and its exit are one step) or the VMA facts of its snapshot.
+    /// </summary>
+    private bool EfaultHasCause(KvmHandleGuestAbort h)
+    {
+        var fsc = h.Abort.Esr.Fsc;
+        if (!fsc.IsTranslation() && !fsc.IsPermission() && !fsc.IsAccessFlag() && !fsc.IsExclAtomic()) return true;
+        if (h.Desc is not { } desc) return false;
+        var cfg = _kvm.Config;
+        var write = h.Abort.Esr.IsWriteFault || cfg.Protected;
+        var vma = _kvm.Mm.FindVma(desc.Hva);
+        if (vma is null || (vma.Prot & HostProt.Read) == 0 || (write && (vma.Prot & HostProt.Write) == 0)) return true;
+        if (cfg.Protected) return vma.Backing.IsDeviceAperture();
+        var snap = h.State.Vma;
+        if (snap.PfnMap && snap.IsCacheable && !PhysicalMemory.IsMapMemory(h.State.Pfn) && !cfg.SupportsCacheablePfnmap) return true;
+        return cfg.Mte && !desc.FaultIsPerm && !(snap.MteAllowed && vma.MteAllowed);
+    }
+
+    /// <summary>
+    /// Rule <c>lock-violation</c> for the fault's own exit: <c>kvm_fault_unlock</c> runs on every path that took
+    /// <c>kvm_fault_lock</c>, so a fault never completes holding <c>mmu_lock</c> (and, at rest, nobody holds it).
+    /// </summary>
+    private void CheckMmuLockLeft(int holder, KvmHandleGuestAbort h)
+    {
+        if (_kvm.MmuLock.ModeOf(holder) != Locking.LockMode.None)
+            Report(ViolationKind.LockViolation, $"fault #{holder} at {h.Abort.FaultIpa} ended holding mmu_lock ({_kvm.MmuLock.ModeOf(holder)})");
+    }
+
+    /// <summary>
+    /// Rule <c>pin-accounting</c> at rest (<c>pkvm_mem_abort</c>): every long-term pin of guest memory is charged to
+    /// <c>mm-&gt;pinned_vm</c> by <c>account_locked_vm</c>, one page each, and every failure path undoes both — so with
+    /// nothing in flight the pins held and the pages charged agree. A pin left behind keeps a page from migration for
+    /// ever; a charge left behind (or missing) breaks <c>RLIMIT_MEMLOCK</c>.
+    /// </summary>
+    public void CheckPinsAccounted()
+    {
+        if (_kvm.Mm.LongTermPins != _kvm.Mm.LockedVm)
+            Report(ViolationKind.PinAccounting, $"{_kvm.Mm.LongTermPins} long-term pin(s) held but {_kvm.Mm.LockedVm} page(s) charged to pinned_vm, with nothing in flight");
     }
 
     /// <summary>
@@ -107,6 +154,8 @@ public sealed partial class KvmOracle
     {
         if (_kvm.Srcu.ReaderCount != 0)
             Report(ViolationKind.SrcuNotReleased, $"{_kvm.Srcu.ReaderCount} SRCU read section(s) still open with nothing in flight");
+        if (!_kvm.MmuLock.IsFree)
+            Report(ViolationKind.LockViolation, "mmu_lock still held with nothing in flight");
     }
 
     private static readonly ulong[] PfnmapBlockSizes = [Sizes.PudSize, Sizes.PmdSize];

@@ -223,6 +223,7 @@ public sealed partial class KvmOracle : IStage2Observer
         _inFlight.Remove(holder);
         CheckExit(holder, handler);
         CheckSrcuLeft(holder, handler);
+        CheckMmuLockLeft(holder, handler);
         // A leaf this fault installed may have been exempted as pending-dirty while it was in flight: re-check it.
         if (handler.Result is FaultResult.Map or FaultResult.Relax) TouchIpa(handler.State.FaultIpa, handler.State.MapSize);
         if (handler.MarkedDirty && handler.Result is not (FaultResult.Map or FaultResult.Relax))

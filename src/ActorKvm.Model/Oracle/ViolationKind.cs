@@ -83,6 +83,8 @@ public enum ViolationKind
     DirtyReleaseMismatch,
     /// <summary>[srcu-not-released] a fault (or, at rest, anyone) left the SRCU read section open.</summary>
     SrcuNotReleased,
+    /// <summary>[pin-accounting] with nothing in flight, the long-term pins of guest memory and the pages charged to <c>pinned_vm</c> differ.</summary>
+    PinAccounting,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -98,6 +100,7 @@ public static class ViolationNames
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
+        "pin-accounting",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -178,4 +178,81 @@ public class AccessRulesTests
         vm.Kvm.Oracle.Check();
         Assert.Contains(ViolationKind.OversizedBlock, Kinds(vm));
     }
+
+    // --- exit-without-cause: -EFAULT and the pre-fault's SIGBUS ----------------------------------------------------
+
+    [Fact]
+    public void AccessAfterTheVmaWasUnmapped_FailsEfaultWithItsCause()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Munmap, Hva, Sizes.PmdSize));
+        Assert.Equal("efault", vm.Access(Gpa, AccessKind.Read).Exit.Name);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void EfaultOnMemoryTheHostServes_IsExitWithoutCause()
+    {
+        // Anon memory, readable and writable, in a VM without MTE: nothing in user_mem_abort can fail it with -EFAULT.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "memslot-lookup");
+        var h = a.Handler;
+        h.Exit = AccessExit.Fail(Errno.EFAULT);
+        vm.Kvm.Srcu.ReadUnlock(a.Id);
+        vm.Kvm.Oracle.FaultCompleted(a.Id, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    [Fact]
+    public void PreFaultThatSendsSigbus_IsExitWithoutCause()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var holder = vm.NextId();
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        var abort = GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, isv: false));
+        h.BeginAt(abort, new S2FaultDesc(0, new Ipa(Gpa), vm.Kvm.Memslots.ById(0)!, new Hva(Hva), FaultIsPerm: false, Prefault: true));
+        h.Exit = new AccessExit(AccessExitKind.SigbusHwpoison); // as if the pre-fault had signalled the VMM
+        h.State.SigbusLsb = h.State.Vma.VmaShift; // with the right shift: only the signal itself is wrong
+        vm.Kvm.Oracle.FaultCompleted(holder, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    // --- lock-violation: mmu_lock left held -----------------------------------------------------------------------
+
+    [Fact]
+    public void FaultEndingWithMmuLockHeld_IsLockViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "mmu-lock");
+        vm.Kvm.Srcu.ReadUnlock(a.Id);
+        vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler); // as if an exit path skipped kvm_fault_unlock (and the page release)
+        Assert.Equal([ViolationKind.LockViolation, ViolationKind.PageRefLeak], Kinds(vm));
+        vm.Kvm.Oracle.CheckSrcuLeft(); // at rest, too
+        Assert.Equal(2, Kinds(vm).Count(k => k == ViolationKind.LockViolation));
+    }
+
+    // --- pin-accounting -------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void ProtectedFaults_ChargeEveryPinTheyHold()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Protected: true));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Access(Gpa + Sizes.PageSize, AccessKind.Read);
+        Assert.Equal(2UL, vm.Kvm.Mm.LongTermPins);
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void PinNotChargedToPinnedVm_IsPinAccounting()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Protected: true));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.Equal(HostFaultStatus.Ok, vm.Kvm.Mm.PinUserPage(new Hva(Hva + Sizes.PageSize)).Status); // no account_locked_vm
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Equal([ViolationKind.PinAccounting], Kinds(vm));
+    }
 }
