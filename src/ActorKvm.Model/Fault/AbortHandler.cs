@@ -148,6 +148,7 @@ public abstract class AbortHandler
         var slot = S2fd.Memslot;
         if (!slot.DirtyTrackEnabled || slot.DirtyBitmap is null || !slot.Contains(F.Gfn)) return;
         slot.DirtyBitmap.Set(F.Gfn - slot.BaseGfn);
+        Kvm.Oracle.DirtyMarked(slot, F.Gfn - slot.BaseGfn);
         G.MarkedDirty = true;
     }
 

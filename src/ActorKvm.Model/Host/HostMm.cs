@@ -180,7 +180,8 @@ public sealed partial class HostMm
         return _fileStore.TryGetValue(key, out var disk) ? disk : 0;
     }
 
-    private bool IsPoisoned(Hva hva)
+    /// <summary>True when the page at <paramref name="hva"/> is poisoned (a memory failure hit it).</summary>
+    public bool IsPoisoned(Hva hva)
     {
         foreach (var (s, e) in _poison) if (hva >= s && hva < e) return true;
         return false;

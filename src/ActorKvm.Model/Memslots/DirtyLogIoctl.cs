@@ -29,6 +29,10 @@ public sealed class DirtyLogIoctl : Activity
     public int SlotId => _slotId;
     /// <summary>True for <c>KVM_CLEAR_DIRTY_LOG</c>, false for <c>KVM_GET_DIRTY_LOG</c>.</summary>
     public bool IsClear => _clear;
+    /// <summary>The first page a CLEAR covers (<c>first_page</c>).</summary>
+    public ulong First => _first;
+    /// <summary>How many pages a CLEAR covers (<c>num_pages</c>).</summary>
+    public ulong Count => _count;
     /// <summary>The ioctl's result.</summary>
     public Errno Result { get; private set; }
     /// <summary>Pages (offsets from the slot start) reported dirty by a GET.</summary>
@@ -38,10 +42,12 @@ public sealed class DirtyLogIoctl : Activity
     protected override StepResult StepCore()
     {
         Kvm.LockChecker.Took(KernelLocks.SlotsLock); // kvm_vm_ioctl_{get,clear}_dirty_log: mutex_lock(&kvm->slots_lock)
+        // The slot id is checked first, then (CLEAR) first_page's alignment, then the slot, then the CLEAR range.
+        if (_slotId < 0 || _slotId >= MemslotValidation.MaxUserSlots || (_clear && _first % 64 != 0)) return Done(Errno.EINVAL);
         var slot = Kvm.Memslots.ById(_slotId);
-        if (slot is null || slot.Invalid || slot.DirtyBitmap is null) return Done(_clear ? Errno.EINVAL : Errno.ENOENT);
+        if (slot is null || slot.Invalid || slot.DirtyBitmap is null) return Done(Errno.ENOENT);
         var bitmap = slot.DirtyBitmap;
-        if (_clear && (_first % 64 != 0 || _first > slot.NPages || _count > slot.NPages - _first || (_count % 64 != 0 && _first + _count != slot.NPages)))
+        if (_clear && (_first > slot.NPages || _count > slot.NPages - _first || (_count % 64 != 0 && _first + _count != slot.NPages)))
             return Done(Errno.EINVAL);
         if (!_clear && Kvm.Config.ManualDirtyProtect)
         {
@@ -53,7 +59,6 @@ public sealed class DirtyLogIoctl : Activity
         }
         if (Kvm.TakeMmuLock(Id, LockMode.Write, "dirty-log harvest") is { } wait) return wait;
         var pages = new List<ulong>();
-        var splitDone = true;
         var firstWord = _clear ? (int)(_first / 64) : 0;
         var lastWord = _clear ? (int)((_first + _count + 63) / 64) : bitmap.Words;
         for (var w = firstWord; w < lastWord; w++)
@@ -72,9 +77,9 @@ public sealed class DirtyLogIoctl : Activity
             }
             if (mask == 0) continue;
             for (var m = mask; m != 0; m &= m - 1) pages.Add((ulong)w * 64 + (ulong)System.Numerics.BitOperations.TrailingZeroCount(m));
-            splitDone &= EnableLogDirtyPtMasked(slot, (ulong)w * 64, mask);
+            EnableLogDirtyPtMasked(slot, (ulong)w * 64, mask);
         }
-        Kvm.Oracle.DirtyLogProtected(slot, pages, splitDone);
+        Kvm.Oracle.DirtyLogProtected(slot, pages);
         Kvm.Oracle.DirtyLogHarvested(slot, _clear ? _first : 0, _clear ? _count : slot.NPages, pages, cleared: true);
         Kvm.MmuLock.Release(Id);
         Pages = pages;
@@ -85,15 +90,14 @@ public sealed class DirtyLogIoctl : Activity
     /// <c>kvm_arch_mmu_enable_log_dirty_pt_masked</c>: write-protect from the lowest to the highest set bit
     /// (pages in between too), and split blocks there in manual-protect-with-initially-set mode.
     /// </summary>
-    /// <returns>False when eager splitting stopped early.</returns>
-    private bool EnableLogDirtyPtMasked(Memslot slot, ulong offset, ulong mask)
+    private void EnableLogDirtyPtMasked(Memslot slot, ulong offset, ulong mask)
     {
         var lo = offset + (ulong)System.Numerics.BitOperations.TrailingZeroCount(mask);
         var hi = offset + 63 - (ulong)System.Numerics.BitOperations.LeadingZeroCount(mask) + 1;
         var start = (slot.BaseGfn + lo).ToIpa();
         var size = (hi - lo) << Sizes.PageShift;
         Kvm.S2WrProtect(Id, start, size);
-        return !Kvm.Config.ManualProtectAndInitSet || EagerSplit.SplitRange(Kvm, Id, start, size);
+        if (Kvm.Config.ManualProtectAndInitSet) EagerSplit.SplitRange(Kvm, Id, start, size);
     }
 
     private StepResult Done(Errno e)

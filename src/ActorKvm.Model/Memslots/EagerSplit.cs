@@ -12,11 +12,11 @@ namespace ActorKvm.Model.Memslots;
 public static class EagerSplit
 {
     /// <summary>Splits [start, start+size) under the write lock held by <paramref name="holder"/>; no-op when eager split is off.</summary>
-    /// <returns>False when a top-up or a split failed and splitting stopped early (blocks may remain, read-only).</returns>
-    public static bool SplitRange(Kvm kvm, int holder, Ipa start, ulong size)
+    /// <remarks>A failed top-up or split stops splitting early (blocks may remain, read-only), as in the kernel.</remarks>
+    public static void SplitRange(Kvm kvm, int holder, Ipa start, ulong size)
     {
         var chunk = kvm.Config.EagerSplitChunk;
-        if (chunk == 0) return true;
+        if (chunk == 0) return;
         var cache = kvm.SplitPageCache;
         var end = start + size;
         for (var a = start; a < end;)
@@ -27,12 +27,11 @@ public static class EagerSplit
             if (cache.TopUp(need) != Errno.Ok || kvm.S2Split(holder, a, next - a, cache) != Errno.Ok)
             {
                 kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitCut);
-                return false;
+                return;
             }
             a = next;
         }
         kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitDone);
-        return true;
     }
 
     private static ulong DivUp(ulong a, ulong b) => (a + b - 1) / b;

@@ -39,8 +39,6 @@ public sealed class Memslot
     public Ipa Gpa => BaseGfn.ToIpa();
     /// <summary>Size in bytes.</summary>
     public ulong Size => NPages << Sizes.PageShift;
-    /// <summary>One past the last IPA.</summary>
-    public Ipa End => Gpa + Size;
     /// <summary>One past the last HVA.</summary>
     public Hva UserspaceEnd => UserspaceAddr + Size;
     /// <summary><c>KVM_MEM_READONLY</c>.</summary>
@@ -55,8 +53,6 @@ public sealed class Memslot
 
     /// <summary>True when the slot covers <paramref name="gfn"/>.</summary>
     public bool Contains(Gfn gfn) => gfn.Value >= BaseGfn.Value && gfn.Value < BaseGfn.Value + NPages;
-    /// <summary>True when the slot's HVA range covers <paramref name="hva"/>.</summary>
-    public bool ContainsHva(Hva hva) => hva >= UserspaceAddr && hva < UserspaceEnd;
     /// <summary><c>__gfn_to_hva_memslot</c>.</summary>
     public Hva GfnToHva(Gfn gfn) => UserspaceAddr + ((gfn - BaseGfn) << Sizes.PageShift);
     /// <summary><c>hva_to_gfn_memslot</c>.</summary>
@@ -64,9 +60,8 @@ public sealed class Memslot
     /// <summary>The HVA of an IPA inside the slot (byte offset kept).</summary>
     public Hva IpaToHva(Ipa ipa) => UserspaceAddr + (ipa - Gpa);
 
-    /// <summary>A copy with other flags/bitmap/position (slots are replaced, not edited).</summary>
-    public Memslot With(Gfn? baseGfn = null, MemslotFlags? flags = null, DirtyBitmap? bitmap = null, bool keepBitmap = true, bool? invalid = null) =>
-        new(Id, baseGfn ?? BaseGfn, NPages, UserspaceAddr, flags ?? Flags, bitmap ?? (keepBitmap ? DirtyBitmap : null), invalid ?? Invalid);
+    /// <summary>The copy <c>kvm_invalidate_memslot</c> publishes: the same slot marked <c>KVM_MEMSLOT_INVALID</c> (slots are replaced, not edited).</summary>
+    public Memslot Invalidated() => new(Id, BaseGfn, NPages, UserspaceAddr, Flags, DirtyBitmap, invalid: true);
 
     /// <inheritdoc/>
     public override string ToString() => $"slot{Id}[{Gpa}+{Sizes.Format(Size)} -> {UserspaceAddr}{(Invalid ? " invalid" : "")}{(IsLogging ? " logging" : "")}{(ReadOnly ? " ro" : "")}]";

@@ -19,12 +19,6 @@ public sealed class MemslotSet
     private readonly Memslot? _removed;
     private readonly Memslot? _added;
 
-    /// <summary>Creates a set.</summary>
-    public MemslotSet(IEnumerable<Memslot> slots, ulong generation)
-        : this(generation, slots.OrderBy(s => s.BaseGfn.Value).ToArray(), null, null, null, null)
-    {
-    }
-
     /// <summary>A set over <paramref name="ordered"/>, already sorted by gfn.</summary>
     private MemslotSet(ulong generation, Memslot[] ordered, ImmutableDictionary<int, Memslot>? byId, object? baseToken, Memslot? removed, Memslot? added)
     {
@@ -37,7 +31,7 @@ public sealed class MemslotSet
     }
 
     /// <summary>The empty set of generation 0.</summary>
-    public static MemslotSet Empty { get; } = new([], 0);
+    public static MemslotSet Empty { get; } = new(0, [], null, null, null, null);
 
     /// <summary><c>slots-&gt;generation</c>.</summary>
     public ulong Generation { get; }

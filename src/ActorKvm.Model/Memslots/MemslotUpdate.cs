@@ -58,7 +58,7 @@ public sealed class MemslotUpdate : Activity, IReturnsErrno
                     // Leaves of the old slot may linger until the flush (invariant 7a), including ones installed by
                     // faults that looked the valid slot up before the swap.
                     Kvm.Oracle.FlushPending(_old!.Id, true);
-                    var w = Swap(Kvm.Memslots.With(_old!.With(invalid: true), Kvm.NextGeneration));
+                    var w = Swap(Kvm.Memslots.With(_old!.Invalidated(), Kvm.NextGeneration));
                     if (w is not null) return w.Value;
                     _stage = Stage.Flush;
                     return StepResult.Progress(MemslotOpPhase.SlotInvalidated.Name());
@@ -107,7 +107,7 @@ public sealed class MemslotUpdate : Activity, IReturnsErrno
             case Stage.Split:
                 {
                     if (Kvm.TakeMmuLock(Id, LockMode.Write, "kvm_mmu_split_huge_pages") is { } wait) return wait;
-                    if (EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size)) Kvm.Oracle.EagerSplitDone(_new);
+                    EagerSplit.SplitRange(Kvm, Id, _new!.Gpa, _new.Size);
                     Kvm.MmuLock.Release(Id);
                     Kvm.Oracle.LoggingEnableInFlight(_new.Id, false);
                     return Finish(MemslotOpPhase.Split.Name());

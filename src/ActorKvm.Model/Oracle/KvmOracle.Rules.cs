@@ -99,11 +99,11 @@ public sealed partial class KvmOracle
     /// Rules <c>writable-after-wrprotect</c> and <c>block-after-eager-split</c> for <c>KVM_GET_DIRTY_LOG</c> /
     /// <c>KVM_CLEAR_DIRTY_LOG</c>: every page whose dirty bit the ioctl cleared is write-protected in the same write-locked
     /// section (<c>kvm_arch_mmu_enable_log_dirty_pt_masked</c>), and with manual-protect-and-initially-set plus eager split
-    /// (<paramref name="splitDone"/>: no top-up failed) the blocks there are split. Called with the lock still held.
+    /// the blocks there are split (the split cache runs dry only when the page allocator fails). Called with the lock still held.
     /// </summary>
-    public void DirtyLogProtected(Memslot slot, IReadOnlyList<ulong> pages, bool splitDone)
+    public void DirtyLogProtected(Memslot slot, IReadOnlyList<ulong> pages)
     {
-        var split = splitDone && _kvm.Config.ManualProtectAndInitSet && _kvm.Config.EagerSplitChunk != 0;
+        var split = _kvm.Config.ManualProtectAndInitSet && _kvm.Config.EagerSplitChunk != 0 && !SplitCacheMayFail;
         foreach (var p in pages)
         {
             var ipa = (slot.BaseGfn + p).ToIpa();
@@ -141,17 +141,10 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
-    /// Rule <c>block-after-eager-split</c> for logging enable: a <c>kvm_mmu_split_huge_pages</c> over the slot that no top-up
-    /// failure cut short leaves no block leaf in it (<c>kvm_mmu_split_memory_region</c>). Called with the lock still held.
+    /// Rule <c>block-after-eager-split</c> for logging enable: <c>kvm_mmu_split_memory_region</c> over the slot leaves no
+    /// block leaf in it (checked when the memslot update returns, see <see cref="CheckMemslotUpdate"/>).
     /// </summary>
-    public void EagerSplitDone(Memslot slot)
-    {
-        _scratch.Clear();
-        _kvm.Pgt.CollectLeaves(slot.Gpa, slot.Size, _scratch);
-        foreach (var leaf in _scratch)
-            if (leaf.IsBlock)
-                Report(ViolationKind.BlockAfterEagerSplit, $"block {Describe(leaf)} is left after eager split of logging {slot}", leaf.Ipa.Value, 9);
-    }
+    public void EagerSplitDone(Memslot slot) => NoBlockLeft(slot.Gpa, slot.Size, $"eager split of logging {slot}");
 
     // --- maps and the I-cache (user_mem_abort, stage2_map_walker_try_leaf, stage2_attr_walker) ---------------------
 
@@ -186,10 +179,33 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
+    /// A page was written other than through an executable stage-2 leaf (the guest through a non-executable one, or the
+    /// host): instructions fetched from it may be stale until <c>icache_inval_pou</c> runs again. A write through an
+    /// executable leaf is the guest's own business (it must invalidate itself, as on bare metal).
+    /// </summary>
+    private void IcacheStale(Pfn pfn)
+    {
+        if (_icacheInvalidated.TryGetValue(pfn.Value / IcacheRegionPages, out var bits))
+            bits[pfn.Value % IcacheRegionPages / 64] &= ~(1UL << (int)(pfn.Value % 64));
+    }
+
+    /// <summary>True when a stage-2 leaf maps the page behind <paramref name="hva"/> executable (in any slot mapping it).</summary>
+    private bool MappedExecutable(Hva hva)
+    {
+        foreach (var slot in _kvm.Memslots.Slots)
+            if (hva >= slot.UserspaceAddr && hva < slot.UserspaceEnd
+                && _kvm.Pgt.GetLeaf(slot.Gpa + (hva - slot.UserspaceAddr)) is { Valid: true } w && (w.Leaf.Prot & S2Prot.X) != 0)
+                return true;
+        return false;
+    }
+
+    /// <summary>
     /// Rule <c>icache-not-invalidated</c>: a Normal leaf that becomes executable (installed with X, or X added by a relax)
     /// without <c>ARM64_HAS_CACHE_DIC</c> covers only pages whose I-cache <c>icache_inval_pou</c> invalidated since they were
-    /// allocated (pfns are never reused): the map or relax that made a page executable did it, or — for the pages of a block
-    /// that eager split turned into a table (<c>KVM_PGTABLE_WALK_SKIP_CMO</c>) — the map that made the block executable.
+    /// allocated (pfns are never reused) and last written other than through an executable leaf (<see cref="IcacheStale"/>):
+    /// the map or relax that made a page executable did it (<c>stage2_map_walker_try_leaf</c>, <c>stage2_attr_walker</c>),
+    /// or — for the pages of a block that eager split turned into a table (<c>KVM_PGTABLE_WALK_SKIP_CMO</c>) — the map that
+    /// made the block executable.
     /// </summary>
     private void CheckBecameExecutable(in S2Leaf leaf)
     {
@@ -206,14 +222,16 @@ public sealed partial class KvmOracle
     // --- KVM_PRE_FAULT_MEMORY (kvm_vcpu_pre_fault_memory, kvm_arch_vcpu_pre_fault_memory) -------------------------
 
     /// <summary>
-    /// One step of an activity ended (<see cref="Activity.Step"/>): follows pre-faults and counts what finished for the
-    /// reachability report.
+    /// One step of an activity ended (<see cref="Activity.Step"/>): follows pre-faults, counts what finished for the
+    /// reachability report and checks the ioctls that returned.
     /// </summary>
     public void Stepped(Activity a, in StepResult r)
     {
         if (r.Status == StepStatus.Blocked) return;
         if (a is PreFaultMemory pf) FollowPreFault(pf, r.Status == StepStatus.Done);
-        if (r.Status == StepStatus.Done) Reach.Finished(a, _kvm, r.Phase);
+        if (r.Status != StepStatus.Done) return;
+        Reach.Finished(a, _kvm, r.Phase);
+        IoctlReturned(a);
     }
 
     /// <summary>

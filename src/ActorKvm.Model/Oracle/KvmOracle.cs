@@ -300,7 +300,7 @@ public sealed partial class KvmOracle : IStage2Observer
         var slot = _kvm.Memslots.Find(Gfn.Of(gpa));
         if (slot is null) return;
         _expected[slot.IpaToHva(gpa).AlignDown(Sizes.PageSize).Value] = value;
-        _ = pfn;
+        if (_kvm.Pgt.GetLeaf(gpa) is not { Valid: true } w || (w.Leaf.Prot & S2Prot.X) == 0) IcacheStale(pfn);
         // Writes before logging's write-protect finished need not be logged (the migration's first pass copies them).
         if (slot.DirtyBitmap is not { } bitmap || slot.Invalid || _loggingEnableInFlight.Contains(slot.Id)) return;
         if (!_loggedWrites.TryGetValue(slot.Id, out var logged) || !ReferenceEquals(logged.Bitmap, bitmap))
@@ -309,7 +309,11 @@ public sealed partial class KvmOracle : IStage2Observer
     }
 
     /// <summary>The host stored <paramref name="value"/> at <paramref name="hva"/>.</summary>
-    public void HostWrote(Hva hva, ulong value) => _expected[hva.AlignDown(Sizes.PageSize).Value] = value;
+    public void HostWrote(Hva hva, ulong value)
+    {
+        _expected[hva.AlignDown(Sizes.PageSize).Value] = value;
+        if (_kvm.Mm.PageTable.TryGet(hva, out var pte) && !MappedExecutable(hva)) IcacheStale(pte.PfnAt(hva));
+    }
 
     /// <summary>The host read <paramref name="value"/> at <paramref name="hva"/>: it must be the last value written there.</summary>
     public void HostRead(Hva hva, ulong value)

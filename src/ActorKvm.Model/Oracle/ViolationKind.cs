@@ -77,6 +77,12 @@ public enum ViolationKind
     DirtyPageNotHarvested,
     /// <summary>[split-changed-mapping] a stage-2 split (eager split) left a page of a block unmapped or mapped to another pfn, with other permissions or another memory type.</summary>
     SplitChangedMapping,
+    /// <summary>[memslot-ioctl-mismatch] a memslot update returned another errno than <c>kvm_set_memory_region</c>'s checks give, or published other slots than the request asks for.</summary>
+    MemslotIoctlMismatch,
+    /// <summary>[dirty-log-mismatch] a <c>KVM_GET_DIRTY_LOG</c> / <c>KVM_CLEAR_DIRTY_LOG</c> returned another errno than its checks give, or reported other pages than those whose dirty bits were set.</summary>
+    DirtyLogMismatch,
+    /// <summary>[host-result-mismatch] a VMM load, store or mmap returned another result than its VMAs give, or an mmap mapped another range.</summary>
+    HostResultMismatch,
     /// <summary>[exit-without-cause] a guest abort ended in an exit (MMIO, NISV, -ENOSYS, an injection, skip-cm) its syndrome, IPA and memslot cannot cause.</summary>
     ExitWithoutCause,
     /// <summary>[dirty-release-mismatch] a fault released its page dirty without mapping it writable, or clean after mapping it writable.</summary>
@@ -99,7 +105,8 @@ public static class ViolationNames
         "leaked-table-page", "freed-host-table-read", "freed-vma-use", "mte-tags-lost", "leaf-in-invalidated-range",
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
-        "split-changed-mapping", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
+        "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
+        "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
         "pin-accounting",
     ];
 

@@ -81,6 +81,7 @@ public abstract class Activity
     public StepResult Step()
     {
         Kvm.LockChecker.Begin(this);
+        Kvm.Oracle.Stepping(this);
         var r = StepCore();
         Kvm.LockChecker.End(this, r);
         if (r.Status == StepStatus.Done) IsDone = true;

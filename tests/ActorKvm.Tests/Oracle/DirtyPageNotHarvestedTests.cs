@@ -51,7 +51,8 @@ public class DirtyPageNotHarvestedTests
         Clear(vm, 0, 64);
         Assert.Empty(vm.Violations);
         Clear(vm, 64, 64);
-        Assert.Equal(["dirty-page-not-harvested"], vm.Violations);
+        // The oracle's copy of the bitmap (dirty-log-mismatch) misses the bit too.
+        Assert.Equal(["dirty-page-not-harvested", "dirty-log-mismatch"], vm.Violations);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
@@ -110,7 +111,7 @@ public class GeneralRulesTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, flags: MemslotFlags.LogDirtyPages);
         vm.Access(Gpa + 0x3000, AccessKind.Write, 1);
         Assert.True((vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 0x3000)).Leaf.Prot & S2Prot.W) != 0);
-        vm.Kvm.Oracle.DirtyLogProtected(vm.Kvm.Memslots.ById(0)!, [3], splitDone: true);
+        vm.Kvm.Oracle.DirtyLogProtected(vm.Kvm.Memslots.ById(0)!, [3]);
         Assert.Equal([ViolationKind.WritableAfterWrprotect], Kinds(vm));
     }
 
@@ -192,6 +193,26 @@ public class GeneralRulesTests
         vm.Kvm.Pgt.Observer = new SkipsIcacheCmo(vm.Kvm.Oracle);
         vm.Access(Gpa, AccessKind.Exec);
         Assert.Equal([ViolationKind.IcacheNotInvalidated], Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void APageWrittenSinceItsLastInvalidation_NeedsANewOneToBecomeExecutable(bool skipCmo)
+    {
+        // The page was invalidated when it first became executable; the VMM then rewrote it (same pfn) while stage 2 did
+        // not map it: the next exec map must invalidate again (stage2_map_walker_try_leaf does, at every executable install).
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Access(Gpa, AccessKind.Exec);
+        var pfn = vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Pfn;
+        vm.RunHostOp(HostOp.Mprotect, TestVm.SlotHva, Sizes.PmdSize, HostProt.Read);
+        vm.RunHostOp(HostOp.Mprotect, TestVm.SlotHva, Sizes.PmdSize, HostProt.Read | HostProt.Write);
+        Assert.Equal(StepStatus.Done, new HostAccess(vm.Kvm, vm.NextId(), new Hva(TestVm.SlotHva), true, 7).RunToEnd().Status);
+        if (skipCmo) vm.Kvm.Pgt.Observer = new SkipsIcacheCmo(vm.Kvm.Oracle);
+        vm.Access(Gpa, AccessKind.Exec);
+        Assert.Equal(pfn, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Pfn);
+        Assert.Equal(skipCmo ? [ViolationKind.IcacheNotInvalidated] : [], Kinds(vm));
     }
 
     [Fact]
