@@ -158,7 +158,8 @@ public abstract class AbortHandler
         var page = F.Page;
         if (page is null) return;
         F.Page = null;
-        Kvm.Oracle.PageReleased(Holder, page, Kvm.Mm.PutPage(page, dirty && !unused));
+        var markDirty = dirty && !unused;
+        Kvm.Oracle.PageReleased(Holder, page, Kvm.Mm.PutPage(page, markDirty), markDirty);
     }
 
     /// <summary>The fault took a page reference (the oracle counts them until the release).</summary>

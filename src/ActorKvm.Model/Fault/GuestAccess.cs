@@ -165,14 +165,17 @@ public sealed class GuestAccess : Activity
                     Kvm.Oracle.Report(ViolationKind.WritableHostReadonly, $"guest write at {Gpa} reached the shared zero page {pfn}", Gpa.Value, pfn.Value);
                     break;
                 }
+                // The oracle keys content by the canonical (L1) IPA.
+                var canonical = Vcpu.Nested?.Translate(Gpa) ?? Gpa;
                 // An atomic is a read-modify-write, modelled as a swap: it returns the old value and stores its own.
                 if (Kind == AccessKind.Atomic) ReadValue = Kvm.Phys.Read(pfn);
+                if (Kind.LoadsValue()) Kvm.Oracle.GuestRead(canonical, ReadValue);
                 Kvm.Phys.Write(pfn, Value);
-                // The oracle keys content by the canonical (L1) IPA.
-                Kvm.Oracle.GuestWrote(Vcpu.Nested?.Translate(Gpa) ?? Gpa, pfn, Value);
+                Kvm.Oracle.GuestWrote(canonical, pfn, Value);
                 break;
             case AccessKind.Read or AccessKind.LoadNoSyndrome:
                 ReadValue = Kvm.Phys.Read(pfn);
+                Kvm.Oracle.GuestRead(Vcpu.Nested?.Translate(Gpa) ?? Gpa, ReadValue);
                 break;
             case AccessKind.TagWrite:
                 // Tags live only in Normal (tagged) memory of an MTE guest; elsewhere tag stores are ignored.

@@ -77,6 +77,8 @@ public sealed class KvmHandleGuestAbort
     public Fsc? InjectedL1Fsc { get; private set; }
     /// <summary>The phase the next step will complete.</summary>
     public FaultPhase Next => _handler?.Next ?? _next;
+    /// <summary>True when this abort entered the SRCU read section itself (not a pre-fault, whose ioctl holds it).</summary>
+    internal bool OwnsSrcu => _ownsSrcu;
 
     /// <summary>Starts handling <paramref name="abort"/>.</summary>
     public void Begin(in GuestAbort abort)

@@ -4,6 +4,9 @@ namespace ActorKvm.Model.Host;
 
 public sealed partial class HostMm
 {
+    /// <summary>Long-term pins held (<see cref="PinUserPage"/> not yet undone by <see cref="UnpinUserPage"/>), over all folios.</summary>
+    public ulong LongTermPins { get; private set; }
+
     /// <summary>Pages charged to the process by <see cref="AccountLockedVm"/> (<c>mm-&gt;pinned_vm</c>).</summary>
     public ulong LockedVm { get; private set; }
 
@@ -37,6 +40,7 @@ public sealed partial class HostMm
         var r = FaultIn(hva, write: true, takeRef: false);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return r.Status == HostFaultStatus.Ok ? HostFaultIn.Failed(HostFaultStatus.Fault) : r;
         r.Folio.PinCount++;
+        LongTermPins++;
         return r;
     }
 
@@ -45,6 +49,7 @@ public sealed partial class HostMm
     {
         if (folio.PinCount <= 0) throw new InvalidOperationException($"unpin of an unpinned {folio}");
         folio.PinCount--;
+        LongTermPins--;
         MaybeFree(folio);
     }
 }

@@ -19,6 +19,9 @@ public sealed class Srcu(PhaseLockChecker? checker = null)
     /// <summary><c>srcu_read_unlock</c>.</summary>
     public void ReadUnlock(int holder) => _readers.Remove(holder);
 
+    /// <summary>Read sections open now.</summary>
+    public int ReaderCount => _readers.Count;
+
     /// <summary>True while <paramref name="holder"/> is inside a read section.</summary>
     public bool Holds(int holder) => _readers.ContainsKey(holder);
 

@@ -37,11 +37,13 @@ public sealed partial class KvmOracle
             Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
-    /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/> and <see cref="CheckReferencesPut"/>.</summary>
+    /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/>, <see cref="CheckReferencesPut"/>, <see cref="CheckSrcuLeft()"/> and <see cref="CheckPinsAccounted"/>.</summary>
     public void CheckAtRest()
     {
         CheckAll();
         CheckReferencesPut();
+        CheckSrcuLeft();
+        CheckPinsAccounted();
     }
 
     /// <summary>
@@ -99,7 +101,7 @@ public sealed partial class KvmOracle
         CheckHostPfns(leaf, slot, hva);
         if (vma is null) return;
         CheckMemType(leaf, vma);
-        if (leaf.IsBlock && leaf.Size > MaxBlock(vma, slot, hva))
+        if (leaf.IsBlock && leaf.Size > MaxBlock(vma, slot, hva) && !_pastVmaEndLeaves.Contains((leaf.Ipa.Value, leaf.Size, leaf.Pfn.Value)))
             Report(ViolationKind.OversizedBlock, $"block {Describe(leaf)} exceeds what {vma} allows", leaf.Ipa.Value, leaf.Pfn.Value);
         CheckLogging(leaf, slot);
     }
@@ -172,7 +174,8 @@ public sealed partial class KvmOracle
         var exec = (leaf.Prot & S2Prot.X) != 0;
         var ok = vma.Backing switch
         {
-            BackingKind.Device or BackingKind.DeviceMixedmap => mt != MemType.Normal && !exec,
+            // Normal-NC only with VM_ALLOW_ANY_UNCACHED, which no model VMA has (VmaInfo.VfioAllowAnyUc): Device.
+            BackingKind.Device or BackingKind.DeviceMixedmap => mt == MemType.Device && !exec,
             BackingKind.DeviceCacheable => mt == MemType.Normal && _kvm.Config.SupportsCacheablePfnmap,
             _ => mt == MemType.Normal,
         };
@@ -183,7 +186,7 @@ public sealed partial class KvmOracle
     private ulong MaxBlock(Vma vma, Memslot slot, Hva hva)
     {
         ulong size;
-        if (vma.IsPfnMap) size = 1UL << Fault.Stage2HugeMapping.GetVmaPageShift(vma, hva);
+        if (vma.IsPfnMap) size = PfnmapMaxBlock(vma, hva);
         else if (vma.IsHugetlb) size = vma.HugePageSize switch
         {
             Sizes.PudSize => Sizes.PudSize,

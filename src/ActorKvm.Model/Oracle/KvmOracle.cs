@@ -155,9 +155,13 @@ public sealed partial class KvmOracle : IStage2Observer
         _ = page;
     }
 
-    /// <summary>A fault dropped a page reference; <paramref name="hadRef"/> false means it dropped one it did not hold.</summary>
-    public void PageReleased(int holder, Folio page, bool hadRef)
+    /// <summary>
+    /// A fault dropped a page reference, marking the folio dirty when <paramref name="dirty"/>; <paramref name="hadRef"/>
+    /// false means it dropped one it did not hold.
+    /// </summary>
+    public void PageReleased(int holder, Folio page, bool hadRef, bool dirty)
     {
+        CheckReleaseDirty(holder, page, dirty);
         if (!hadRef)
         {
             Report(ViolationKind.PageRefUnderflow, $"fault #{holder} dropped a reference it did not hold on {page}");
@@ -219,6 +223,9 @@ public sealed partial class KvmOracle : IStage2Observer
     public void FaultCompleted(int holder, KvmHandleGuestAbort handler)
     {
         _inFlight.Remove(holder);
+        CheckExit(holder, handler);
+        CheckSrcuLeft(holder, handler);
+        CheckMmuLockLeft(holder, handler);
         // A leaf this fault installed may have been exempted as pending-dirty while it was in flight: re-check it.
         if (handler.Result is FaultResult.Map or FaultResult.Relax) TouchIpa(handler.State.FaultIpa, handler.State.MapSize);
         if (handler.MarkedDirty && handler.Result is not (FaultResult.Map or FaultResult.Relax))

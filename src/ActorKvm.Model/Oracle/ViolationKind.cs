@@ -83,6 +83,14 @@ public enum ViolationKind
     DirtyLogMismatch,
     /// <summary>[host-result-mismatch] a VMM load, store or mmap returned another result than its VMAs give, or an mmap mapped another range.</summary>
     HostResultMismatch,
+    /// <summary>[exit-without-cause] a guest abort ended in an exit (MMIO, NISV, -ENOSYS, an injection, skip-cm) its syndrome, IPA and memslot cannot cause.</summary>
+    ExitWithoutCause,
+    /// <summary>[dirty-release-mismatch] a fault released its page dirty without mapping it writable, or clean after mapping it writable.</summary>
+    DirtyReleaseMismatch,
+    /// <summary>[srcu-not-released] a fault (or, at rest, anyone) left the SRCU read section open.</summary>
+    SrcuNotReleased,
+    /// <summary>[pin-accounting] with nothing in flight, the long-term pins of guest memory and the pages charged to <c>pinned_vm</c> differ.</summary>
+    PinAccounting,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -98,7 +106,8 @@ public static class ViolationNames
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
-        "host-result-mismatch",
+        "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
+        "pin-accounting",
     ];
 
     /// <summary>The scenario name.</summary>

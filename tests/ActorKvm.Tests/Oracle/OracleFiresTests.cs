@@ -153,7 +153,7 @@ public class OracleFiresTests
         h.Begin(GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, wnr: true)));
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: true, takeRef: true);
         vm.Kvm.Oracle.PageReferenced(holder, r.Folio!);
-        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: true));
+        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: true), dirty: true);
         vm.Kvm.Oracle.FaultCompleted(holder, h);
         Assert.Empty(Kinds(vm));
         Assert.Equal(0, vm.Kvm.OutstandingFaultRefs);
@@ -166,7 +166,7 @@ public class OracleFiresTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: true, takeRef: false);
         var holder = vm.NextId();
-        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false));
+        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false), dirty: false);
         Assert.Equal([ViolationKind.PageRefUnderflow], Kinds(vm));
     }
 
@@ -177,9 +177,9 @@ public class OracleFiresTests
         var r = vm.Kvm.Mm.FaultIn(new Hva(Hva), write: true, takeRef: true);
         var holder = vm.NextId();
         vm.Kvm.Oracle.PageReferenced(holder, r.Folio!);
-        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false));
+        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false), dirty: false);
         Assert.Empty(Kinds(vm));
-        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false));
+        vm.Kvm.Oracle.PageReleased(holder, r.Folio!, vm.Kvm.Mm.PutPage(r.Folio!, dirty: false), dirty: false);
         Assert.Equal([ViolationKind.PageRefUnderflow], Kinds(vm));
     }
 

@@ -1,0 +1,258 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
+using ActorKvm.Tests.Support;
+
+namespace ActorKvm.Tests.Oracle;
+
+/// <summary>
+/// The rules on one guest access (<c>KvmOracle.Access</c>): each test plants the mistake the rule exists for and must see
+/// the typed violation; its twin runs the faithful model through the same access and must see none.
+/// </summary>
+public class AccessRulesTests
+{
+    private const ulong Gpa = TestVm.SlotGpa;
+    private const ulong Hva = TestVm.SlotHva;
+
+    private static List<ViolationKind> Kinds(TestVm vm) => vm.Kvm.Oracle.Violations.Select(v => v.Kind).ToList();
+
+    // --- lost-write seen by a guest load ---------------------------------------------------------------------------
+
+    [Fact]
+    public void GuestLoadAfterMigration_SeesTheLastWrite()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 42);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Migrate, Hva));
+        Assert.Equal(42UL, vm.Access(Gpa, AccessKind.Read).ReadValue);
+        Assert.Equal(42UL, vm.Access(Gpa, AccessKind.Atomic, 7).ReadValue);
+        Assert.Equal(7UL, vm.Access(Gpa, AccessKind.LoadNoSyndrome).ReadValue);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(AccessKind.Read)]
+    [InlineData(AccessKind.Atomic)]
+    public void GuestLoadOfAPageThatLostItsContent_IsLostWrite(AccessKind kind)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 42);
+        vm.Kvm.Phys.Write(vm.Leaf(Gpa).Leaf.PfnAt(new Ipa(Gpa)), 0); // as if a host copy had dropped the page's content
+        vm.Access(Gpa, kind, 5);
+        Assert.Equal([ViolationKind.LostWrite], Kinds(vm));
+    }
+
+    // --- exit-without-cause ---------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(AccessKind.Write, false, "mmio")]
+    [InlineData(AccessKind.StoreNoSyndrome, false, "enosys")]
+    [InlineData(AccessKind.StoreNoSyndrome, true, "nisv")]
+    [InlineData(AccessKind.Cmo, false, "skip-cm")]
+    public void AccessOutsideEveryMemslot_ExitsWithItsCause(AccessKind kind, bool nisvToUser, string exit)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(NisvToUser: nisvToUser));
+        Assert.Equal(exit, vm.Access(Gpa + 4 * Sizes.PmdSize, kind, 1).Exit.Name);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(AccessExitKind.Mmio)]
+    [InlineData(AccessExitKind.SkipCm)]
+    [InlineData(AccessExitKind.InjectSizeFault)]
+    [InlineData(AccessExitKind.InjectIabt)]
+    public void RamAccessEndingInAnExitItCannotCause_IsExitWithoutCause(AccessExitKind planted)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var holder = vm.NextId();
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        h.Begin(GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, wnr: true)));
+        h.Exit = new AccessExit(planted); // as if the handler had misclassified a store to RAM
+        vm.Kvm.Oracle.FaultCompleted(holder, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    [Fact]
+    public void EmulationExitAgainstTheSyndrome_IsExitWithoutCause()
+    {
+        // No memslot: emulated, but the store has a valid syndrome, so it must be mmio, not nisv.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(NisvToUser: true));
+        var holder = vm.NextId();
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        h.Begin(GuestAbort.At(new Ipa(Gpa + 4 * Sizes.PmdSize), Drive.Dabt(Drive.Xlate, wnr: true)));
+        h.Exit = new AccessExit(AccessExitKind.Nisv);
+        vm.Kvm.Oracle.FaultCompleted(holder, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    // --- dirty-release-mismatch -----------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(AccessKind.Write)]
+    [InlineData(AccessKind.Read)]
+    public void FaultThatMaps_ReleasesItsPageDirtyExactlyWhenWritable(AccessKind kind)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, kind, 1);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FaultReleasingItsPageAgainstWhatItMapped_IsDirtyReleaseMismatch(bool dirty)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "map"); // a writable leaf is installed; the page is released at complete
+        var h = a.Handler;
+        var page = h.State.Page!;
+        if (!dirty) Assert.True((h.State.Mapping.Prot & S2Prot.W) != 0);
+        else h.Result = FaultResult.Spurious; // as if the map had found the entry changed
+        vm.Kvm.Oracle.PageReleased(a.Id, page, vm.Kvm.Mm.PutPage(page, dirty), dirty);
+        Assert.Equal([ViolationKind.DirtyReleaseMismatch], Kinds(vm));
+    }
+
+    // --- srcu-not-released ----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void FaultEndingInsideTheSrcuReadSection_IsSrcuNotReleased()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "memslot-lookup"); // srcu_read_lock taken
+        Assert.True(vm.Kvm.Srcu.Holds(a.Id));
+        vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler); // as if an exit path skipped srcu_read_unlock
+        Assert.Equal([ViolationKind.SrcuNotReleased], Kinds(vm));
+    }
+
+    [Fact]
+    public void ReadSectionOpenAtRest_IsSrcuNotReleased()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Srcu.ReadLock(vm.NextId());
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Equal([ViolationKind.SrcuNotReleased], Kinds(vm));
+    }
+
+    // --- wrong-memtype (Normal-NC) and oversized-block (PFNMAP window) --------------------------------------------
+
+    [Fact]
+    public void NormalNcLeafOverDeviceMemory_IsWrongMemtype()
+    {
+        // Normal-NC needs VM_ALLOW_ANY_UNCACHED, which no model VMA has: device memory is mapped Device.
+        var vm = TestVm.WithSlot(BackingKind.Device, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        var leaf = vm.Leaf(Gpa).Leaf;
+        Assert.Equal(MemType.Device, leaf.MemType);
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Pgt.Unmap(leaf.Ipa, leaf.Size);
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(leaf.Ipa, leaf.Size, leaf.Pfn, S2Prot.R | S2Prot.NormalNc, mc));
+        vm.Kvm.Oracle.Check();
+        Assert.Equal([ViolationKind.WrongMemtype], Kinds(vm));
+    }
+
+    [Fact]
+    public void PfnmapBlockWhoseWindowRunsPastTheVma_IsOversizedUnlessTheFaultRecordedTheFinding()
+    {
+        // A 3M device VMA: the block at its last 2M-aligned HVA would run 1M past vm_end. The kernel's ALIGN(hva, size) <=
+        // vm_end passes it (the finding pfnmap-block-past-vma-end, recorded when a fault maps it); the oracle's own statement
+        // of the rule (the whole window inside the VMA) does not, so a block nobody recorded is oversized.
+        const ulong deviceSize = 3 * Sizes.PmdSize / 2;
+        var vm = new TestVm().Vma(Hva, deviceSize, BackingKind.Device)
+            .Vma(Hva + deviceSize, 2 * Sizes.PmdSize - deviceSize, BackingKind.Anon)
+            .Slot(0, Gpa, 2 * Sizes.PmdSize, Hva);
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        var blockHva = new Hva(Hva + Sizes.PmdSize);
+        var pfn = new Pfn(vm.Kvm.Mm.FindVma(blockHva)!.PageIndexOf(blockHva));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa + Sizes.PmdSize), Sizes.PmdSize, pfn, S2Prot.R | S2Prot.Device, mc));
+        vm.Kvm.Oracle.Check();
+        Assert.Contains(ViolationKind.OversizedBlock, Kinds(vm));
+    }
+
+    // --- exit-without-cause: -EFAULT and the pre-fault's SIGBUS ----------------------------------------------------
+
+    [Fact]
+    public void AccessAfterTheVmaWasUnmapped_FailsEfaultWithItsCause()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Munmap, Hva, Sizes.PmdSize));
+        Assert.Equal("efault", vm.Access(Gpa, AccessKind.Read).Exit.Name);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void EfaultOnMemoryTheHostServes_IsExitWithoutCause()
+    {
+        // Anon memory, readable and writable, in a VM without MTE: nothing in user_mem_abort can fail it with -EFAULT.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "memslot-lookup");
+        var h = a.Handler;
+        h.Exit = AccessExit.Fail(Errno.EFAULT);
+        vm.Kvm.Srcu.ReadUnlock(a.Id);
+        vm.Kvm.Oracle.FaultCompleted(a.Id, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    [Fact]
+    public void PreFaultThatSendsSigbus_IsExitWithoutCause()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var holder = vm.NextId();
+        var h = new KvmHandleGuestAbort(vm.Kvm, vm.Kvm.Vcpus[0], holder);
+        var abort = GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, isv: false));
+        h.BeginAt(abort, new S2FaultDesc(0, new Ipa(Gpa), vm.Kvm.Memslots.ById(0)!, new Hva(Hva), FaultIsPerm: false, Prefault: true));
+        h.Exit = new AccessExit(AccessExitKind.SigbusHwpoison); // as if the pre-fault had signalled the VMM
+        h.State.SigbusLsb = h.State.Vma.VmaShift; // with the right shift: only the signal itself is wrong
+        vm.Kvm.Oracle.FaultCompleted(holder, h);
+        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+    }
+
+    // --- lock-violation: mmu_lock left held -----------------------------------------------------------------------
+
+    [Fact]
+    public void FaultEndingWithMmuLockHeld_IsLockViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Drive.Until(a, "mmu-lock");
+        vm.Kvm.Srcu.ReadUnlock(a.Id);
+        vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler); // as if an exit path skipped kvm_fault_unlock (and the page release)
+        Assert.Equal([ViolationKind.LockViolation, ViolationKind.PageRefLeak], Kinds(vm));
+        vm.Kvm.Oracle.CheckSrcuLeft(); // at rest, too
+        Assert.Equal(2, Kinds(vm).Count(k => k == ViolationKind.LockViolation));
+    }
+
+    // --- pin-accounting -------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void ProtectedFaults_ChargeEveryPinTheyHold()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Protected: true));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        vm.Access(Gpa + Sizes.PageSize, AccessKind.Read);
+        Assert.Equal(2UL, vm.Kvm.Mm.LongTermPins);
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void PinNotChargedToPinnedVm_IsPinAccounting()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Protected: true));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.Equal(HostFaultStatus.Ok, vm.Kvm.Mm.PinUserPage(new Hva(Hva + Sizes.PageSize)).Status); // no account_locked_vm
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Equal([ViolationKind.PinAccounting], Kinds(vm));
+    }
+}
