@@ -83,6 +83,8 @@ public enum ViolationKind
     DirtyLogMismatch,
     /// <summary>[host-result-mismatch] a VMM load, store or mmap returned another result than its VMAs give, or an mmap mapped another range.</summary>
     HostResultMismatch,
+    /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel.</summary>
+    SplitCacheOverrun,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -98,7 +100,7 @@ public static class ViolationNames
         "writable-after-wrprotect", "exec-without-exec-fault", "icache-not-invalidated", "prefault-range-unmapped",
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
-        "host-result-mismatch",
+        "host-result-mismatch", "split-cache-overrun",
     ];
 
     /// <summary>The scenario name.</summary>
