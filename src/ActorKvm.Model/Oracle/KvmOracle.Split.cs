@@ -3,17 +3,40 @@ using ActorKvm.Model.Stage2;
 
 namespace ActorKvm.Model.Oracle;
 
-/// <summary>Rule <c>split-changed-mapping</c>: a split changes leaf sizes, never what the guest reaches.</summary>
+/// <summary>
+/// Rules <c>split-changed-mapping</c> (a split changes leaf sizes, never what the guest reaches) and
+/// <c>split-cache-overrun</c> (one split walk fits the split cache the kernel sizes for a chunk).
+/// </summary>
 public sealed partial class KvmOracle
 {
     private readonly List<S2Leaf> _splitBefore = [];
     private readonly List<S2Leaf> _splitAfter = [];
+    private (KvmMmuMemoryCache? Cache, int Consumed) _splitCache;
 
-    /// <summary><c>kvm_pgtable_stage2_split</c> is about to run over [<paramref name="ipa"/>, +<paramref name="size"/>): remember its leaves.</summary>
-    public void SplitStarting(Ipa ipa, ulong size)
+    /// <summary>
+    /// <c>kvm_pgtable_stage2_split</c> is about to run over [<paramref name="ipa"/>, +<paramref name="size"/>): remember its
+    /// leaves and how many pages <paramref name="cache"/> (the split cache, when known) has handed out.
+    /// </summary>
+    public void SplitStarting(Ipa ipa, ulong size, KvmMmuMemoryCache? cache = null)
     {
         _splitBefore.Clear();
         _kvm.Pgt.CollectLeaves(ipa, size, _splitBefore);
+        _splitCache = (cache, cache?.PagesConsumed ?? 0);
+    }
+
+    /// <summary>
+    /// Rule <c>split-cache-overrun</c>: <c>kvm_mmu_split_huge_pages</c> tops the split cache up to
+    /// <c>kvm_mmu_split_nr_page_tables(chunk)</c> — its capacity — and walks one chunk at a time, so one split walk never
+    /// takes more pages than that; a walk that needs more fails with -ENOMEM in the kernel and leaves blocks behind.
+    /// </summary>
+    private void CheckSplitCacheUse()
+    {
+        var chunk = _kvm.Config.EagerSplitChunk;
+        if (_splitCache.Cache is not { } cache || chunk == 0) return;
+        var used = cache.PagesConsumed - _splitCache.Consumed;
+        var budget = (chunk + Sizes.PudSize - 1) / Sizes.PudSize + (chunk + Sizes.PmdSize - 1) / Sizes.PmdSize;
+        if ((ulong)used > budget)
+            Report(ViolationKind.SplitCacheOverrun, $"one eager-split walk took {used} table pages, more than the {budget} kvm_mmu_split_nr_page_tables({Sizes.Format(chunk)}) allows", (ulong)used, 20);
     }
 
     /// <summary>
@@ -25,6 +48,7 @@ public sealed partial class KvmOracle
     /// </summary>
     public void SplitFinished()
     {
+        CheckSplitCacheUse();
         if (_splitBefore.Count == 0) return;
         var lo = _splitBefore[0].Ipa;
         var hi = _splitBefore[^1].End;

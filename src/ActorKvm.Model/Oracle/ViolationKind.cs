@@ -91,6 +91,8 @@ public enum ViolationKind
     SrcuNotReleased,
     /// <summary>[pin-accounting] with nothing in flight, the long-term pins of guest memory and the pages charged to <c>pinned_vm</c> differ.</summary>
     PinAccounting,
+    /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel.</summary>
+    SplitCacheOverrun,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -107,7 +109,7 @@ public static class ViolationNames
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
-        "pin-accounting",
+        "pin-accounting", "split-cache-overrun",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -149,7 +149,7 @@ public sealed class Kvm
     public Errno S2Split(int holder, Ipa ipa, ulong size, KvmMmuMemoryCache cache)
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_split");
-        Oracle.SplitStarting(ipa, size);
+        Oracle.SplitStarting(ipa, size, cache);
         var r = Pgt.Split(ipa, size, cache);
         Oracle.SplitFinished();
         return r;

@@ -405,4 +405,34 @@ public class GeneralRulesTests
         vm.Kvm.Oracle.SplitFinished();
         Assert.Equal([ViolationKind.SplitChangedMapping], Kinds(vm));
     }
+
+    // --- split-cache-overrun ----------------------------------------------------------------------------------------
+
+    private static TestVm WithThreeBlocks()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb2M, 3 * Sizes.PmdSize, new KvmConfig(EagerSplitChunk: Sizes.PmdSize));
+        for (ulong i = 0; i < 3; i++) vm.Access(Gpa + i * Sizes.PmdSize, AccessKind.Write, 1);
+        return vm;
+    }
+
+    [Fact]
+    public void OneSplitWalkOverThreeChunks_IsSplitCacheOverrun()
+    {
+        var vm = WithThreeBlocks();
+        var cache = Cache();
+        vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), 3 * Sizes.PmdSize, cache); // as if the walk ignored the chunk size
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Split(new Ipa(Gpa), 3 * Sizes.PmdSize, cache));
+        vm.Kvm.Oracle.SplitFinished();
+        Assert.Equal([ViolationKind.SplitCacheOverrun], Kinds(vm));
+    }
+
+    [Fact]
+    public void LoggingEnableOverThreeBlocks_SplitsChunkByChunk_WithinTheCache()
+    {
+        var vm = WithThreeBlocks();
+        Drive.ToEnd(vm.SetFlags(0, MemslotFlags.LogDirtyPages));
+        vm.Kvm.Oracle.Check();
+        Assert.Equal(3, vm.Kvm.SplitPageCache.PagesConsumed);
+        Assert.Empty(Kinds(vm));
+    }
 }
