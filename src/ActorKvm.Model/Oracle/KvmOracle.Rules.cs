@@ -192,10 +192,14 @@ public sealed partial class KvmOracle
     /// <summary>True when a stage-2 leaf maps the page behind <paramref name="hva"/> executable (in any slot mapping it).</summary>
     private bool MappedExecutable(Hva hva)
     {
-        foreach (var slot in _kvm.Memslots.Slots)
+        var slots = _kvm.Memslots.Slots;
+        for (var i = 0; i < slots.Count; i++) // by index, as TouchHva: a foreach over the interface allocates its enumerator
+        {
+            var slot = slots[i];
             if (hva >= slot.UserspaceAddr && hva < slot.UserspaceEnd
                 && _kvm.Pgt.GetLeaf(slot.Gpa + (hva - slot.UserspaceAddr)) is { Valid: true } w && (w.Leaf.Prot & S2Prot.X) != 0)
                 return true;
+        }
         return false;
     }
 
