@@ -74,7 +74,8 @@ public static class WorkloadVm
         foreach (var s in Layout(o))
         {
             kvm.Mm.Mmap(new Hva(s.VmaHva), s.VmaSize, s.Backing, HostProt.Read | HostProt.Write, shared: false);
-            var u = new MemslotUpdate(kvm, id++, new MemslotRequest(s.Id, new Ipa(s.Gpa), s.Size, new Hva(s.Hva), MemslotFlags.None));
+            var flags = o.GuestMemfd && s.Backing == BackingKind.GuestMemfd ? MemslotFlags.GuestMemfd : MemslotFlags.None;
+            var u = new MemslotUpdate(kvm, id++, new MemslotRequest(s.Id, new Ipa(s.Gpa), s.Size, new Hva(s.Hva), flags));
             u.RunToEnd();
             if (u.Result != Errno.Ok && s.Id < main) throw new InvalidOperationException($"workload slot {s.Id} refused: {u.Result}");
         }

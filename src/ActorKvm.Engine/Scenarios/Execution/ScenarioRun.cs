@@ -153,6 +153,9 @@ public abstract class ScenarioRun
         }
         kvm.Oracle.Context = "end";
         kvm.Oracle.CheckAll();
+        // Nothing is in flight any more: no SRCU read section left open, every long-term pin accounted (as a run's end).
+        kvm.Oracle.CheckSrcuLeft();
+        kvm.Oracle.CheckPinsAccounted();
         var e = Scenario.Expect;
         Failure = ExpectationChecker.CheckViolations(e.Violations, e.ViolationsInclude, Names(kvm), FinalExpect.KeyPath)
             ?? ExpectationChecker.CheckFinal(kvm, e);
