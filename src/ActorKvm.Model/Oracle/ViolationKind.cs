@@ -93,6 +93,8 @@ public enum ViolationKind
     PinAccounting,
     /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel.</summary>
     SplitCacheOverrun,
+    /// <summary>[invalidation-not-ended] with nothing in flight, an MMU-notifier invalidation is still open (<c>mn_active_invalidate_count</c> or <c>mmu_invalidate_in_progress</c> not 0).</summary>
+    InvalidationNotEnded,
     /// <summary>[prefault-result-mismatch] a <c>KVM_PRE_FAULT_MEMORY</c> returned another result, or advanced over another range, than <c>kvm_vcpu_pre_fault_memory</c>'s checks and its faults' returns give.</summary>
     PrefaultResultMismatch,
 }
@@ -111,7 +113,7 @@ public static class ViolationNames
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
-        "pin-accounting", "split-cache-overrun", "prefault-result-mismatch",
+        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "prefault-result-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>
