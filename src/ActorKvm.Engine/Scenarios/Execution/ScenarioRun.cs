@@ -152,10 +152,7 @@ public abstract class ScenarioRun
             return;
         }
         kvm.Oracle.Context = "end";
-        kvm.Oracle.CheckAll();
-        // Nothing is in flight any more: no SRCU read section left open, every long-term pin accounted (as a run's end).
-        kvm.Oracle.CheckSrcuLeft();
-        kvm.Oracle.CheckPinsAccounted();
+        kvm.Oracle.CheckScenarioEnd();
         var e = Scenario.Expect;
         Failure = ExpectationChecker.CheckViolations(e.Violations, e.ViolationsInclude, Names(kvm), FinalExpect.KeyPath)
             ?? ExpectationChecker.CheckFinal(kvm, e);
