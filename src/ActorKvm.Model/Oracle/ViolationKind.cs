@@ -95,6 +95,8 @@ public enum ViolationKind
     SplitCacheOverrun,
     /// <summary>[invalidation-not-ended] with nothing in flight, an MMU-notifier invalidation is still open (<c>mn_active_invalidate_count</c> or <c>mmu_invalidate_in_progress</c> not 0).</summary>
     InvalidationNotEnded,
+    /// <summary>[stage2-map-mismatch] a fault-path stage-2 map, relax or mkyoung returned 0 but the leaves over its range are not what it asked for (pages, output, permissions, memory type, leaf size, access flag).</summary>
+    Stage2MapMismatch,
     /// <summary>[prefault-result-mismatch] a <c>KVM_PRE_FAULT_MEMORY</c> returned another result, or advanced over another range, than <c>kvm_vcpu_pre_fault_memory</c>'s checks and its faults' returns give.</summary>
     PrefaultResultMismatch,
 }
@@ -113,7 +115,7 @@ public static class ViolationNames
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
-        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "prefault-result-mismatch",
+        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch", "prefault-result-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>
