@@ -37,13 +37,14 @@ public sealed partial class KvmOracle
             Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
     }
 
-    /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/>, <see cref="CheckReferencesPut"/>, <see cref="CheckSrcuLeft()"/> and <see cref="CheckPinsAccounted"/>.</summary>
+    /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/>, <see cref="CheckReferencesPut"/>, <see cref="CheckSrcuLeft()"/>, <see cref="CheckPinsAccounted"/> and <see cref="CheckInvalidationsEnded"/>.</summary>
     public void CheckAtRest()
     {
         CheckAll();
         CheckReferencesPut();
         CheckSrcuLeft();
         CheckPinsAccounted();
+        CheckInvalidationsEnded();
     }
 
     /// <summary>

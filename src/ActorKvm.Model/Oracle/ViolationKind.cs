@@ -93,6 +93,10 @@ public enum ViolationKind
     PinAccounting,
     /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel.</summary>
     SplitCacheOverrun,
+    /// <summary>[invalidation-not-ended] with nothing in flight, an MMU-notifier invalidation is still open (<c>mn_active_invalidate_count</c> or <c>mmu_invalidate_in_progress</c> not 0).</summary>
+    InvalidationNotEnded,
+    /// <summary>[stage2-map-mismatch] a fault-path stage-2 map, relax or mkyoung returned 0 but the leaves over its range are not what it asked for (pages, output, permissions, memory type, leaf size, access flag).</summary>
+    Stage2MapMismatch,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -109,7 +113,7 @@ public static class ViolationNames
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
-        "pin-accounting", "split-cache-overrun",
+        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -18,7 +18,7 @@ public static class ViolationSubject
             ViolationKind.StaleMapping or ViolationKind.WritableHostReadonly or ViolationKind.OutsideMemslot or ViolationKind.MisalignedBlock
                 or ViolationKind.OversizedBlock or ViolationKind.WrongMemtype or ViolationKind.BlockWhileLogging or ViolationKind.WritableNotDirty
                 or ViolationKind.NestedPermission or ViolationKind.SuboptimalSize or ViolationKind.DirtyPageNotHarvested or ViolationKind.SplitChangedMapping
-                or ViolationKind.ExitWithoutCause or ViolationKind.DirtyReleaseMismatch => $"ipa 0x{key:x}",
+                or ViolationKind.ExitWithoutCause or ViolationKind.DirtyReleaseMismatch or ViolationKind.Stage2MapMismatch => $"ipa 0x{key:x}",
             ViolationKind.UntaggedMtePage or ViolationKind.ReleasedPageTouched or ViolationKind.MteTagsLost => $"pfn 0x{key:x}",
             ViolationKind.LostWrite or ViolationKind.FreedHostTableRead => $"hva 0x{key:x}",
             ViolationKind.FreedVmaUse => $"vma {key - 1}",

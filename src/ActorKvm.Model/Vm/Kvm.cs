@@ -104,7 +104,10 @@ public sealed class Kvm
     public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
-        return (pgt ?? Pgt).Map(ipa, size, pfn, prot, mc);
+        var table = pgt ?? Pgt;
+        var r = table.Map(ipa, size, pfn, prot, mc);
+        if (r == Errno.Ok) Oracle.Stage2Mapped(table, ipa, size, pfn, prot);
+        return r;
     }
 
     /// <summary>A fault-path split by a walker that does not own the entry (see <see cref="Stage2PageTable.SplitBlockUnowned"/>).</summary>
@@ -118,14 +121,20 @@ public sealed class Kvm
     public Errno S2RelaxPerms(int holder, Ipa ipa, S2Prot prot, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_relax_perms");
-        return (pgt ?? Pgt).RelaxPerms(ipa, prot);
+        var table = pgt ?? Pgt;
+        var r = table.RelaxPerms(ipa, prot);
+        if (r == Errno.Ok) Oracle.Stage2Relaxed(table, ipa, prot, mkyoung: false);
+        return r;
     }
 
     /// <summary><c>kvm_pgtable_stage2_mkyoung</c> from <c>handle_access_fault</c>.</summary>
     public Errno S2Mkyoung(int holder, Ipa ipa, Stage2PageTable? pgt = null)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_mkyoung");
-        return (pgt ?? Pgt).Mkyoung(ipa);
+        var table = pgt ?? Pgt;
+        var r = table.Mkyoung(ipa);
+        if (r == Errno.Ok) Oracle.Stage2Relaxed(table, ipa, S2Prot.None, mkyoung: true);
+        return r;
     }
 
     /// <summary><c>kvm_stage2_unmap_range</c>: write lock.</summary>

@@ -1,0 +1,64 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Stage2;
+
+namespace ActorKvm.Model.Oracle;
+
+/// <summary>
+/// Rule <c>stage2-map-mismatch</c>: the fault path's stage-2 walkers that returned 0 left what they were asked for —
+/// a postcondition restated from the request, not from the walker's own arithmetic.
+/// </summary>
+public sealed partial class KvmOracle
+{
+    private const S2Prot LeafAttrs = S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc;
+    private readonly List<S2Leaf> _mapScratch = [];
+
+    /// <summary>
+    /// <c>kvm_pgtable_stage2_map(ipa, size, phys, prot)</c> returned 0: every page of the walk range
+    /// <c>[ALIGN_DOWN(ipa, PAGE_SIZE), PAGE_ALIGN(ipa + size))</c> maps <c>phys</c> plus its offset with exactly <c>prot</c>'s
+    /// permissions and memory type (<c>stage2_map_walker_try_leaf</c>, <c>stage2_set_prot_attr</c>), and with ipa and phys
+    /// aligned to a page, PMD or PUD of that size the range is one leaf of that size (<c>kvm_block_mapping_supported</c>: the
+    /// largest granule the range and the alignment allow).
+    /// </summary>
+    public void Stage2Mapped(Stage2PageTable pgt, Ipa ipa, ulong size, Pfn pfn, S2Prot prot)
+    {
+        ArgumentNullException.ThrowIfNull(pgt);
+        var start = ipa.Value & ~(Sizes.PageSize - 1);
+        var end = (ipa.Value + size + Sizes.PageSize - 1) & ~(Sizes.PageSize - 1);
+        var want = prot & LeafAttrs;
+        _mapScratch.Clear();
+        pgt.CollectLeaves(new Ipa(start), end - start, _mapScratch);
+        ulong covered = 0;
+        foreach (var leaf in _mapScratch)
+        {
+            var from = Math.Max(leaf.Ipa.Value, start);
+            covered += Math.Min(leaf.End.Value, end) - from;
+            if (leaf.PfnAt(new Ipa(from)) != pfn + ((from - start) >> Sizes.PageShift) || (leaf.Prot & LeafAttrs) != want)
+            {
+                Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} -> {pfn} {want.FormatPerms()} {want.MemType()} returned 0 but {new Ipa(from)} is in {leaf}", start, 1);
+                return;
+            }
+        }
+        if (covered != end - start)
+        {
+            Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} returned 0 but only {Sizes.Format(covered)} of it is mapped", start, 2);
+            return;
+        }
+        var oneLeaf = size is Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize && ipa.Value % size == 0 && pfn.Value % (size >> Sizes.PageShift) == 0;
+        if (oneLeaf && (_mapScratch.Count != 1 || _mapScratch[0].Size != size))
+            Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} -> {pfn} (aligned) made {_mapScratch.Count} leaves of {Sizes.Format(_mapScratch[0].Size)}, not one {Sizes.Format(size)} leaf", start, 3);
+    }
+
+    /// <summary>
+    /// <c>kvm_pgtable_stage2_relax_perms(ipa, prot)</c> returned 0: the leaf over ipa has at least <c>prot</c>'s permissions
+    /// (<c>stage2_attr_walker</c> only sets bits). <c>kvm_pgtable_stage2_mkyoung</c> returned 0: the leaf has the access flag.
+    /// </summary>
+    public void Stage2Relaxed(Stage2PageTable pgt, Ipa ipa, S2Prot prot, bool mkyoung)
+    {
+        ArgumentNullException.ThrowIfNull(pgt);
+        var w = pgt.GetLeaf(ipa);
+        var perms = prot.Perms();
+        if (!w.Valid || (w.Leaf.Perms & perms) != perms || (mkyoung && !w.Leaf.Young))
+            Report(ViolationKind.Stage2MapMismatch,
+                $"stage-2 {(mkyoung ? "mkyoung" : $"relax to {perms.FormatPerms()}")} of {ipa} returned 0 but the leaf there is {(w.Valid ? w.Leaf.ToString() : "missing")}", ipa.Value, 4);
+    }
+}

@@ -1,0 +1,89 @@
+using ActorKvm.Model.Arch;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Host;
+using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Stage2;
+using ActorKvm.Tests.Support;
+
+namespace ActorKvm.Tests.Oracle;
+
+/// <summary>
+/// Rule <c>stage2-map-mismatch</c> (<c>KvmOracle.Map</c>, checked in <c>Kvm.S2Map</c>/<c>S2RelaxPerms</c>/<c>S2Mkyoung</c>):
+/// each planted test leaves the page table other than a walker that returned 0 promised and must see the violation; the
+/// faithful twins run the fault path through maps of every leaf size, relaxes and access-flag faults and must see none.
+/// </summary>
+public class Stage2MapRulesTests
+{
+    private const ulong Gpa = TestVm.SlotGpa;
+
+    private static List<ViolationKind> Kinds(TestVm vm) => vm.Kvm.Oracle.Violations.Select(v => v.Kind).ToList();
+
+    private static KvmMmuMemoryCache Cache()
+    {
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        return mc;
+    }
+
+    [Theory]
+    [InlineData(BackingKind.Anon, Sizes.PmdSize)]
+    [InlineData(BackingKind.Thp, Sizes.PmdSize)]
+    [InlineData(BackingKind.Hugetlb1G, Sizes.PudSize)]
+    public void FaultsOfEveryLeafSize_LeaveWhatTheyMapped(BackingKind backing, ulong slot)
+    {
+        var vm = TestVm.WithSlot(backing, slot);
+        vm.Access(Gpa, AccessKind.Read);            // map (a block where the backing allows)
+        vm.Access(Gpa, AccessKind.Write, 1);        // permission fault: relax, or a new map over the zero page
+        vm.Access(Gpa + Sizes.PageSize, AccessKind.Exec);
+        Assert.Empty(Kinds(vm));
+        Assert.True(vm.Leaf(Gpa).Valid);
+    }
+
+    [Fact]
+    public void AlignedPmdMapLeftAsPages_IsStage2MapMismatch()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Thp, Sizes.PmdSize);
+        var pgt = vm.Kvm.Pgt;
+        var mc = Cache();
+        for (ulong i = 0; i < Sizes.PtrsPerPmd; i++)
+            Assert.Equal(Errno.Ok, pgt.Map(new Ipa(Gpa + i * Sizes.PageSize), Sizes.PageSize, new Pfn(0x200 + i), S2Prot.R, mc));
+        vm.Kvm.Oracle.Stage2Mapped(pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R); // one page: as asked
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Oracle.Stage2Mapped(pgt, new Ipa(Gpa), Sizes.PmdSize, new Pfn(0x200), S2Prot.R);  // a PMD asked, pages made
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(0x300UL, S2Prot.RW)]  // another output
+    [InlineData(0x200UL, S2Prot.RW)]  // fewer permissions
+    [InlineData(0x200UL, S2Prot.R | S2Prot.Device)] // another memory type
+    public void MapThatLeftAnotherLeaf_IsStage2MapMismatch(ulong askedPfn, S2Prot askedProt)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, Cache()));
+        vm.Kvm.Oracle.Stage2Mapped(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(askedPfn), askedProt);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+    }
+
+    [Fact]
+    public void MapThatLeftNothing_IsStage2MapMismatch()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Kvm.Oracle.Stage2Mapped(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+    }
+
+    [Fact]
+    public void RelaxOrMkyoungThatChangedNothing_IsStage2MapMismatch()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, Cache()));
+        vm.Kvm.Oracle.Stage2Relaxed(vm.Kvm.Pgt, new Ipa(Gpa), S2Prot.R, mkyoung: true); // new leaves are young
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Oracle.Stage2Relaxed(vm.Kvm.Pgt, new Ipa(Gpa), S2Prot.RW, mkyoung: false);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+        Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PageSize, mkold: true));
+        vm.Kvm.Oracle.Stage2Relaxed(vm.Kvm.Pgt, new Ipa(Gpa + Sizes.PageSize - 1), S2Prot.None, mkyoung: true);
+        Assert.Equal(2, Kinds(vm).Count);
+    }
+}
