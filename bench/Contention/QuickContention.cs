@@ -21,6 +21,9 @@ public static class QuickContention
         var perRun = engines.ToDictionary(e => e, _ => new List<double>());
         var allocated = engines.ToDictionary(e => e, _ => 0L);
         var gen0 = engines.ToDictionary(e => e, _ => 0L);
+        var gen2 = engines.ToDictionary(e => e, _ => 0L);
+        var paused = engines.ToDictionary(e => e, _ => TimeSpan.Zero);
+        var elapsed = engines.ToDictionary(e => e, _ => TimeSpan.Zero);
         foreach (var e in engines)
         {
             ContentionWorkload.Run(e, options, latency[e], system);
@@ -32,14 +35,18 @@ public static class QuickContention
             {
                 var before = GC.GetTotalAllocatedBytes(precise: true);
                 var collections = GC.CollectionCount(0);
+                var (full, pause) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
                 var r = ContentionWorkload.Run(e, options, latency[e], system);
                 allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - before;
                 gen0[e] += GC.CollectionCount(0) - collections;
+                gen2[e] += GC.CollectionCount(2) - full;
+                paused[e] += GC.GetTotalPauseDuration() - pause;
+                elapsed[e] += r.Elapsed;
                 metrics[e].Add(r);
                 perRun[e].Add(r.FaultsPerSecond);
             }
         }
-        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"min-max",20}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}{"GCs/1k",8}");
+        Console.WriteLine($"{"engine",-18}{"faults/s",12}{"min-max",20}{"retries/fault",15}{"p50 latency",14}{"p99 latency",14}{"host ops/1k",13}{"alloc/fault",13}{"GCs/1k",8}{"gen2/1k",9}{"GC pause",10}");
         var median = new Dictionary<ContentionEngine, double>();
         foreach (var e in engines)
         {
@@ -48,7 +55,7 @@ public static class QuickContention
             var runs = perRun[e].Order().ToList();
             median[e] = runs[runs.Count / 2];
             Console.WriteLine($"{e,-18}{median[e],12:N0}{$"{runs[0]:N0}-{runs[^1]:N0}",20}{m.RetriesPerFault,15:F3}{m.P50Us,11:F1} μs{m.P99Us,11:F1} μs" +
-                $"{m.HostOpsPerKiloFault,13:F0}{allocated[e] / (double)m.Faults,11:F0} B{gen0[e] * 1000.0 / m.Faults,8:F2}");
+                $"{m.HostOpsPerKiloFault,13:F0}{allocated[e] / (double)m.Faults,11:F0} B{gen0[e] * 1000.0 / m.Faults,8:F2}{gen2[e] * 1000.0 / m.Faults,9:F2}{paused[e] / elapsed[e],10:P1}");
         }
         var ratio = median[ContentionEngine.ActorEngine] / median[ContentionEngine.LockBased];
         Console.WriteLine($"actor/lock-based throughput ratio at {vcpus} vCPUs, {rate}: {ratio:F2} (target >= 0.5)");
@@ -97,7 +104,8 @@ public static class QuickContention
 
     /// <summary>
     /// <c>--contention-loop</c>: one engine's cell run back to back for <paramref name="duration"/> after a warm-up run,
-    /// so a CPU profiler attached to the process sees that engine alone; prints each run's faults/s.
+    /// so a CPU profiler attached to the process sees that engine alone; prints each run's faults/s with the garbage
+    /// collections and GC pause time it saw (the final check's included: it runs outside the timed part).
     /// </summary>
     public static void Loop(ContentionEngine engine, int vcpus, InvalidationRate rate, TimeSpan duration)
     {
@@ -110,7 +118,10 @@ public static class QuickContention
         while (clock.Elapsed < duration)
         {
             latency.Clear();
+            var (g0, g1, g2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             perRun.Add(ContentionWorkload.Run(engine, options, latency, system).FaultsPerSecond);
+            Console.WriteLine($"run {perRun.Count}: {perRun[^1]:N0} faults/s, GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, " +
+                $"paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms");
         }
         var sorted = perRun.Order().ToList();
         Console.WriteLine($"{engine}: {vcpus} vCPUs, {rate} invalidation, {perRun.Count} runs of {options.MaxFaults} faults in {clock.Elapsed.TotalSeconds:F1} s, " +

@@ -42,6 +42,7 @@ namespace ActorKvm.Engine.Workload;
 /// mprotects a 2M window read-only and back, and harvests with <c>KVM_CLEAR_DIRTY_LOG</c> as well as GET, with
 /// <c>KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2</c> and initially-set bitmaps on.
 /// </param>
+/// <param name="GuestMemfd"><c>guest-memfd</c> slots are <c>KVM_MEM_GUEST_MEMFD</c> slots (<c>gmem_abort</c>), not plain slots over a mapping of the file (kill criterion only).</param>
 public sealed record WorkloadOptions(
     int Vcpus = 4,
     ulong Memory = 64UL << 20,
@@ -59,7 +60,7 @@ public sealed record WorkloadOptions(
     bool Nested = false,
     [property: WorkloadKnob("--map-fixed", "The VMM replaces a slot's memory with one mmap(MAP_FIXED) over it instead of munmap then mmap (--bug applies it where a switch needs it)")] bool MapFixedReplace = false,
     bool ReachOps = false,
-    bool VmmOps = false)
+    bool VmmOps = false, bool GuestMemfd = false)
 {
     /// <summary>Variants (proposed model changes, not bugs) on for the run's VM (<c>--variant</c>).</summary>
     public Model.Variants.VariantSet Variants { get; init; } = Model.Variants.VariantSet.None;

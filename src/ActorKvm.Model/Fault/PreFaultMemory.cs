@@ -49,15 +49,15 @@ public sealed class PreFaultMemory : Activity
     /// <summary><c>range.size</c> as given.</summary>
     public ulong Size { get; }
     /// <summary><c>range.gpa</c> as updated in place (where userspace would resume).</summary>
-    public Ipa NextGpa { get; private set; }
+    public Ipa NextGpa { get; internal set; }
     /// <summary><c>range.size</c> as updated in place.</summary>
-    public ulong Remaining { get; private set; }
+    public ulong Remaining { get; internal set; }
     /// <summary>Bytes processed: the range the ioctl advanced over (a retried chunk counts, as in the kernel).</summary>
     public ulong Processed => Size - Remaining;
     /// <summary>The ioctl's return: Ok when at least one page was processed, else the error that stopped it.</summary>
-    public Errno Result { get; private set; }
+    public Errno Result { get; internal set; }
     /// <summary>The error that stopped the loop (Ok when the whole range was processed).</summary>
-    public Errno StoppedBy { get; private set; }
+    public Errno StoppedBy { get; internal set; }
     /// <summary>Results of the synthetic faults handled, in order (an existing leaf adds none).</summary>
     public IReadOnlyList<FaultResult> Faults => _faults;
     /// <summary>The synthetic aborts raised, in order (their FSC level is where the walk stopped).</summary>

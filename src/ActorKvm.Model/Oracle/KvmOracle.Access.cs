@@ -149,6 +149,18 @@ public sealed partial class KvmOracle
             Report(ViolationKind.SrcuNotReleased, $"fault #{holder} at {h.Abort.FaultIpa} ended {h.Exit?.Name ?? "re-entering the guest"} still inside the SRCU read section");
     }
 
+    /// <summary>
+    /// The end of a scripted scenario, every step finished: <see cref="CheckAll"/>, and what holds with nothing in flight
+    /// short of the reference count (a scenario states that itself): no SRCU read section or <c>mmu_lock</c> held, every
+    /// long-term pin charged.
+    /// </summary>
+    public void CheckScenarioEnd()
+    {
+        CheckAll();
+        CheckSrcuLeft();
+        CheckPinsAccounted();
+    }
+
     /// <summary>Rule <c>srcu-not-released</c> at rest: with nothing in flight, no SRCU read section is open (faults, pre-faults, dirty-log ioctls).</summary>
     public void CheckSrcuLeft()
     {

@@ -11,7 +11,7 @@ public sealed partial class KvmOracle
     /// <summary>
     /// Invariants 22 and 23 for every vCPU running L2: a shadow leaf of size S at L2 IPA F needs an L1 leaf of size ≥ S
     /// over F and no more permissions than it (<c>nested-permission</c>), and maps the page the host maps behind the
-    /// L1 IPA it translates to (<c>stale-mapping</c>), so host invalidations must reach shadow MMUs.
+    /// L1 IPA it translates to, or the guest_memfd page for such a slot (<c>stale-mapping</c>), so host invalidations must reach shadow MMUs.
     /// </summary>
     private void CheckShadows()
     {
@@ -36,6 +36,8 @@ public sealed partial class KvmOracle
         }
         var slot = _kvm.Memslots.Find(Gfn.Of(t.Output));
         if (slot is null || slot.Invalid) return; // the flush of that slot unmaps every shadow MMU
-        CheckHostPfns(leaf, slot, slot.IpaToHva(t.Output));
+        // A guest_memfd slot's shadow leaf maps the file's page (gmem_abort with a nested walk), not the host's.
+        if (slot.HasGmem) CheckGmemPfns(leaf, slot.IpaToHva(t.Output));
+        else CheckHostPfns(leaf, slot, slot.IpaToHva(t.Output));
     }
 }

@@ -254,6 +254,7 @@ public sealed partial class KvmOracle
             w.FaultsSeen = pf.Faults.Count;
         }
         w.LastNext = pf.NextGpa.Value;
+        CheckPreFaultStep(pf, done);
         if (!done) return;
         _preFaults.Remove(pf.Id);
         if (pf.Processed > 0) Reach.Hit(pf.Gpa.IsAligned(Sizes.PmdSize) ? ReachPoint.PreFaultAligned : ReachPoint.PreFaultUnaligned);

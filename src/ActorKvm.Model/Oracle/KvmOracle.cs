@@ -137,6 +137,7 @@ public sealed partial class KvmOracle : IStage2Observer
     {
         TouchIpa(after.Ipa, after.Size);
         Reach.LeafUpdated(before, after);
+        if (before.Young && !after.Young) PreFaultLeafAged(after);
         if ((before.Prot & S2Prot.X) == 0) CheckBecameExecutable(after);
     }
     /// <inheritdoc/>
@@ -179,7 +180,8 @@ public sealed partial class KvmOracle : IStage2Observer
         else if (OptimalSize(desc) is var best && state.MapSize < best)
             Report(ViolationKind.SuboptimalSize, $"fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa} where {Sizes.Format(best)} is allowed", state.FaultIpa.Value, state.MapSize);
         CheckFaultMapRules(holder, abort, state);
-        if (state.Vma.BlockPastVmaEnd && !relaxed && _pastVmaEndLeaves.Add((state.FaultIpa.Value, state.MapSize, state.Pfn.Value)))
+        // The finding is the kernel's ALIGN(hva, size) <= vm_end passing a block-aligned hva: only such a fault can have it.
+        if (state.Vma.BlockPastVmaEnd && desc.Hva.IsAligned(state.MapSize) && !relaxed && _pastVmaEndLeaves.Add((state.FaultIpa.Value, state.MapSize, state.Pfn.Value)))
             ReportFinding(UpstreamFindings.PfnmapBlockPastVmaEnd, ViolationKind.StaleMapping,
                 $"fault #{holder} mapped a {Sizes.Format(state.MapSize)} PFNMAP block at {state.FaultIpa} whose window runs past the end of its VMA");
         Reach.FaultMapped(desc, state, relaxed, (state.Prot & S2Prot.X) != 0, _kvm.Config.Protected);
@@ -226,6 +228,7 @@ public sealed partial class KvmOracle : IStage2Observer
         CheckExit(holder, handler);
         CheckSrcuLeft(holder, handler);
         CheckMmuLockLeft(holder, handler);
+        PreFaultFaultEnded(holder, handler);
         // A leaf this fault installed may have been exempted as pending-dirty while it was in flight: re-check it.
         if (handler.Result is FaultResult.Map or FaultResult.Relax) TouchIpa(handler.State.FaultIpa, handler.State.MapSize);
         if (handler.MarkedDirty && handler.Result is not (FaultResult.Map or FaultResult.Relax))

@@ -97,6 +97,8 @@ public enum ViolationKind
     InvalidationNotEnded,
     /// <summary>[stage2-map-mismatch] a fault-path stage-2 map, relax or mkyoung returned 0 but the leaves over its range are not what it asked for (pages, output, permissions, memory type, leaf size, access flag).</summary>
     Stage2MapMismatch,
+    /// <summary>[prefault-result-mismatch] a <c>KVM_PRE_FAULT_MEMORY</c> returned another result, or advanced over another range, than <c>kvm_vcpu_pre_fault_memory</c>'s checks and its faults' returns give.</summary>
+    PrefaultResultMismatch,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -113,7 +115,7 @@ public static class ViolationNames
         "block-after-eager-split", "map-during-invalidation", "unreadable-leaf", "dirty-page-not-harvested",
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
-        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch",
+        "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch", "prefault-result-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -14,10 +14,7 @@ namespace ActorKvm.Tests.Oracle;
 /// </summary>
 public class AccessRulesTests
 {
-    private const ulong Gpa = TestVm.SlotGpa;
-    private const ulong Hva = TestVm.SlotHva;
-
-    private static List<ViolationKind> Kinds(TestVm vm) => vm.Kvm.Oracle.Violations.Select(v => v.Kind).ToList();
+    private const ulong Gpa = TestVm.SlotGpa, Hva = TestVm.SlotHva;
 
     // --- lost-write seen by a guest load ---------------------------------------------------------------------------
 
@@ -30,7 +27,7 @@ public class AccessRulesTests
         Assert.Equal(42UL, vm.Access(Gpa, AccessKind.Read).ReadValue);
         Assert.Equal(42UL, vm.Access(Gpa, AccessKind.Atomic, 7).ReadValue);
         Assert.Equal(7UL, vm.Access(Gpa, AccessKind.LoadNoSyndrome).ReadValue);
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
     }
 
     [Theory]
@@ -42,7 +39,7 @@ public class AccessRulesTests
         vm.Access(Gpa, AccessKind.Write, 42);
         vm.Kvm.Phys.Write(vm.Leaf(Gpa).Leaf.PfnAt(new Ipa(Gpa)), 0); // as if a host copy had dropped the page's content
         vm.Access(Gpa, kind, 5);
-        Assert.Equal([ViolationKind.LostWrite], Kinds(vm));
+        Assert.Equal([ViolationKind.LostWrite], vm.Kinds);
     }
 
     // --- exit-without-cause ---------------------------------------------------------------------------------------
@@ -56,7 +53,7 @@ public class AccessRulesTests
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(NisvToUser: nisvToUser));
         Assert.Equal(exit, vm.Access(Gpa + 4 * Sizes.PmdSize, kind, 1).Exit.Name);
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
     }
 
     [Theory]
@@ -72,7 +69,7 @@ public class AccessRulesTests
         h.Begin(GuestAbort.At(new Ipa(Gpa), Drive.Dabt(Drive.Xlate, wnr: true)));
         h.Exit = new AccessExit(planted); // as if the handler had misclassified a store to RAM
         vm.Kvm.Oracle.FaultCompleted(holder, h);
-        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+        Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
     }
 
     [Fact]
@@ -85,7 +82,7 @@ public class AccessRulesTests
         h.Begin(GuestAbort.At(new Ipa(Gpa + 4 * Sizes.PmdSize), Drive.Dabt(Drive.Xlate, wnr: true)));
         h.Exit = new AccessExit(AccessExitKind.Nisv);
         vm.Kvm.Oracle.FaultCompleted(holder, h);
-        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+        Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
     }
 
     // --- dirty-release-mismatch -----------------------------------------------------------------------------------
@@ -97,7 +94,7 @@ public class AccessRulesTests
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         vm.Access(Gpa, kind, 1);
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
     }
 
     [Theory]
@@ -113,7 +110,7 @@ public class AccessRulesTests
         if (!dirty) Assert.True((h.State.Mapping.Prot & S2Prot.W) != 0);
         else h.Result = FaultResult.Spurious; // as if the map had found the entry changed
         vm.Kvm.Oracle.PageReleased(a.Id, page, vm.Kvm.Mm.PutPage(page, dirty), dirty);
-        Assert.Equal([ViolationKind.DirtyReleaseMismatch], Kinds(vm));
+        Assert.Equal([ViolationKind.DirtyReleaseMismatch], vm.Kinds);
     }
 
     // --- srcu-not-released ----------------------------------------------------------------------------------------
@@ -126,7 +123,7 @@ public class AccessRulesTests
         Drive.Until(a, "memslot-lookup"); // srcu_read_lock taken
         Assert.True(vm.Kvm.Srcu.Holds(a.Id));
         vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler); // as if an exit path skipped srcu_read_unlock
-        Assert.Equal([ViolationKind.SrcuNotReleased], Kinds(vm));
+        Assert.Equal([ViolationKind.SrcuNotReleased], vm.Kinds);
     }
 
     [Fact]
@@ -135,10 +132,10 @@ public class AccessRulesTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         vm.Access(Gpa, AccessKind.Write, 1);
         vm.Kvm.Oracle.CheckAtRest();
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
         vm.Kvm.Srcu.ReadLock(vm.NextId());
         vm.Kvm.Oracle.CheckAtRest();
-        Assert.Equal([ViolationKind.SrcuNotReleased], Kinds(vm));
+        Assert.Equal([ViolationKind.SrcuNotReleased], vm.Kinds);
     }
 
     // --- wrong-memtype (Normal-NC) and oversized-block (PFNMAP window) --------------------------------------------
@@ -151,13 +148,13 @@ public class AccessRulesTests
         vm.Access(Gpa, AccessKind.Read);
         var leaf = vm.Leaf(Gpa).Leaf;
         Assert.Equal(MemType.Device, leaf.MemType);
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
         vm.Kvm.Pgt.Unmap(leaf.Ipa, leaf.Size);
         var mc = new KvmMmuMemoryCache();
         Assert.Equal(Errno.Ok, mc.TopUp(8));
         Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(leaf.Ipa, leaf.Size, leaf.Pfn, S2Prot.R | S2Prot.NormalNc, mc));
         vm.Kvm.Oracle.Check();
-        Assert.Equal([ViolationKind.WrongMemtype], Kinds(vm));
+        Assert.Equal([ViolationKind.WrongMemtype], vm.Kinds);
     }
 
     [Fact]
@@ -176,7 +173,35 @@ public class AccessRulesTests
         var pfn = new Pfn(vm.Kvm.Mm.FindVma(blockHva)!.PageIndexOf(blockHva));
         Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa + Sizes.PmdSize), Sizes.PmdSize, pfn, S2Prot.R | S2Prot.Device, mc));
         vm.Kvm.Oracle.Check();
-        Assert.Contains(ViolationKind.OversizedBlock, Kinds(vm));
+        Assert.Contains(ViolationKind.OversizedBlock, vm.Kinds);
+    }
+
+    [Theory]
+    [InlineData(0UL, false)]                 // the block-aligned hva the kernel's test lets through: the finding
+    [InlineData(5 * Sizes.PageSize, true)]   // ALIGN(hva, 2M) is past vm_end there: no fault at that hva may claim it
+    public void PastEndFindingClaimedByAFault_ExcusesTheBlockOnlyAtABlockAlignedHva(ulong hvaOffset, bool oversized)
+    {
+        const ulong deviceSize = 3 * Sizes.PmdSize / 2;
+        var vm = new TestVm().Vma(Hva, deviceSize, BackingKind.Device)
+            .Vma(Hva + deviceSize, 2 * Sizes.PmdSize - deviceSize, BackingKind.Anon)
+            .Slot(0, Gpa, 2 * Sizes.PmdSize, Hva);
+        var blockHva = new Hva(Hva + Sizes.PmdSize);
+        var pfn = new Pfn(vm.Kvm.Mm.FindVma(blockHva)!.PageIndexOf(blockHva));
+        var state = new KvmS2Fault
+        {
+            FaultIpa = new Ipa(Gpa + Sizes.PmdSize),
+            Pfn = pfn,
+            Prot = S2Prot.R | S2Prot.Device,
+            Mapping = new KvmS2FaultMapping(Sizes.PmdSize, S2Prot.R | S2Prot.Device, false),
+            Vma = new VmaInfo(Sizes.PmdShift, false, true, false, false, false, Sizes.PageShift, BlockPastVmaEnd: true),
+        };
+        var desc = new S2FaultDesc(0, new Ipa(Gpa + Sizes.PmdSize + hvaOffset), vm.Kvm.Memslots.ById(0)!, blockHva + hvaOffset, FaultIsPerm: false);
+        vm.Kvm.Oracle.FaultMapped(vm.NextId(), GuestAbort.At(desc.FaultIpa, Drive.Dabt(Drive.Xlate)), desc, state);
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(state.FaultIpa, Sizes.PmdSize, pfn, S2Prot.R | S2Prot.Device, mc));
+        vm.Kvm.Oracle.Check();
+        Assert.Equal(oversized, vm.Kinds.Contains(ViolationKind.OversizedBlock));
     }
 
     // --- exit-without-cause: -EFAULT and the pre-fault's SIGBUS ----------------------------------------------------
@@ -187,7 +212,7 @@ public class AccessRulesTests
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Munmap, Hva, Sizes.PmdSize));
         Assert.Equal("efault", vm.Access(Gpa, AccessKind.Read).Exit.Name);
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
     }
 
     [Fact]
@@ -201,7 +226,7 @@ public class AccessRulesTests
         h.Exit = AccessExit.Fail(Errno.EFAULT);
         vm.Kvm.Srcu.ReadUnlock(a.Id);
         vm.Kvm.Oracle.FaultCompleted(a.Id, h);
-        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+        Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
     }
 
     [Fact]
@@ -215,7 +240,7 @@ public class AccessRulesTests
         h.Exit = new AccessExit(AccessExitKind.SigbusHwpoison); // as if the pre-fault had signalled the VMM
         h.State.SigbusLsb = h.State.Vma.VmaShift; // with the right shift: only the signal itself is wrong
         vm.Kvm.Oracle.FaultCompleted(holder, h);
-        Assert.Equal([ViolationKind.ExitWithoutCause], Kinds(vm));
+        Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
     }
 
     // --- lock-violation: mmu_lock left held -----------------------------------------------------------------------
@@ -228,9 +253,9 @@ public class AccessRulesTests
         Drive.Until(a, "mmu-lock");
         vm.Kvm.Srcu.ReadUnlock(a.Id);
         vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler); // as if an exit path skipped kvm_fault_unlock (and the page release)
-        Assert.Equal([ViolationKind.LockViolation, ViolationKind.PageRefLeak], Kinds(vm));
+        Assert.Equal([ViolationKind.LockViolation, ViolationKind.PageRefLeak], vm.Kinds);
         vm.Kvm.Oracle.CheckSrcuLeft(); // at rest, too
-        Assert.Equal(2, Kinds(vm).Count(k => k == ViolationKind.LockViolation));
+        Assert.Equal(2, vm.Kinds.Count(k => k == ViolationKind.LockViolation));
     }
 
     // --- pin-accounting -------------------------------------------------------------------------------------------
@@ -243,7 +268,7 @@ public class AccessRulesTests
         vm.Access(Gpa + Sizes.PageSize, AccessKind.Read);
         Assert.Equal(2UL, vm.Kvm.Mm.LongTermPins);
         vm.Kvm.Oracle.CheckAtRest();
-        Assert.Empty(Kinds(vm));
+        Assert.Empty(vm.Kinds);
     }
 
     [Fact]
@@ -253,6 +278,6 @@ public class AccessRulesTests
         vm.Access(Gpa, AccessKind.Write, 1);
         Assert.Equal(HostFaultStatus.Ok, vm.Kvm.Mm.PinUserPage(new Hva(Hva + Sizes.PageSize)).Status); // no account_locked_vm
         vm.Kvm.Oracle.CheckAtRest();
-        Assert.Equal([ViolationKind.PinAccounting], Kinds(vm));
+        Assert.Equal([ViolationKind.PinAccounting], vm.Kinds);
     }
 }

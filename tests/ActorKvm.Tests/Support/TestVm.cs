@@ -88,5 +88,8 @@ public sealed class TestVm
 
     public IReadOnlyList<string> Violations => Kvm.Oracle.Violations.Select(v => v.Kind.Name()).ToList();
 
+    /// <summary>The kinds of the violations reported so far, in order.</summary>
+    public List<ViolationKind> Kinds => Kvm.Oracle.Violations.Select(v => v.Kind).ToList();
+
     public ActorKvm.Model.Stage2.S2Walk Leaf(ulong gpa) => Kvm.Pgt.GetLeaf(new Ipa(gpa));
 }

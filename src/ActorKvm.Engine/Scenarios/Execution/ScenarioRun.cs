@@ -152,7 +152,7 @@ public abstract class ScenarioRun
             return;
         }
         kvm.Oracle.Context = "end";
-        kvm.Oracle.CheckAll();
+        kvm.Oracle.CheckScenarioEnd();
         var e = Scenario.Expect;
         Failure = ExpectationChecker.CheckViolations(e.Violations, e.ViolationsInclude, Names(kvm), FinalExpect.KeyPath)
             ?? ExpectationChecker.CheckFinal(kvm, e);
