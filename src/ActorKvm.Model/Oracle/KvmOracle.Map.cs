@@ -10,7 +10,6 @@ namespace ActorKvm.Model.Oracle;
 public sealed partial class KvmOracle
 {
     private const S2Prot LeafAttrs = S2Prot.PermMask | S2Prot.Device | S2Prot.NormalNc;
-    private readonly List<S2Leaf> _mapScratch = [];
 
     /// <summary>
     /// <c>kvm_pgtable_stage2_map(ipa, size, phys, prot)</c> returned 0: every page of the walk range
@@ -25,10 +24,10 @@ public sealed partial class KvmOracle
         var start = ipa.Value & ~(Sizes.PageSize - 1);
         var end = (ipa.Value + size + Sizes.PageSize - 1) & ~(Sizes.PageSize - 1);
         var want = prot & LeafAttrs;
-        _mapScratch.Clear();
-        pgt.CollectLeaves(new Ipa(start), end - start, _mapScratch);
+        _scratch.Clear();
+        pgt.CollectLeaves(new Ipa(start), end - start, _scratch);
         ulong covered = 0;
-        foreach (var leaf in _mapScratch)
+        foreach (var leaf in _scratch)
         {
             var from = Math.Max(leaf.Ipa.Value, start);
             covered += Math.Min(leaf.End.Value, end) - from;
@@ -44,8 +43,8 @@ public sealed partial class KvmOracle
             return;
         }
         var oneLeaf = size is Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize && ipa.Value % size == 0 && pfn.Value % (size >> Sizes.PageShift) == 0;
-        if (oneLeaf && (_mapScratch.Count != 1 || _mapScratch[0].Size != size))
-            Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} -> {pfn} (aligned) made {_mapScratch.Count} leaves of {Sizes.Format(_mapScratch[0].Size)}, not one {Sizes.Format(size)} leaf", start, 3);
+        if (oneLeaf && (_scratch.Count != 1 || _scratch[0].Size != size))
+            Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} -> {pfn} (aligned) made {_scratch.Count} leaves of {Sizes.Format(_scratch[0].Size)}, not one {Sizes.Format(size)} leaf", start, 3);
     }
 
     /// <summary>

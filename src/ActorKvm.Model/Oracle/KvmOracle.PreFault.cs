@@ -11,18 +11,10 @@ namespace ActorKvm.Model.Oracle;
 /// </summary>
 public sealed partial class KvmOracle
 {
-    private readonly Dictionary<int, (Errno Ret, ulong Gpa)> _preFaultFaultEnded = []; // ioctl -> its synthetic fault that just ended
-    private readonly Dictionary<int, (ulong Next, int Leaves)> _preFaultLoop = []; // ioctl -> where it stood, calls that advanced
-    private readonly Dictionary<int, List<(ulong Start, ulong End)>> _preFaultAged = []; // ioctl -> IPA ranges made old since it started
-
     /// <summary>A leaf lost its access flag (aging): pages of a pre-fault in flight there may legitimately end old.</summary>
     private void PreFaultLeafAged(in S2Leaf leaf)
     {
-        foreach (var id in _preFaults.Keys)
-        {
-            if (!_preFaultAged.TryGetValue(id, out var l)) _preFaultAged[id] = l = [];
-            l.Add((leaf.Ipa.Value, leaf.Ipa.Value + leaf.Size));
-        }
+        foreach (var w in _preFaults.Values) w.Aged.Add((leaf.Ipa.Value, leaf.Ipa.Value + leaf.Size));
     }
 
     /// <summary>
@@ -30,14 +22,12 @@ public sealed partial class KvmOracle
     /// (with the access flag, as every stage-2 map) or found valid and made young (<c>kvm_arch_vcpu_pre_fault_memory</c>:
     /// an existing mapping is not replayed, only its access flag set), so at return none is old unless aging cleared it since.
     /// </summary>
-    private void CheckPreFaultYoung(PreFaultMemory pf)
+    private void CheckPreFaultYoung(PreFaultMemory pf, PreFaultWatch w)
     {
-        var aged = _preFaultAged.GetValueOrDefault(pf.Id);
-        _preFaultAged.Remove(pf.Id);
         for (var a = pf.Gpa.Value; a < pf.NextGpa.Value; a += Sizes.PageSize)
         {
             var walk = _kvm.Pgt.GetLeaf(new Ipa(a));
-            if (!walk.Valid || walk.Leaf.Young || (aged is not null && aged.Exists(r => a >= r.Start && a < r.End))) continue;
+            if (!walk.Valid || walk.Leaf.Young || InAny(w.Aged, a)) continue;
             Report(ViolationKind.PrefaultRangeUnmapped, $"KVM_PRE_FAULT_MEMORY #{pf.Id} processed {new Ipa(a)} but left its leaf {Describe(walk.Leaf)} old", a, 13);
             return;
         }
@@ -46,7 +36,7 @@ public sealed partial class KvmOracle
     /// <summary>A synthetic fault of pre-fault <paramref name="holder"/> (if it is one) ended: its return decides the loop's next move.</summary>
     private void PreFaultFaultEnded(int holder, KvmHandleGuestAbort h)
     {
-        if (_preFaults.ContainsKey(holder)) _preFaultFaultEnded[holder] = (h.State.Ret, h.Abort.FaultIpa.Value);
+        if (_preFaults.TryGetValue(holder, out var w)) w.FaultEnded = (h.State.Ret, h.Abort.FaultIpa.Value);
     }
 
     /// <summary>
@@ -59,15 +49,12 @@ public sealed partial class KvmOracle
     /// many leaves: <c>-EINTR</c>; the fault's own error), and it returns 0 once a page was processed
     /// (<c>full_size == range-&gt;size ? r : 0</c>).
     /// </summary>
-    private void CheckPreFaultStep(PreFaultMemory pf, bool done)
+    private void CheckPreFaultStep(PreFaultMemory pf, PreFaultWatch w, bool done)
     {
-        var (last, leaves) = _preFaultLoop.GetValueOrDefault(pf.Id, (pf.Gpa.Value, 0));
-        if (pf.NextGpa.Value != last) leaves++;
-        if (done) _preFaultLoop.Remove(pf.Id);
-        else _preFaultLoop[pf.Id] = (pf.NextGpa.Value, leaves);
         var fromFault = false;
-        if (_preFaultFaultEnded.Remove(pf.Id, out var f))
+        if (w.FaultEnded is { } f)
         {
+            w.FaultEnded = null;
             if (f.Ret is Errno.Ok or Errno.EAGAIN)
             {
                 if (pf.NextGpa.Value <= f.Gpa)
@@ -81,7 +68,7 @@ public sealed partial class KvmOracle
             fromFault = true;
         }
         if (!done) return;
-        CheckPreFaultYoung(pf);
+        CheckPreFaultYoung(pf, w);
 
         var gpa = pf.Gpa.Value;
         var size = pf.Size;
@@ -110,9 +97,9 @@ public sealed partial class KvmOracle
             return;
         }
         if (pf.StoppedBy == Errno.Ok || fromFault) return;
-        var why = PreFaultStopCause(pf, leaves);
+        var why = PreFaultStopCause(pf, w.Leaves);
         if (why != pf.StoppedBy)
-            Mismatch(pf, $"stopped at {pf.NextGpa} with {pf.StoppedBy.ToScenarioName()}, where the VM gives {(why is { } w ? w.ToScenarioName() : "no reason to stop")}");
+            Mismatch(pf, $"stopped at {pf.NextGpa} with {pf.StoppedBy.ToScenarioName()}, where the VM gives {(why is { } cause ? cause.ToScenarioName() : "no reason to stop")}");
     }
 
     /// <summary>Why <c>kvm_arch_vcpu_pre_fault_memory</c> refuses the next address, or null when it would fault it in.</summary>

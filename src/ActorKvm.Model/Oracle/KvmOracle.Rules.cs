@@ -22,7 +22,10 @@ public sealed partial class KvmOracle
     {
         public ulong LastNext;
         public int FaultsSeen;
+        public int Leaves; // steps that advanced the range: kvm_arch_vcpu_pre_fault_memory calls that made progress
+        public (Errno Ret, ulong Gpa)? FaultEnded; // its synthetic fault that ended since the last step
         public readonly List<(ulong Start, ulong End)> Exempt = []; // IPA ranges a retry or an unmap excuses
+        public readonly List<(ulong Start, ulong End)> Aged = []; // IPA ranges made old (aging) since it started
     }
 
     // --- unmap (kvm_unmap_gfn_range, kvm_arch_flush_shadow_memslot) ----------------------------------------------
@@ -253,22 +256,23 @@ public sealed partial class KvmOracle
             if (pf.Faults[^1] == FaultResult.Retry) w.Exempt.Add((w.LastNext, pf.NextGpa.Value));
             w.FaultsSeen = pf.Faults.Count;
         }
+        if (pf.NextGpa.Value != w.LastNext) w.Leaves++;
         w.LastNext = pf.NextGpa.Value;
-        CheckPreFaultStep(pf, done);
+        CheckPreFaultStep(pf, w, done);
         if (!done) return;
         _preFaults.Remove(pf.Id);
         if (pf.Processed > 0) Reach.Hit(pf.Gpa.IsAligned(Sizes.PmdSize) ? ReachPoint.PreFaultAligned : ReachPoint.PreFaultUnaligned);
         for (var a = pf.Gpa.Value; a < pf.NextGpa.Value; a += Sizes.PageSize)
         {
-            if (_kvm.Pgt.GetLeaf(new Ipa(a)).Valid || Excused(w, a)) continue;
+            if (_kvm.Pgt.GetLeaf(new Ipa(a)).Valid || InAny(w.Exempt, a)) continue;
             Report(ViolationKind.PrefaultRangeUnmapped, $"KVM_PRE_FAULT_MEMORY #{pf.Id} processed {pf.Gpa}+{Sizes.Format(pf.Processed)} but {new Ipa(a)} is not mapped", a, 13);
             return;
         }
     }
 
-    private static bool Excused(PreFaultWatch w, ulong ipa)
+    private static bool InAny(List<(ulong Start, ulong End)> ranges, ulong ipa)
     {
-        foreach (var (s, e) in w.Exempt) if (ipa >= s && ipa < e) return true;
+        foreach (var (s, e) in ranges) if (ipa >= s && ipa < e) return true;
         return false;
     }
 }
