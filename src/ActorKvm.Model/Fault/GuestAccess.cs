@@ -87,8 +87,10 @@ public sealed class GuestAccess : Activity
             if (esr is null)
             {
                 Perform(leaf);
+                Kvm.Oracle.AccessCompleted(Pgt, Gpa, Kind, ReadValue);
                 return StepResult.Finished(null);
             }
+            Kvm.Oracle.AbortRaised(Pgt, Gpa, Kind, esr.Value);
             var faults = _faults;
             if (faults.Count >= MaxFaults)
             {

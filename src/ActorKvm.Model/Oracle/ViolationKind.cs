@@ -101,6 +101,8 @@ public enum ViolationKind
     PrefaultResultMismatch,
     /// <summary>[nested-level-hint] a shadow stage-2 leaf's level hint (<c>KVM_NV_GUEST_MAP_SZ</c>) is not the level of the L1 stage-2 leaf it was built from.</summary>
     NestedLevelHint,
+    /// <summary>[abort-syndrome-mismatch] a guest access's abort carries another syndrome (EC, WnR, CM, ISV, FSC type or level) than its kind and the stage-2 walk at that moment give, or an access completed where the walk aborts, left its leaf old, or read a tag outside an MTE VM's Normal memory.</summary>
+    AbortSyndromeMismatch,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -118,7 +120,7 @@ public static class ViolationNames
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
         "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch", "prefault-result-mismatch",
-        "nested-level-hint",
+        "nested-level-hint", "abort-syndrome-mismatch",
     ];
 
     /// <summary>The scenario name.</summary>
