@@ -114,7 +114,7 @@ public sealed class GmemAbort : AbortHandler
     public static FaultResult Map(KvmS2Fault f, Kvm kvm, int holder, S2FaultDesc desc)
     {
         var pgt = desc.Nested is null ? null : kvm.Vcpus[desc.Vcpu].Nested?.Shadow;
-        var ret = kvm.S2Map(holder, f.FaultIpa, Sizes.PageSize, f.Pfn, f.Mapping.Prot, f.Memcache, pgt);
+        var ret = kvm.S2Map(holder, f.FaultIpa, Sizes.PageSize, f.Pfn, f.Mapping.Prot, f.Memcache, pgt, KvmS2FaultMap.LevelHint(desc));
         f.Ret = ret;
         if (ret == Errno.EAGAIN) return FaultResult.Spurious;
         return ret == Errno.Ok ? FaultResult.Map : FaultResult.None;

@@ -167,10 +167,16 @@ public sealed class KvmS2FaultMap
         var pgt = desc.Nested is null ? null : kvm.Vcpus[desc.Vcpu].Nested?.Shadow;
         var ret = relax
             ? kvm.S2RelaxPerms(holder, f.FaultIpa, m.Prot, pgt)
-            : kvm.S2Map(holder, f.FaultIpa, m.Size, f.Pfn, m.Prot, f.Memcache, pgt);
+            : kvm.S2Map(holder, f.FaultIpa, m.Size, f.Pfn, m.Prot, f.Memcache, pgt, LevelHint(desc));
         f.Ret = ret;
         if (ret == Errno.EAGAIN) return FaultResult.Spurious;
         if (ret != Errno.Ok) return FaultResult.None;
         return relax ? FaultResult.Relax : FaultResult.Map;
     }
+
+    /// <summary>
+    /// <c>adjust_nested_fault_perms</c>' <c>prot |= kvm_encode_nested_level(nested)</c>: a shadow leaf carries the L1 leaf's
+    /// level (a relax drops it from prot, keeping the leaf's own).
+    /// </summary>
+    public static byte LevelHint(in S2FaultDesc desc) => desc.Nested is { } nested ? Nested.KvmWalkNestedS2.EncodeNestedLevel(nested) : (byte)0;
 }

@@ -44,6 +44,15 @@ public static class KvmWalkNestedS2
         return max >= Sizes.PudSize ? Sizes.PudSize : max >= Sizes.PmdSize ? Sizes.PmdSize : Sizes.PageSize;
     }
 
+    /// <summary>The software bits of a shadow leaf that hold the level hint (<c>KVM_NV_GUEST_MAP_SZ</c>, SW1|SW0).</summary>
+    public const byte NvGuestMapSz = 0x3;
+
+    /// <summary>
+    /// <c>kvm_encode_nested_level</c>: the L1 leaf's level, stored in the shadow leaf's software bits when
+    /// <c>adjust_nested_fault_perms</c> maps it, so <c>get_guest_mapping_ttl</c> can size an L1 TLBI without a TTL hint.
+    /// </summary>
+    public static byte EncodeNestedLevel(in KvmS2Trans trans) => (byte)(trans.Level & NvGuestMapSz);
+
     /// <summary><c>adjust_nested_fault_perms</c> + <c>adjust_nested_exec_perms</c>: the shadow leaf never grants what L1 does not.</summary>
     public static S2Prot AdjustPerms(in KvmS2Trans trans, S2Prot prot)
     {

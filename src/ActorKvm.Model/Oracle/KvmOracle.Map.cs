@@ -14,11 +14,12 @@ public sealed partial class KvmOracle
     /// <summary>
     /// <c>kvm_pgtable_stage2_map(ipa, size, phys, prot)</c> returned 0: every page of the walk range
     /// <c>[ALIGN_DOWN(ipa, PAGE_SIZE), PAGE_ALIGN(ipa + size))</c> maps <c>phys</c> plus its offset with exactly <c>prot</c>'s
-    /// permissions and memory type (<c>stage2_map_walker_try_leaf</c>, <c>stage2_set_prot_attr</c>), and with ipa and phys
-    /// aligned to a page, PMD or PUD of that size the range is one leaf of that size (<c>kvm_block_mapping_supported</c>: the
-    /// largest granule the range and the alignment allow).
+    /// permissions, memory type and software bits, and with the access flag (<c>stage2_map_walker_try_leaf</c> writes the
+    /// whole new descriptor <c>stage2_set_prot_attr</c> built, AF included, unless <c>stage2_pte_needs_update</c> finds it
+    /// there already — and that compares the AF too), and with ipa and phys aligned to a page, PMD or PUD of that size the
+    /// range is one leaf of that size (<c>kvm_block_mapping_supported</c>: the largest granule the range and the alignment allow).
     /// </summary>
-    public void Stage2Mapped(Stage2PageTable pgt, Ipa ipa, ulong size, Pfn pfn, S2Prot prot)
+    public void Stage2Mapped(Stage2PageTable pgt, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, byte swBits = 0)
     {
         ArgumentNullException.ThrowIfNull(pgt);
         var start = ipa.Value & ~(Sizes.PageSize - 1);
@@ -31,9 +32,10 @@ public sealed partial class KvmOracle
         {
             var from = Math.Max(leaf.Ipa.Value, start);
             covered += Math.Min(leaf.End.Value, end) - from;
-            if (leaf.PfnAt(new Ipa(from)) != pfn + ((from - start) >> Sizes.PageShift) || (leaf.Prot & LeafAttrs) != want)
+            if (leaf.PfnAt(new Ipa(from)) != pfn + ((from - start) >> Sizes.PageShift) || (leaf.Prot & LeafAttrs) != want
+                || !leaf.Young || leaf.SwBits != swBits)
             {
-                Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} -> {pfn} {want.FormatPerms()} {want.MemType()} returned 0 but {new Ipa(from)} is in {leaf}", start, 1);
+                Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} -> {pfn} {want.FormatPerms()} {want.MemType()} young{(swBits != 0 ? $" sw={swBits}" : "")} returned 0 but {new Ipa(from)} is in {leaf}", start, 1);
                 return;
             }
         }

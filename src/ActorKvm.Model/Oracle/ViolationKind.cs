@@ -95,10 +95,12 @@ public enum ViolationKind
     SplitCacheOverrun,
     /// <summary>[invalidation-not-ended] with nothing in flight, an MMU-notifier invalidation is still open (<c>mn_active_invalidate_count</c> or <c>mmu_invalidate_in_progress</c> not 0).</summary>
     InvalidationNotEnded,
-    /// <summary>[stage2-map-mismatch] a fault-path stage-2 map, relax or mkyoung returned 0 but the leaves over its range are not what it asked for (pages, output, permissions, memory type, leaf size, access flag).</summary>
+    /// <summary>[stage2-map-mismatch] a fault-path stage-2 map, relax or mkyoung returned 0 but the leaves over its range are not what it asked for (pages, output, permissions, memory type, software bits, leaf size, access flag).</summary>
     Stage2MapMismatch,
     /// <summary>[prefault-result-mismatch] a <c>KVM_PRE_FAULT_MEMORY</c> returned another result, or advanced over another range, than <c>kvm_vcpu_pre_fault_memory</c>'s checks and its faults' returns give.</summary>
     PrefaultResultMismatch,
+    /// <summary>[nested-level-hint] a shadow stage-2 leaf's level hint (<c>KVM_NV_GUEST_MAP_SZ</c>) is not the level of the L1 stage-2 leaf it was built from.</summary>
+    NestedLevelHint,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -116,6 +118,7 @@ public static class ViolationNames
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
         "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch", "prefault-result-mismatch",
+        "nested-level-hint",
     ];
 
     /// <summary>The scenario name.</summary>

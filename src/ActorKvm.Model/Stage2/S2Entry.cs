@@ -39,11 +39,7 @@ internal struct S2Entry
     }
 
     /// <summary>Software bits of a leaf (0..<see cref="Stage2PageTable.MaxSwBits"/>).</summary>
-    public byte Sw
-    {
-        readonly get => (byte)((_bits & SwMask) >> SwShift);
-        set => _bits = (_bits & ~SwMask) | (((ulong)value << SwShift) & SwMask);
-    }
+    public readonly byte Sw => (byte)((_bits & SwMask) >> SwShift);
 
     /// <summary>True for a valid leaf.</summary>
     public readonly bool Leaf => (_bits & LeafBit) != 0;

@@ -130,14 +130,8 @@ public sealed partial class Stage2PageTable
             // stage2_pte_needs_update: only R/W/XN differ (or nothing) -> leave it to relax_perms
             if (sameOutput && e.Sw == fresh.Sw) return Errno.EAGAIN;
             var old = e.ToLeaf(leafAddr, level);
-            if (sameOutput && e.Prot == fresh.Prot)
-            {
-                // only software bits differ: stored in place, no break-before-make
-                e.Sw = fresh.Sw;
-                Observer?.LeafUpdated(old, old with { SwBits = fresh.Sw });
-                return Errno.Ok;
-            }
-            // stage2_try_break_pte, the CMOs, stage2_make_pte
+            // stage2_try_break_pte, the CMOs, stage2_make_pte. The in-place store when only software bits differ is
+            // for exclusive walks only (!kvm_pgtable_walk_shared); the fault path's walk is shared, so it breaks too.
             IcacheInvalIfExec(ref w, level);
             e = fresh;
             Observer?.LeafRemoved(old);

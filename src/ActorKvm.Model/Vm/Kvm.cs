@@ -100,13 +100,16 @@ public sealed class Kvm
 
     // --- mmu_lock-guarded stage-2 operations -------------------------------------------------------
 
-    /// <summary>Fault-path <c>kvm_pgtable_stage2_map</c>: read lock (write under pKVM) is enough.</summary>
-    public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc, Stage2PageTable? pgt = null)
+    /// <summary>
+    /// Fault-path <c>kvm_pgtable_stage2_map</c>: read lock (write under pKVM) is enough. <paramref name="swBits"/> are
+    /// the software bits of the new leaves (a shadow leaf's level hint, <c>kvm_encode_nested_level</c>).
+    /// </summary>
+    public Errno S2Map(int holder, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc, Stage2PageTable? pgt = null, byte swBits = 0)
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
         var table = pgt ?? Pgt;
-        var r = table.Map(ipa, size, pfn, prot, mc);
-        if (r == Errno.Ok) Oracle.Stage2Mapped(table, ipa, size, pfn, prot);
+        var r = table.Map(ipa, size, pfn, prot, mc, swBits);
+        if (r == Errno.Ok) Oracle.Stage2Mapped(table, ipa, size, pfn, prot, swBits);
         return r;
     }
 

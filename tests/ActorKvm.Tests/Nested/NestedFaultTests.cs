@@ -3,6 +3,8 @@ using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Nested;
 using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Oracle;
+using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
 
@@ -150,5 +152,35 @@ public class NestedFaultTests
         t.RunToEnd();
         Assert.Equal(Errno.EINVAL, t.Result);
         Assert.Null(vm.Kvm.Vcpus[0].Nested);
+    }
+
+    [Theory]
+    [InlineData(Sizes.PageSize, 3)]
+    [InlineData(Sizes.PmdSize, 2)]
+    public void ShadowLeaf_CarriesTheL1LeafsLevelAsItsHint(ulong l1Block, int level)
+    {
+        // adjust_nested_fault_perms: prot |= kvm_encode_nested_level(nested); a relax keeps the leaf's bits.
+        var vm = Vm(BackingKind.Anon);
+        var mmu = Enter(vm, Map(L2, Gpa, l1Block, S2Prot.R | S2Prot.W));
+        vm.Access(L2, AccessKind.Read);
+        vm.Access(L2, AccessKind.Write, 1);
+        var leaf = mmu.Shadow.GetLeaf(new Ipa(L2)).Leaf;
+        Assert.Equal(level, leaf.SwBits & KvmWalkNestedS2.NvGuestMapSz);
+        Assert.Empty(vm.Violations);
+    }
+
+    [Fact]
+    public void ShadowLeafWithAnotherHint_IsNestedLevelHint()
+    {
+        // get_guest_mapping_ttl sizes an L1 TLBI without TTL from the hint: 4K where L1 mapped 2M unmaps too little.
+        var vm = Vm(BackingKind.Anon);
+        var mmu = Enter(vm, Map(L2, Gpa, Sizes.PmdSize, S2Prot.R | S2Prot.W));
+        vm.Access(L2, AccessKind.Read);
+        var leaf = mmu.Shadow.GetLeaf(new Ipa(L2)).Leaf;
+        var mc = new KvmMmuMemoryCache();
+        Assert.Equal(Errno.Ok, mc.TopUp(8));
+        Assert.Equal(Errno.Ok, mmu.Shadow.Map(new Ipa(L2), Sizes.PageSize, leaf.Pfn, leaf.Prot, mc, swBits: 3));
+        vm.Kvm.Oracle.Check();
+        Assert.Contains(ViolationKind.NestedLevelHint, vm.Kinds);
     }
 }

@@ -66,6 +66,38 @@ public class Stage2MapRulesTests
     }
 
     [Fact]
+    public void MapThatLeftAnOldLeafOrOtherSoftwareBits_IsStage2MapMismatch()
+    {
+        // stage2_set_prot_attr sets the AF and the walker writes the whole descriptor, software bits included.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var pgt = vm.Kvm.Pgt;
+        Assert.Equal(Errno.Ok, pgt.Map(new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, Cache(), swBits: 2));
+        vm.Kvm.Oracle.Stage2Mapped(pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, swBits: 2); // as asked
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Oracle.Stage2Mapped(pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, swBits: 3);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+        var next = new Ipa(Gpa + Sizes.PageSize); // reports are keyed by address
+        Assert.Equal(Errno.Ok, pgt.Map(next, Sizes.PageSize, new Pfn(0x201), S2Prot.R, Cache()));
+        Assert.True(pgt.TestClearYoung(next, Sizes.PageSize, mkold: true));
+        vm.Kvm.Oracle.Stage2Mapped(pgt, next, Sizes.PageSize, new Pfn(0x201), S2Prot.R); // left old
+        Assert.Equal(2, Kinds(vm).Count);
+    }
+
+    [Fact]
+    public void FaultOverAnOldLeafWithTheSameOutput_RemapsItYoung()
+    {
+        // A fault that computed the same output as an aged leaf: stage2_pte_needs_update sees the AF differ and rewrites it.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(Gpa, AccessKind.Read);
+        var leaf = vm.Leaf(Gpa).Leaf;
+        Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PageSize, mkold: true));
+        vm.Kvm.Oracle.Stage2Mapped(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, leaf.Pfn, leaf.Prot); // what a racing map sees
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, leaf.Pfn, leaf.Prot, Cache()));
+        Assert.True(vm.Leaf(Gpa).Leaf.Young);
+    }
+
+    [Fact]
     public void MapThatLeftNothing_IsStage2MapMismatch()
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);

@@ -203,17 +203,19 @@ public class Stage2MapTests
     }
 
     [Fact]
-    public void MapOnlySoftwareBitsDiffer_UpdatesInPlace()
+    public void MapOnlySoftwareBitsDiffer_BreaksBeforeMakeOnTheSharedWalk()
     {
+        // stage2_map_walker_try_leaf stores software bits in place only when !kvm_pgtable_walk_shared(ctx).
         var (pgt, obs) = Table();
         var mc = Cache(4);
         Assert.Equal(Errno.Ok, pgt.Map(Ipa(0x5000), K4, Pfn(0x77), S2Prot.RW, mc, swBits: 3));
         obs.Reset();
         Assert.Equal(Errno.Ok, pgt.Map(Ipa(0x5000), K4, Pfn(0x77), S2Prot.RW, mc));
-        Assert.Empty(obs.Removed);
-        var (before, after) = Assert.Single(obs.Updated);
-        Assert.Equal(3, before.SwBits);
-        Assert.Equal(0, after.SwBits);
+        Assert.Empty(obs.Updated);
+        Assert.Equal(3, Assert.Single(obs.Removed).SwBits);
+        var now = Assert.Single(obs.Installed);
+        Assert.Equal(0, now.SwBits);
+        Assert.True(now.Young);
     }
 
     [Fact]
