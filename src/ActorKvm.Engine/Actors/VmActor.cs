@@ -68,10 +68,10 @@ public sealed class VmActor : RecordedActor
         });
     }
 
-    /// <summary>Props over <paramref name="scheduler"/>.</summary>
-    public static Props Props(ActivityScheduler scheduler) => Akka.Actor.Props.Create(() => new VmActor(scheduler, null, null));
+    /// <summary>Props over <paramref name="scheduler"/> (the arguments are plain captures: Akka compiles any other argument expression, per actor).</summary>
+    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder = null, Workers? workers = null) => Akka.Actor.Props.Create(() => new VmActor(scheduler, recorder, workers));
 
     /// <summary>Props of a VM over <paramref name="kvm"/>, its phases traced to <paramref name="trace"/> if given.</summary>
     public static Props Props(Kvm kvm, TraceRecorder? trace = null, DeliveryRecorder? recorder = null, Workers? workers = null) =>
-        Akka.Actor.Props.Create(() => new VmActor(new ActivityScheduler(kvm, trace), recorder, workers));
+        Props(new ActivityScheduler(kvm, trace), recorder, workers);
 }
