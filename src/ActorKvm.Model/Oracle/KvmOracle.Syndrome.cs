@@ -23,7 +23,7 @@ public sealed partial class KvmOracle
     public void AbortRaised(Stage2PageTable pgt, Ipa gpa, AccessKind kind, Esr esr)
     {
         ArgumentNullException.ThrowIfNull(pgt);
-        var fsc = WalkFault(pgt, gpa, kind);
+        var fsc = WalkFault(pgt, pgt.GetLeaf(gpa), gpa, kind);
         if (fsc is null)
         {
             Report(ViolationKind.AbortSyndromeMismatch, $"{kind} at {gpa} raised {esr}, but stage 2 permits it", gpa.Value, 1);
@@ -47,7 +47,7 @@ public sealed partial class KvmOracle
     {
         ArgumentNullException.ThrowIfNull(pgt);
         var w = pgt.GetLeaf(gpa);
-        var fsc = WalkFault(pgt, gpa, kind);
+        var fsc = WalkFault(pgt, w, gpa, kind);
         if (fsc is not null || !w.Leaf.Young)
         {
             Report(ViolationKind.AbortSyndromeMismatch, $"{kind} at {gpa} completed, but the walk gives {(fsc is { } f ? f.Describe() : "no abort")} over {(w.Valid ? w.Leaf.ToString() : "no leaf")}, left {(w.Leaf.Young ? "young" : "old")}", gpa.Value, 3);
@@ -57,12 +57,14 @@ public sealed partial class KvmOracle
             Report(ViolationKind.AbortSyndromeMismatch, $"tag load at {gpa} read {value} outside an MTE VM's Normal memory ({w.Leaf})", gpa.Value, 4);
     }
 
-    /// <summary>The FSC the stage-2 walk of <paramref name="kind"/> at <paramref name="gpa"/> raises now, or null.</summary>
-    private Fsc? WalkFault(Stage2PageTable pgt, Ipa gpa, AccessKind kind)
+    /// <summary>
+    /// The FSC the stage-2 walk of <paramref name="kind"/> at <paramref name="gpa"/> raises now, or null; <paramref name="w"/>
+    /// is <paramref name="pgt"/>'s walk of <paramref name="gpa"/> (taken once by the caller, which reports it too).
+    /// </summary>
+    private Fsc? WalkFault(Stage2PageTable pgt, in S2Walk w, Ipa gpa, AccessKind kind)
     {
         var config = _kvm.Config;
         if (gpa.Value >= config.PhysSize) return FscCodes.Translation(pgt.StartLevel);
-        var w = pgt.GetLeaf(gpa);
         if (!w.Valid) return FscCodes.Translation(w.Level);
         var leaf = w.Leaf;
         if (!config.HwAf && !leaf.Young) return FscCodes.AccessFlag(leaf.Level);
