@@ -44,10 +44,51 @@ public sealed partial class KvmOracle
             Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} returned 0 but only {Sizes.Format(covered)} of it is mapped", start, 2);
             return;
         }
-        var oneLeaf = size is Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize && ipa.Value % size == 0 && pfn.Value % (size >> Sizes.PageShift) == 0;
-        if (oneLeaf && (_scratch.Count != 1 || _scratch[0].Size != size))
+        if (OneLeaf(ipa, size, pfn) && (_scratch.Count != 1 || _scratch[0].Size != size))
             Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} -> {pfn} (aligned) made {_scratch.Count} leaves of {Sizes.Format(_scratch[0].Size)}, not one {Sizes.Format(size)} leaf", start, 3);
     }
+
+    /// <summary>
+    /// <c>kvm_pgtable_stage2_map(ipa, size, phys, prot)</c> returned <paramref name="r"/> over <paramref name="before"/> (the
+    /// walk of ipa just before it): -EAGAIN exactly where <c>stage2_map_walker_try_leaf</c> finds that
+    /// <c>stage2_pte_needs_update</c> is false — a valid leaf at the level of the new one whose descriptor differs from the
+    /// new descriptor only in R/W/XN (same output, memory type, access flag and software bits) — and then the walk leaves it
+    /// as it was. For a request that is one aligned page, PMD or PUD the leaf is <paramref name="before"/>, so the return is
+    /// checked both ways; for others an -EAGAIN needs such a leaf somewhere in the range.
+    /// </summary>
+    public void Stage2MapReturned(Stage2PageTable pgt, Ipa ipa, ulong size, Pfn pfn, S2Prot prot, byte swBits, in S2Walk before, Errno r)
+    {
+        ArgumentNullException.ThrowIfNull(pgt);
+        if (r is not (Errno.Ok or Errno.EAGAIN)) return;
+        var start = ipa.Value & ~(Sizes.PageSize - 1);
+        var want = prot & (S2Prot.Device | S2Prot.NormalNc);
+        if (OneLeaf(ipa, size, pfn))
+        {
+            var l = before.Leaf;
+            var identical = before.Valid && l.Ipa.Value == start && l.Size == size && l.Pfn == pfn
+                && (l.Prot & (S2Prot.Device | S2Prot.NormalNc)) == want && l.Young && l.SwBits == swBits;
+            if (identical != (r == Errno.EAGAIN))
+                Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} -> {pfn} {want.MemType()}{(swBits != 0 ? $" sw={swBits}" : "")} returned {(r == Errno.Ok ? "0" : "-EAGAIN")} over {before}: stage2_pte_needs_update gives {(identical ? "-EAGAIN" : "an update")}", start, 5);
+            else if (identical && pgt.GetLeaf(ipa) != before)
+                Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {ipa}+{Sizes.Format(size)} returned -EAGAIN but changed {before} into {pgt.GetLeaf(ipa)}", start, 6);
+            return;
+        }
+        if (r != Errno.EAGAIN) return;
+        var end = (ipa.Value + size + Sizes.PageSize - 1) & ~(Sizes.PageSize - 1);
+        _scratch.Clear();
+        pgt.CollectLeaves(new Ipa(start), end - start, _scratch);
+        foreach (var leaf in _scratch)
+        {
+            if (leaf.Ipa.Value >= start && leaf.End.Value <= end && leaf.Pfn == pfn + ((leaf.Ipa.Value - start) >> Sizes.PageShift)
+                && (leaf.Prot & (S2Prot.Device | S2Prot.NormalNc)) == want && leaf.Young && leaf.SwBits == swBits)
+                return;
+        }
+        Report(ViolationKind.Stage2MapMismatch, $"stage-2 map of {new Ipa(start)}+{Sizes.Format(end - start)} -> {pfn} returned -EAGAIN with no leaf in the range that stage2_pte_needs_update leaves alone", start, 5);
+    }
+
+    /// <summary>A request <c>kvm_block_mapping_supported</c> maps as one leaf: an aligned page, PMD or PUD to an aligned output.</summary>
+    private static bool OneLeaf(Ipa ipa, ulong size, Pfn pfn) =>
+        size is Sizes.PageSize or Sizes.PmdSize or Sizes.PudSize && ipa.Value % size == 0 && pfn.Value % (size >> Sizes.PageShift) == 0;
 
     /// <summary>
     /// <c>kvm_pgtable_stage2_relax_perms(ipa, prot)</c> returned 0: the leaf over ipa has at least <c>prot</c>'s permissions

@@ -108,8 +108,10 @@ public sealed class Kvm
     {
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
         var table = pgt ?? Pgt;
+        var before = table.GetLeaf(ipa);
         var r = table.Map(ipa, size, pfn, prot, mc, swBits);
         if (r == Errno.Ok) Oracle.Stage2Mapped(table, ipa, size, pfn, prot, swBits);
+        Oracle.Stage2MapReturned(table, ipa, size, pfn, prot, swBits, before, r);
         return r;
     }
 

@@ -1,6 +1,7 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Tests.Support;
@@ -117,5 +118,72 @@ public class Stage2MapRulesTests
         Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PageSize, mkold: true));
         vm.Kvm.Oracle.Stage2Relaxed(vm.Kvm.Pgt, new Ipa(Gpa + Sizes.PageSize - 1), S2Prot.None, mkyoung: true);
         Assert.Equal(2, Kinds(vm).Count);
+    }
+
+    /// <summary>What a racing fault sees: the leaf a map found, and the map's return as the oracle is told it.</summary>
+    private static (TestVm Vm, S2Walk Before) MappedAtGpa(bool aged = false)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.RW, Cache()));
+        if (aged) Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PageSize, mkold: true));
+        return (vm, vm.Leaf(Gpa));
+    }
+
+    [Fact]
+    public void MapThatRewroteAnIdenticalLeaf_IsStage2MapMismatch()
+    {
+        // stage2_pte_needs_update: only R/W/XN differ, so the walker returns -EAGAIN and keeps RW (a rewrite drops W).
+        var (vm, before) = MappedAtGpa();
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, 0, before, Errno.EAGAIN);
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, 0, before, Errno.Ok);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+    }
+
+    [Theory]
+    [InlineData(0x300UL, S2Prot.R, (byte)0, false)]             // another output
+    [InlineData(0x200UL, S2Prot.R | S2Prot.Device, (byte)0, false)] // another memory type
+    [InlineData(0x200UL, S2Prot.R, (byte)1, false)]             // other software bits
+    [InlineData(0x200UL, S2Prot.R, (byte)0, true)]              // the leaf there is old
+    public void MapThatReturnedEagainOverALeafItMustUpdate_IsStage2MapMismatch(ulong pfn, S2Prot prot, byte sw, bool aged)
+    {
+        var (vm, before) = MappedAtGpa(aged);
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PageSize, new Pfn(pfn), prot, sw, before, Errno.EAGAIN);
+        Assert.Equal([ViolationKind.Stage2MapMismatch], Kinds(vm));
+    }
+
+    [Fact]
+    public void MapThatReturnedEagainOverNothingOrAnotherSize_IsStage2MapMismatch()
+    {
+        var (vm, before) = MappedAtGpa();
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa), Sizes.PmdSize, new Pfn(0x200), S2Prot.R, 0, before, Errno.EAGAIN);
+        var next = new Ipa(Gpa + Sizes.PageSize);
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, next, Sizes.PageSize, new Pfn(0x201), S2Prot.R, 0, vm.Leaf(next.Value), Errno.EAGAIN);
+        // unaligned (several leaves): -EAGAIN needs a leaf in the range that needs no update
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa + 0x10000), 2 * Sizes.PageSize, new Pfn(0x300), S2Prot.R, 0, vm.Leaf(Gpa + 0x10000), Errno.EAGAIN);
+        Assert.Equal(3, Kinds(vm).Count);
+        vm.Kvm.Oracle.Stage2MapReturned(vm.Kvm.Pgt, new Ipa(Gpa), 2 * Sizes.PageSize, new Pfn(0x200), S2Prot.R, 0, before, Errno.EAGAIN);
+        Assert.Equal(3, Kinds(vm).Count);
+    }
+
+    [Fact]
+    public void RacingMapsThroughTheFaultPathWalker_ReturnWhatTheKernelDoes()
+    {
+        // Kvm.S2Map checks every return: an identical leaf gives -EAGAIN (W kept), an aged one is rewritten young, a read-only
+        // one asked RW gives -EAGAIN too (the relax is left to the next fault), another output is replaced.
+        var (vm, _) = MappedAtGpa();
+        var id = vm.NextId();
+        Assert.Null(vm.Kvm.TakeMmuLock(id, LockMode.Read, "racing fault"));
+        var mc = Cache();
+        Assert.Equal(Errno.EAGAIN, vm.Kvm.S2Map(id, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, mc));
+        Assert.Equal(S2Prot.RW, vm.Leaf(Gpa).Leaf.Perms);
+        Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PageSize, mkold: true));
+        Assert.Equal(Errno.Ok, vm.Kvm.S2Map(id, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, mc));
+        Assert.Equal(Errno.EAGAIN, vm.Kvm.S2Map(id, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.RW, mc));
+        Assert.Equal(Errno.Ok, vm.Kvm.S2Map(id, new Ipa(Gpa), Sizes.PageSize, new Pfn(0x300), S2Prot.R, mc));
+        Assert.Equal(Errno.Ok, vm.Kvm.S2Map(id, new Ipa(Gpa), 2 * Sizes.PageSize, new Pfn(0x400), S2Prot.R, mc));
+        Assert.Equal(Errno.EAGAIN, vm.Kvm.S2Map(id, new Ipa(Gpa), 2 * Sizes.PageSize, new Pfn(0x400), S2Prot.R, mc));
+        vm.Kvm.MmuLock.Release(id);
+        Assert.Empty(Kinds(vm));
     }
 }
