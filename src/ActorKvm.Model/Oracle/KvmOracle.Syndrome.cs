@@ -16,7 +16,7 @@ public sealed partial class KvmOracle
     /// <c>IABT_LOW</c> for an instruction fetch, else <c>DABT_LOW</c>; for a data abort WnR for a store (tag stores,
     /// atomics and cache maintenance included), CM only for cache maintenance, ISV only for a single-register load or
     /// store (<c>kvm_vcpu_dabt_isvalid</c>; what <c>io_mem_abort</c> needs to emulate); the FSC of the first check that
-    /// fails, at that level — translation (beyond the VM's IPA size: at the start level), access flag (without
+    /// fails, at that level — translation (beyond the VM's IPA size: at the start level <c>VTCR_EL2.SL0</c> gives for the IPA size), access flag (without
     /// <c>VTCR_EL2.HA</c>), permission, exclusive/atomic on memory that is not Normal without <c>FEAT_LS64WB</c> — and no
     /// abort at all where every check passes.
     /// </summary>
@@ -58,14 +58,22 @@ public sealed partial class KvmOracle
     }
 
     /// <summary>
+    /// The start level <c>kvm_get_vtcr</c> programs into <c>VTCR_EL2.SL0</c> for an IPA size, restated here:
+    /// <c>stage2_pgtable_levels(ipa) = ARM64_HW_PGTABLE_LEVELS(ipa - 4)</c> levels (4 KiB granule), at least 2.
+    /// </summary>
+    private static int StartLevelFor(int ipaBits) => Stage2PageTable.LastLevel + 1 - Math.Max(2, (ipaBits - 4 - 4) / (Sizes.PageShift - 3));
+
+    /// <summary>
     /// The FSC the stage-2 walk of <paramref name="kind"/> at <paramref name="gpa"/> raises now, or null; <paramref name="w"/>
     /// is <paramref name="pgt"/>'s walk of <paramref name="gpa"/> (taken once by the caller, which reports it too).
     /// </summary>
     private Fsc? WalkFault(Stage2PageTable pgt, in S2Walk w, Ipa gpa, AccessKind kind)
     {
         var config = _kvm.Config;
-        if (gpa.Value >= config.PhysSize) return FscCodes.Translation(pgt.StartLevel);
-        if (!w.Valid) return FscCodes.Translation(w.Level);
+        // The walk starts at the level VTCR_EL2.SL0 gives for the VM's IPA size (kvm->arch.mmu.vtcr), never above it.
+        var start = StartLevelFor(config.IpaBits);
+        if (gpa.Value >= config.PhysSize) return FscCodes.Translation(start);
+        if (!w.Valid) return FscCodes.Translation(Math.Max(w.Level, start));
         var leaf = w.Leaf;
         if (!config.HwAf && !leaf.Young) return FscCodes.AccessFlag(leaf.Level);
         var perm = kind switch

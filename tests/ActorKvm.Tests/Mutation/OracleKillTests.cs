@@ -8,6 +8,8 @@ using ActorKvm.Model.Bugs;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Vm;
+using ActorKvm.Model.Fault;
+using ActorKvm.Model.Memslots;
 using ActorKvm.Tests.Properties;
 using ActorKvm.Stress.Diff;
 using ActorKvm.Tests.Support;
@@ -99,6 +101,56 @@ public class OracleKillTests
             var o when workload == "gmem-nested" => o with { GuestMemfd = true, Nested = true, Backings = [BackingKind.Thp, BackingKind.GuestMemfd, BackingKind.Anon] },
             var o => o,
         };
+
+    /// <summary>
+    /// IPA sizes the workloads (40 bits) do not use: 32 bits (two levels from level 2, four concatenated pgd pages) and 52
+    /// bits (four levels from level 0, sixteen pgd pages). Slots straddle a pgd-page boundary, sit at the top of the IPA
+    /// space and (52 bits) hold a 1G block at level 1; faults, logging with eager split across the pgd-page boundary, a dirty-log harvest, host changes
+    /// and a slot delete run over them, judged by the oracle after every step and at rest.
+    /// </summary>
+    [Theory]
+    [InlineData(32)]
+    [InlineData(52)]
+    public void IpaSizesTheRunsDoNotUse_MeetTheOracle(int ipaBits)
+    {
+        var vm = new TestVm(new KvmConfig(IpaBits: ipaBits, IpaLimit: Math.Max(48, ipaBits), EagerSplitChunk: Sizes.PmdSize)); // 52 bits: a host with LPA2
+        var top = 1UL << ipaBits;
+        var pgdPage = 1UL << (ipaBits == 32 ? 30 : 48); // kvm_pgd_pages: one start-level page maps this much
+        const ulong Hva = TestVm.SlotHva;
+        var big = ipaBits == 52 ? Sizes.PudSize : 2 * Sizes.PmdSize;
+        (ulong Gpa, ulong Size, BackingKind Backing)[] slots =
+        [
+            (pgdPage - Sizes.PmdSize, 2 * Sizes.PmdSize, BackingKind.Thp),
+            (top - Sizes.PmdSize, Sizes.PmdSize, BackingKind.Anon),
+            (top / 2, big, ipaBits == 52 ? BackingKind.Hugetlb1G : BackingKind.Hugetlb2M),
+        ];
+        for (var i = 0; i < slots.Length; i++)
+            vm.Vma(Hva + (ulong)i * Sizes.PudSize, slots[i].Size, slots[i].Backing).Slot(i, slots[i].Gpa, slots[i].Size, Hva + (ulong)i * Sizes.PudSize);
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var (gpa, size, _) = slots[i];
+            var first = vm.Access(gpa, AccessKind.Read);
+            Assert.True(first.Exit.Kind == AccessExitKind.Ok, $"slot {i}: {first.Exit.Name} {vm.Leaf(gpa)}");
+            vm.Access(gpa + size - Sizes.PageSize, AccessKind.Write, (ulong)i + 1);
+            vm.Access(gpa + size / 2, AccessKind.Exec);
+            vm.Access(gpa + Sizes.PageSize, AccessKind.Write, 7);
+        }
+        Assert.True(vm.Leaf(slots[2].Gpa).Leaf.Size == big || ipaBits == 32, $"the 1G slot is mapped by one level-1 block: {vm.Leaf(slots[2].Gpa)}");
+        Assert.Equal(StepStatus.Done, vm.SetFlags(0, MemslotFlags.LogDirtyPages).RunToEnd().Status); // eager split
+        vm.Access(slots[0].Gpa + 3 * Sizes.PageSize, AccessKind.Write, 9);
+        vm.GetDirtyLog(0);
+        vm.RunHostOp(HostOp.ThpSplit, Hva);
+        vm.RunHostOp(HostOp.Migrate, Hva + Sizes.PmdSize);
+        vm.Access(slots[0].Gpa + Sizes.PmdSize, AccessKind.Read);
+        vm.RunHostOp(HostOp.Munmap, Hva + Sizes.PudSize, Sizes.PmdSize);
+        var delete = new MemslotUpdate(vm.Kvm, vm.NextId(), new MemslotRequest(2, new Ipa(slots[2].Gpa), 0, new Hva(Hva + 2 * Sizes.PudSize), MemslotFlags.None));
+        Assert.Equal(StepStatus.Done, delete.RunToEnd().Status);
+        vm.Kvm.Oracle.Check();
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.True(vm.Kvm.Oracle.Violations.Count == 0, string.Join("; ", vm.Kvm.Oracle.Violations));
+        Assert.Equal(0, vm.Kvm.Pgt.LiveTablePages - vm.Kvm.Pgt.CountReachableTables());
+        Assert.False(vm.Leaf(slots[1].Gpa).Valid);
+    }
 
     /// <summary>The short no-bug hunt: 40 schedules of the race mix (its slots are 2M, the short runs' larger).</summary>
     public static HuntOptions ShortHunt { get; } = new(HuntOptions.RaceMix, HuntStrategy.Random, Depth: 3, Seed: 11, MaxSchedules: 40, MaxTime: TimeSpan.MaxValue);

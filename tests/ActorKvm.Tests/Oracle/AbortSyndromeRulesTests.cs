@@ -91,4 +91,33 @@ public class AbortSyndromeRulesTests
         vm.Kvm.Oracle.AccessCompleted(vm.Kvm.Pgt, new Ipa(Gpa), AccessKind.TagRead, 3); // tags are RAZ/WI there
         Assert.Equal([ViolationKind.AbortSyndromeMismatch], vm.Kinds);
     }
+
+    [Theory]
+    [InlineData(32, 2)]
+    [InlineData(36, 1)]
+    [InlineData(40, 1)]
+    [InlineData(44, 0)]
+    [InlineData(52, 0)]
+    public void TranslationFaultInAnEmptyTable_IsAtTheStartLevelVtcrGives(int ipaBits, int startLevel)
+    {
+        // kvm_get_vtcr: stage2_pgtable_levels(ipa) = ARM64_HW_PGTABLE_LEVELS(ipa - 4), at least 2; SL0 names the start level.
+        var vm = new TestVm(new KvmConfig(IpaBits: ipaBits, IpaLimit: 52));
+        Assert.Equal(startLevel, vm.Kvm.Pgt.StartLevel);
+        var ipa = new Ipa(1UL << (ipaBits - 1));
+        vm.Kvm.Oracle.AbortRaised(vm.Kvm.Pgt, ipa, AccessKind.Read, Esr.Make(Esr.EcDabtLow, FscCodes.Translation(startLevel), isv: true));
+        Assert.Empty(vm.Kinds);
+    }
+
+    [Fact]
+    public void WalkOfATableWithOneLevelTooMany_IsAbortSyndromeMismatch()
+    {
+        // Planted: a 40-bit VM (VTCR_EL2.SL0: level 1) whose stage 2 was built with the geometry of 44 bits (level 0),
+        // so its hardware walk reports an empty region's translation fault at level 0.
+        var vm = new TestVm(new KvmConfig(IpaBits: 40));
+        var wrong = new Model.Stage2.Stage2PageTable(44);
+        var ipa = new Ipa(TestVm.SlotGpa);
+        Assert.Equal(0, wrong.GetLeaf(ipa).Level);
+        vm.Kvm.Oracle.AbortRaised(wrong, ipa, AccessKind.Read, Esr.Make(Esr.EcDabtLow, FscCodes.Translation(0), isv: true));
+        Assert.Equal([ViolationKind.AbortSyndromeMismatch], vm.Kinds);
+    }
 }
