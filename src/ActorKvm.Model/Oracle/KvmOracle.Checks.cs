@@ -35,6 +35,7 @@ public sealed partial class KvmOracle
         var reachable = _kvm.Pgt.CountReachableTables();
         if (live != reachable)
             Report(ViolationKind.LeakedTablePage, $"{live - reachable} stage-2 table page(s) neither reachable nor freed", 1, (ulong)(live - reachable));
+        CheckTablePagesAtRest();
     }
 
     /// <summary>Every check that holds once nothing is in flight (the end of a run): <see cref="CheckAll"/>, <see cref="CheckReferencesPut"/>, <see cref="CheckSrcuLeft()"/>, <see cref="CheckPinsAccounted"/> and <see cref="CheckInvalidationsEnded"/>.</summary>

@@ -103,6 +103,8 @@ public enum ViolationKind
     NestedLevelHint,
     /// <summary>[abort-syndrome-mismatch] a guest access's abort carries another syndrome (EC, WnR, CM, ISV, FSC type or level) than its kind and the stage-2 walk at that moment give, or an access completed where the walk aborts, left its leaf old, or read a tag outside an MTE VM's Normal memory.</summary>
     AbortSyndromeMismatch,
+    /// <summary>[table-page-accounting] a stage-2 walk took another number of pages from its memory cache than the table pages it linked, freed a table page without accounting it, failed with -ENOMEM with pages left in its cache, or left an empty table linked in a range it unmapped; or a cache's count is not what was allocated into it less what it handed out, or a table's live count is not its valid entries.</summary>
+    TablePageAccounting,
 }
 
 /// <summary>Scenario names of violations.</summary>
@@ -120,7 +122,7 @@ public static class ViolationNames
         "split-changed-mapping", "memslot-ioctl-mismatch", "dirty-log-mismatch",
         "host-result-mismatch", "exit-without-cause", "dirty-release-mismatch", "srcu-not-released",
         "pin-accounting", "split-cache-overrun", "invalidation-not-ended", "stage2-map-mismatch", "prefault-result-mismatch",
-        "nested-level-hint", "abort-syndrome-mismatch",
+        "nested-level-hint", "abort-syndrome-mismatch", "table-page-accounting",
     ];
 
     /// <summary>The scenario name.</summary>

@@ -27,6 +27,12 @@ public sealed class KvmMmuMemoryCache
     /// <summary>Pages currently available (<c>nobjs</c>).</summary>
     public int Count { get; private set; }
 
+    /// <summary>Total pages top-ups allocated into the cache over its life (<c>mmu_memory_cache_alloc_obj</c>).</summary>
+    public long PagesAllocated { get; private set; }
+
+    /// <summary>Total pages <see cref="Free"/> returned to the page allocator.</summary>
+    public long PagesFreed { get; private set; }
+
     /// <summary>Total pages handed to page tables over the cache's life.</summary>
     public int PagesConsumed { get; private set; }
 
@@ -49,7 +55,9 @@ public sealed class KvmMmuMemoryCache
         if (Capacity == 0) return Errno.Ok;
         // __kvm_mmu_topup_memory_cache fills to capacity once below min, so later faults that skip the
         // top-up (permission faults) still find pages.
-        Count = Math.Max(min, Capacity);
+        var filled = Math.Max(min, Capacity);
+        PagesAllocated += filled - Count;
+        Count = filled;
         return Errno.Ok;
     }
 
@@ -59,6 +67,7 @@ public sealed class KvmMmuMemoryCache
     /// <summary><c>kvm_mmu_free_memory_cache</c>: drops every page and returns the cache to the uninitialised state.</summary>
     public void Free()
     {
+        PagesFreed += Count;
         Count = 0;
         Initialised = false;
     }

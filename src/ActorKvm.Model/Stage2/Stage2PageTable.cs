@@ -59,6 +59,12 @@ public sealed partial class Stage2PageTable
     /// <summary>Concatenated start-level pages (<c>kvm_pgd_pages</c>).</summary>
     public int PgdPages => _pgd.Length;
 
+    /// <summary>The start-level pages (null where never created), for the oracle's structural checks.</summary>
+    internal ReadOnlySpan<TableNode?> Pgd => _pgd;
+
+    /// <summary>log2 of the IPA span of one start-level page.</summary>
+    internal int PgdPageShift => _pgdPageShift;
+
     /// <summary><c>kvm_mmu_cache_min_pages</c>: table pages one fault-path map may need.</summary>
     public int MinCachePages => Levels - 1;
 

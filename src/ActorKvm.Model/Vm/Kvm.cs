@@ -109,9 +109,11 @@ public sealed class Kvm
         RequireLock(holder, LockMode.Read, "kvm_pgtable_stage2_map");
         var table = pgt ?? Pgt;
         var before = table.GetLeaf(ipa);
+        var pages = KvmOracle.TablePages(table, mc);
         var r = table.Map(ipa, size, pfn, prot, mc, swBits);
         if (r == Errno.Ok) Oracle.Stage2Mapped(table, ipa, size, pfn, prot, swBits);
         Oracle.Stage2MapReturned(table, ipa, size, pfn, prot, swBits, before, r);
+        Oracle.TablePagesWalked("kvm_pgtable_stage2_map", table, mc, pages, r);
         return r;
     }
 
@@ -164,7 +166,9 @@ public sealed class Kvm
     {
         RequireLock(holder, LockMode.Write, "kvm_pgtable_stage2_split");
         Oracle.SplitStarting(ipa, size, cache);
+        var pages = KvmOracle.TablePages(Pgt, cache);
         var r = Pgt.Split(ipa, size, cache);
+        Oracle.TablePagesWalked("kvm_pgtable_stage2_split", Pgt, cache, pages, r);
         Oracle.SplitFinished();
         return r;
     }
@@ -246,8 +250,11 @@ public sealed class Kvm
     private void UnmapStage2Range(Ipa ipa, ulong size)
     {
         Oracle.Unmapping(ipa, size);
+        var pages = KvmOracle.TablePages(Pgt, null);
         Pgt.Unmap(ipa, size);
+        Oracle.TablePagesWalked("kvm_pgtable_stage2_unmap", Pgt, null, pages, Errno.Ok);
         Oracle.CheckUnmapped(ipa, size);
+        Oracle.CheckUnmappedTables(Pgt, ipa, size);
     }
 
     /// <summary>
