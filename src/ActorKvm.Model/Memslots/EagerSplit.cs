@@ -23,7 +23,7 @@ public static class EagerSplit
         {
             var next = a.AlignDown(chunk) + chunk;
             if (next > end) next = end;
-            var need = (int)(DivUp(chunk, Sizes.PudSize) + DivUp(chunk, Sizes.PmdSize));
+            var need = NrPageTables(chunk);
             if (cache.TopUp(need) != Errno.Ok || kvm.S2Split(holder, a, next - a, cache) != Errno.Ok)
             {
                 kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitCut);
@@ -33,6 +33,9 @@ public static class EagerSplit
         }
         kvm.Oracle.Reach.Hit(Oracle.ReachPoint.EagerSplitDone);
     }
+
+    /// <summary><c>kvm_mmu_split_nr_page_tables</c>: table pages to split every block of a <paramref name="chunk"/> down to pages.</summary>
+    public static int NrPageTables(ulong chunk) => (int)(DivUp(chunk, Sizes.PudSize) + DivUp(chunk, Sizes.PmdSize));
 
     private static ulong DivUp(ulong a, ulong b) => (a + b - 1) / b;
 }

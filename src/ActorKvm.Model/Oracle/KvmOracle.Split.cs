@@ -43,8 +43,10 @@ public sealed partial class KvmOracle
     /// Rule <c>split-changed-mapping</c>: <c>stage2_split_walker</c> replaces each block by the table
     /// <c>kvm_pgtable_stage2_create_unlinked</c> fills for the same output address and attributes, so every page a leaf
     /// mapped before the split is mapped after it, to the same pfn, with the same permissions and memory type (only the
-    /// leaf size and the access flag, which new leaves get set, may change). A split the cache cut short leaves the blocks
-    /// it did not reach as they were, which holds too.
+    /// leaf size and the access flag may change). The leaves that replace a block are young — <c>create_unlinked</c> builds
+    /// them with <c>stage2_set_prot_attr</c>, which sets the AF whatever the block's — and keep its software bits
+    /// (<c>kvm_pgtable_stage2_pte_prot</c> carries <c>KVM_PTE_LEAF_ATTR_HI_SW</c>). A split the cache cut short leaves
+    /// the blocks it did not reach as they were, which holds too.
     /// </summary>
     public void SplitFinished()
     {
@@ -63,7 +65,8 @@ public sealed partial class KvmOracle
             {
                 var after = _splitAfter[a++];
                 var pfn = before.Pfn + ((after.Ipa - before.Ipa) >> Sizes.PageShift);
-                if (after.Ipa != next || after.End > before.End || after.Pfn != pfn || after.Perms != before.Perms || after.MemType != before.MemType)
+                if (after.Ipa != next || after.End > before.End || after.Pfn != pfn || after.Perms != before.Perms || after.MemType != before.MemType
+                    || (after.Size < before.Size && (!after.Young || after.SwBits != before.SwBits)))
                 {
                     SplitChanged(before, $"{Describe(after)} where it mapped {Describe(before)}");
                     return;

@@ -29,6 +29,7 @@ public sealed class Kvm
         Srcu = new Srcu(LockChecker);
         Pgt = new Stage2PageTable(config.IpaBits);
         Vcpus = Enumerable.Range(0, config.Vcpus).Select(i => new Vcpu(i, config.MemcacheCapacity)).ToArray();
+        SplitPageCache = new KvmMmuMemoryCache(EagerSplit.NrPageTables(config.EagerSplitChunk));
         Oracle = new KvmOracle(this);
         Pgt.Observer = Oracle;
         Pgt.Bugs = Bugs;
@@ -66,8 +67,11 @@ public sealed class Kvm
     public PhaseLockChecker LockChecker { get; } = new();
     /// <summary>The published memslot set (<c>kvm_memslots</c>); faults read it under SRCU.</summary>
     public MemslotSet Memslots { get; private set; } = MemslotSet.Empty;
-    /// <summary><c>kvm-&gt;arch.mmu.split_page_cache</c> for eager splitting.</summary>
-    public KvmMmuMemoryCache SplitPageCache { get; } = new();
+    /// <summary>
+    /// <c>kvm-&gt;arch.mmu.split_page_cache</c> for eager splitting; its capacity is <c>kvm_mmu_split_nr_page_tables(chunk)</c>,
+    /// as <c>kvm_mmu_split_huge_pages</c> tops it up with that capacity and minimum.
+    /// </summary>
+    public KvmMmuMemoryCache SplitPageCache { get; }
     /// <summary>Page references taken by faults and not yet released.</summary>
     public int OutstandingFaultRefs { get; internal set; }
 

@@ -406,6 +406,26 @@ public class GeneralRulesTests
         Assert.Equal([ViolationKind.SplitChangedMapping], Kinds(vm));
     }
 
+    [Fact]
+    public void SplitOfAnAgedBlock_LeavesYoungPages_AndAnOldSplitLeafIsSplitChangedMapping()
+    {
+        // create_unlinked builds the new leaves with stage2_set_prot_attr, which sets the AF whatever the block's was.
+        var vm = WithBlock();
+        Assert.True(vm.Kvm.Pgt.TestClearYoung(new Ipa(Gpa), Sizes.PmdSize, mkold: true));
+        vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Split(new Ipa(Gpa), Sizes.PmdSize, Cache()));
+        vm.Kvm.Oracle.SplitFinished();
+        Assert.Empty(Kinds(vm));
+        Assert.True(vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 9 * Sizes.PageSize)).Leaf.Young);
+
+        var old = WithBlock();
+        old.Kvm.Oracle.SplitStarting(new Ipa(Gpa), Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, old.Kvm.Pgt.Split(new Ipa(Gpa), Sizes.PmdSize, Cache()));
+        Assert.True(old.Kvm.Pgt.TestClearYoung(new Ipa(Gpa + 9 * Sizes.PageSize), Sizes.PageSize, mkold: true)); // as if built old
+        old.Kvm.Oracle.SplitFinished();
+        Assert.Equal([ViolationKind.SplitChangedMapping], Kinds(old));
+    }
+
     // --- split-cache-overrun ----------------------------------------------------------------------------------------
 
     private static TestVm WithThreeBlocks()
