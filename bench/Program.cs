@@ -16,12 +16,18 @@ namespace ActorKvm.Bench;
 /// alone, its bytes and messages per fault by type); <c>--quick-exploration</c> for schedules/s;
 /// <c>--contention-loop ENGINE VCPUS RATE SECONDS</c> for one engine's cell run over and over (to attach a CPU profiler,
 /// e.g. dotnet-trace); <c>--quick-coordinator [LANES]</c> for the cluster hunt coordinator's cost per range; <c>--modelled-time-tables [DIR]</c>
-/// for the published tables reproduced in modelled time, with their SVG plots.
+/// for the published tables reproduced in modelled time, with their SVG plots. <c>ACTORKVM_BENCH_CONFIG=FILE</c> layers a
+/// HOCON file over <c>akka.hocon</c> for the actor engine's runs (another dispatcher, same binary).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        if (ContentionWorkload.ConfigError() is { } error)
+        {
+            Console.Error.WriteLine(error);
+            return 2;
+        }
         if (args is ["--quick"])
         {
             QuickThroughput.Run();

@@ -49,6 +49,27 @@ public static class ContentionWorkload
         return result;
     }
 
-    /// <summary>A free-running actor system for the actor engine (reused across operations: creating one costs more than a run).</summary>
-    public static ActorSystem CreateActorSystem() => ActorSystem.Create("contention", EngineConfig.Load());
+    /// <summary>
+    /// A free-running actor system for the actor engine (reused across operations: creating one costs more than a run),
+    /// with the HOCON file named by <see cref="ConfigVariable"/> layered over <c>akka.hocon</c> if set (as <c>actorkvm
+    /// --config</c>): how the README's dispatcher comparison runs other dispatchers on the same binary.
+    /// </summary>
+    public static ActorSystem CreateActorSystem() => ActorSystem.Create("contention", EngineConfig.Load(Environment.GetEnvironmentVariable(ConfigVariable)));
+
+    /// <summary>The environment variable naming a HOCON overlay for <see cref="CreateActorSystem"/>.</summary>
+    public const string ConfigVariable = "ACTORKVM_BENCH_CONFIG";
+
+    /// <summary>The one-line error if <see cref="ConfigVariable"/> names a file that cannot be used, else null.</summary>
+    public static string? ConfigError()
+    {
+        try
+        {
+            EngineConfig.Load(Environment.GetEnvironmentVariable(ConfigVariable));
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return $"bench: error: {ConfigVariable}: {e.Message}";
+        }
+    }
 }
