@@ -5,6 +5,18 @@ namespace ActorKvm.Model.Host;
 public sealed partial class HostMm
 {
     /// <summary>
+    /// The page a fault at <paramref name="hva"/> would map, found without faulting: the one its PTE maps, else — for
+    /// shared shmem or file memory — the page-cache page (<c>filemap_get_entry</c>), which outlives a zapped PTE. Null
+    /// when there is none yet.
+    /// </summary>
+    public (Folio Folio, Pfn Pfn)? PageAt(Hva hva)
+    {
+        if (PageTable.TryGet(hva, out var pte)) return pte.Folio is { } mapped ? (mapped, pte.PfnAt(hva)) : null;
+        if (FindVma(hva) is not { Shared: true, Backing: BackingKind.Shmem or BackingKind.File } vma) return null;
+        return _pageCache.TryGetValue(PageIndex(vma, hva.AlignDown(Sizes.PageSize)), out var cached) ? (cached, cached.Head) : null;
+    }
+
+    /// <summary>
     /// <c>handle_mm_fault</c> on a page with no host PTE: installs and returns the new leaf.
     /// </summary>
     private HostPte Populate(Vma vma, Hva hva, bool write)

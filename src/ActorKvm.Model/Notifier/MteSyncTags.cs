@@ -40,8 +40,9 @@ public sealed class MteSyncTags : Activity, IReturnsErrno
         // Only shared memory has a second mapping of the same page; arch_validate_flags refuses PROT_MTE elsewhere.
         if (Kvm.Mm.FindVma(Hva) is not { Backing: BackingKind.Shmem, MteAllowed: true, Shared: true }) return End(Errno.EINVAL);
         var preFix = Kvm.Bugs.IsOn(MteTagInitRace.Name);
-        // Waiting for another initialiser is found before anything changes (a blocked step changes nothing).
-        if (!preFix && Kvm.Mm.PageTable.TryGet(Hva, out var pte) && pte.Folio?.MteAt(pte.PfnAt(Hva)) is { } claimed && claimed.ClaimedByOther(Id))
+        // Waiting for another initialiser is found before anything changes (a blocked step changes nothing): on the page
+        // a fault would map, also when only the page cache holds it (a zap after the initialiser's claim).
+        if (!preFix && Kvm.Mm.PageAt(Hva) is { } at && at.Folio.MteAt(at.Pfn) is { } claimed && claimed.ClaimedByOther(Id))
             return StepResult.BlockedOn(WaitFor.PageMteLock, "PG_mte_lock (try_page_mte_tagging)", [claimed.LockHolder]);
         var r = Kvm.Mm.FaultIn(Hva, write: false, takeRef: true);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return End(Errno.EFAULT);
