@@ -27,6 +27,8 @@ public sealed class MteSyncTags : Activity, IReturnsErrno
     public Hva Hva { get; }
     /// <summary>Ok; EINVAL when the memory is not shared MTE-capable memory (<c>PROT_MTE</c> needs <c>VM_MTE_ALLOWED</c>); EFAULT when the page cannot be faulted in.</summary>
     public Errno Result { get; private set; }
+    /// <summary>The page this call covers, once faulted in: the oracle checks its tags when the call returns (<c>untagged-mte-page</c>).</summary>
+    public Pfn? SyncedPfn { get; private set; }
 
     /// <inheritdoc/>
     protected override StepResult StepCore()
@@ -46,6 +48,7 @@ public sealed class MteSyncTags : Activity, IReturnsErrno
             return StepResult.BlockedOn(WaitFor.PageMteLock, "PG_mte_lock (try_page_mte_tagging)", [claimed.LockHolder]);
         var r = Kvm.Mm.FaultIn(Hva, write: false, takeRef: true);
         if (r.Status != HostFaultStatus.Ok || r.Folio is null) return End(Errno.EFAULT);
+        SyncedPfn = r.Pfn;
         var page = r.Folio.MteOfPfn(r.Pfn);
         // d77e59a8fccd: mte_sync_tags claims the page with PG_mte_lock; before it, test_and_set_bit(PG_mte_tagged).
         Kvm.LockChecker.Took(KernelLocks.PageLock); // try_page_mte_tagging: PG_mte_lock

@@ -61,7 +61,7 @@ public sealed partial class KvmOracle
     private DirtyShadow ShadowOf(DirtyBitmap b, Memslot slot) =>
         _dirtyShadows.GetValue(b, _ => new DirtyShadow(slot.NPages, _kvm.Config.ManualProtectAndInitSet));
 
-    /// <summary>An ioctl returned: checks the memslot and dirty-log rules on it (called once per activity).</summary>
+    /// <summary>An ioctl or a VMM call returned: checks the memslot, dirty-log, host-result and <c>mte_sync_tags</c> rules on it (called once per activity).</summary>
     private void IoctlReturned(Activity a)
     {
         switch (a)
@@ -77,6 +77,9 @@ public sealed partial class KvmOracle
                 break;
             case Notifier.HostMmap m:
                 CheckHostMmap(m);
+                break;
+            case Notifier.MteSyncTags t:
+                CheckMteSyncReturned(t);
                 break;
         }
     }

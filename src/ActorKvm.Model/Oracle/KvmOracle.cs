@@ -2,6 +2,7 @@ using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
 
@@ -219,6 +220,21 @@ public sealed partial class KvmOracle : IStage2Observer
             ReportFinding(UpstreamFindings.MtePermFaultMapUnsanitised, ViolationKind.UntaggedMtePage,
                 $"permission fault #{holder} mapped {Sizes.Format(state.MapSize)} at {state.FaultIpa}; {pfn} in it was never sanitised");
         }
+    }
+
+    /// <summary>
+    /// Rule <c>untagged-mte-page</c>, host side: <c>mte_sync_tags</c> returns — and <c>set_pte_at</c> installs the
+    /// <c>PROT_MTE</c> PTE — only when the page it covers has initialised tags: it cleared them itself, or
+    /// <c>try_page_mte_tagging</c> found PG_mte_lock taken and waited (<c>smp_cond_load_acquire</c>) until the holder set
+    /// PG_mte_tagged after its clear. The truth is checked, not the flag: before d77e59a8fccd the loser of
+    /// <c>test_and_set_bit(PG_mte_tagged)</c> returned while the winner had not cleared yet — the race between two
+    /// <c>set_pte_at()</c> on a shared page that the fix names — so the bug switch breaks this rule too.
+    /// </summary>
+    private void CheckMteSyncReturned(MteSyncTags s)
+    {
+        if (s.Result != Errno.Ok || s.SyncedPfn is not { } pfn || _kvm.Phys.FolioOf(pfn) is not { Freed: false } folio) return;
+        if (folio.MteAt(pfn) is { Tagged: true, Initialised: true }) return;
+        Report(ViolationKind.UntaggedMtePage, $"mte_sync_tags #{s.Id} at {s.Hva} returned before the MTE tags of {pfn} were initialised", pfn.Value, 21);
     }
 
     /// <summary>A fault finished: it must not hold any page reference any more.</summary>

@@ -9,9 +9,10 @@ using ActorKvm.Tests.Support;
 namespace ActorKvm.Tests.Oracle;
 
 /// <summary>
-/// <c>mte_sync_tags</c> returns only with the tags of its page initialised: it cleared them, or
-/// <c>try_page_mte_tagging</c> waited on PG_mte_lock until the holder set PG_mte_tagged
-/// (arch/arm64/include/asm/mte.h, since d77e59a8fccd).
+/// Rule <c>untagged-mte-page</c>, host side: <c>mte_sync_tags</c> returns only with the tags of its page initialised —
+/// it cleared them, or <c>try_page_mte_tagging</c> waited on PG_mte_lock until the holder set PG_mte_tagged
+/// (arch/arm64/include/asm/mte.h, since d77e59a8fccd). The planted tests make a second call return while the first
+/// has not cleared (and fail if the rule is removed); the faithful twins wait and stay clean.
 /// </summary>
 public class MteSyncRulesTests
 {
@@ -26,6 +27,40 @@ public class MteSyncRulesTests
     {
         var (folio, pfn) = vm.Kvm.Mm.PageAt(new Hva(Hva))!.Value;
         return folio.MteAt(pfn)!;
+    }
+
+    [Fact]
+    public void AnInitialiserSettingPgMteTaggedBeforeItsClear_LetsASecondSyncReturnUntagged_IsUntaggedMtePage()
+    {
+        var vm = SharedMtePage();
+        var first = Sync(vm);
+        Drive.Until(first, "mte-claim");
+        // Planted: the holder releases PG_mte_lock's waiters (set_page_mte_tagged) before mte_clear_page_tags.
+        PageOf(vm).SetPageMteTagged();
+
+        var second = Sync(vm);
+        Drive.ToEnd(second);
+
+        Assert.Equal(Errno.Ok, second.Result);
+        Assert.Equal([ViolationKind.UntaggedMtePage], vm.Kinds);
+    }
+
+    [Fact]
+    public void SwitchOn_SecondSyncSeesTheFlagOfTheFirstsTestAndSet_ReturnsBeforeTheClear_IsUntaggedMtePage()
+    {
+        // Before d77e59a8fccd: test_and_set_bit(PG_mte_tagged), then the clear; the loser returns at once — the race
+        // "between multiple set_pte_at() on shared pages" the fix names.
+        var vm = SharedMtePage(new BugSet([MteTagInitRace.Name]));
+        var first = Sync(vm);
+        Drive.Until(first, "mte-claim");
+
+        var second = Sync(vm);
+        Drive.ToEnd(second);
+
+        Assert.Equal(Errno.Ok, second.Result);
+        Assert.Equal([ViolationKind.UntaggedMtePage], vm.Kinds);
+        Drive.ToEnd(first);
+        Assert.Equal([ViolationKind.UntaggedMtePage], vm.Kinds);
     }
 
     [Theory]
