@@ -29,7 +29,7 @@ public enum ViolationKind
     LockViolation,
     /// <summary>[uninitialised-memcache] a map allocated from a memcache that was never set up.</summary>
     UninitialisedMemcache,
-    /// <summary>[untagged-mte-page] a page mapped into an MTE guest before its tags were sanitised.</summary>
+    /// <summary>[untagged-mte-page] a page mapped into an MTE guest before its tags were sanitised, or an <c>mte_sync_tags</c> that returned (its <c>PROT_MTE</c> PTE about to be set) before the tags of its page were initialised.</summary>
     UntaggedMtePage,
     /// <summary>[nested-permission] a shadow leaf allows more than the L1 stage-2 does.</summary>
     NestedPermission,
