@@ -62,9 +62,10 @@ public static class ContentionWorkload
     /// <summary>The one-line error if <see cref="ConfigVariable"/> names a file that cannot be used, else null.</summary>
     public static string? ConfigError()
     {
+        if (Environment.GetEnvironmentVariable(ConfigVariable) is not { } path) return null;
         try
         {
-            EngineConfig.Load(Environment.GetEnvironmentVariable(ConfigVariable));
+            EngineConfig.Load(path);
             return null;
         }
         catch (FormatException e)
