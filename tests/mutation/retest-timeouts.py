@@ -7,14 +7,21 @@ mutants of one or more reports, as character spans (`**/Folder/File.cs{start..en
 re-located in the current source by their line's text, with `additional-timeout` raised.
 
 usage (from tests/mutation):
-  python3 retest-timeouts.py OUT.json ADDITIONAL_TIMEOUT_MS REPORT.json:FOLDER [REPORT.json:FOLDER ...]
+  python3 retest-timeouts.py [--status=Timeout,Survived,NoCoverage] OUT.json ADDITIONAL_TIMEOUT_MS REPORT.json:FOLDER [...]
   dotnet stryker --config-file OUT.json --concurrency 2
+
+--status picks other statuses than Timeout: re-testing a run's undetected mutants after the kill criterion grew
+measures what the additions killed without re-running the whole folder.
 """
 import json, os, sys
 
 def main(argv):
+    statuses = {"Timeout"}
+    if len(argv) > 1 and argv[1].startswith("--status="):
+        statuses = set(argv[1].split("=", 1)[1].split(","))
+        argv = argv[:1] + argv[2:]
     if len(argv) < 4:
-        sys.exit("retest-timeouts: error: usage: retest-timeouts.py OUT.json ADDITIONAL_TIMEOUT_MS REPORT.json:FOLDER ...")
+        sys.exit("retest-timeouts: error: usage: retest-timeouts.py [--status=S,...] OUT.json ADDITIONAL_TIMEOUT_MS REPORT.json:FOLDER ...")
     out, timeout, model = argv[1], int(argv[2]), os.path.join(os.path.dirname(__file__), "../../src/ActorKvm.Model")
     spans, lost = [], []
     for arg in argv[3:]:
@@ -27,7 +34,7 @@ def main(argv):
             old_lines, new_lines = f["source"].split("\n"), new.split("\n")
             starts = [0] + [i + 1 for i, ch in enumerate(new) if ch == "\n"]
             for m in f["mutants"]:
-                if m["status"] != "Timeout":
+                if m["status"] not in statuses:
                     continue
                 s, e = m["location"]["start"], m["location"]["end"]
                 text = old_lines[s["line"] - 1]
@@ -42,7 +49,7 @@ def main(argv):
     config["stryker-config"]["mutate"] = spans
     config["stryker-config"]["additional-timeout"] = timeout
     json.dump(config, open(out, "w"), indent=1)
-    print(f"{len(spans)} timed-out mutants -> {out}" + (f"; not found in the current source: {', '.join(lost)}" if lost else ""))
+    print(f"{len(spans)} {'/'.join(sorted(statuses))} mutants -> {out}" + (f"; not found in the current source: {', '.join(lost)}" if lost else ""))
 
 if __name__ == "__main__":
     main(sys.argv)

@@ -26,7 +26,8 @@ public sealed partial class KvmOracle
     /// A walk (<paramref name="what"/>) on <paramref name="pgt"/> with cache <paramref name="mc"/> returned <paramref name="r"/>:
     /// every page it took from the cache became a table page (<c>zalloc_page</c> → <c>kvm_init_table_pte</c>), every table
     /// it dropped was accounted as freed, the cache holds what was allocated into it less what it handed out, and an
-    /// -ENOMEM comes from an empty (or missing, or never set up) cache: <c>kvm_mmu_memory_cache_alloc</c> returning NULL.
+    /// -ENOMEM comes from an empty (or missing, or never set up) cache. (In the kernel an empty cache WARNs and falls back to
+    /// <c>GFP_ATOMIC</c>; only the model's zero-capacity and failing-allocation knobs make that fail.)
     /// </summary>
     public void TablePagesWalked(string what, Stage2PageTable pgt, KvmMmuMemoryCache? mc, in TablePagesBefore before, Errno r)
     {

@@ -144,6 +144,10 @@ public sealed partial class KvmOracle : IStage2Observer
     /// <inheritdoc/>
     public void UninitialisedMemcacheUsed() => Report(ViolationKind.UninitialisedMemcache, "stage-2 map allocated a table page from a memcache that was never set up");
 
+    /// <inheritdoc/>
+    public void EmptyMemcacheAlloc() => ReportFinding(UpstreamFindings.PermFaultMapEmptyMemcache, ViolationKind.TablePageAccounting,
+        "stage-2 map needed a table page from an empty vCPU memcache: WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc, GFP_ATOMIC fallback");
+
     // --- fault events ----------------------------------------------------------------------------
 
     /// <summary>A fault looked its memslot up (it is now in flight under SRCU).</summary>

@@ -26,6 +26,17 @@ public static class UpstreamFindings
     /// </summary>
     public const string PfnmapBlockPastVmaEnd = "pfnmap-block-past-vma-end";
 
+    /// <summary>
+    /// <c>user_mem_abort</c> tops the vCPU memcache up only for a translation fault or a write fault under dirty logging
+    /// ("permission faults just need to update the existing leaf entry"). An instruction permission fault on a
+    /// write-protected block of a logging slot is neither, yet logging forces <c>PAGE_SIZE</c>, which differs from the
+    /// block's granule, so it maps instead of relaxing, and <c>stage2_map_walk_leaf</c> needs a new table page. On a vCPU
+    /// whose cache is empty (it never took a translation fault, or earlier maps drained it),
+    /// <c>kvm_mmu_memory_cache_alloc</c> hits <c>WARN_ON(!mc-&gt;nobjs)</c> and allocates <c>GFP_ATOMIC</c> under
+    /// <c>mmu_lock</c>, with <c>BUG_ON(!p)</c> should that fail.
+    /// </summary>
+    public const string PermFaultMapEmptyMemcache = "perm-fault-map-empty-memcache";
+
     /// <summary>Every finding id with a one-line explanation.</summary>
     public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>
     {
@@ -33,6 +44,10 @@ public static class UpstreamFindings
             "sanitise_mte_tags is skipped on every permission fault (!fault_is_perm), yet a permission fault maps a larger block " +
             "than the leaf that faulted (a 2M block after dirty logging stops); the block's never-mapped pages become guest-visible " +
             "with uninitialised tags, and a later translation fault sanitises them and wipes tags the guest stored",
+        [PermFaultMapEmptyMemcache] =
+            "user_mem_abort skips the memcache top-up on every permission fault but a logging write fault, yet an exec permission " +
+            "fault on a write-protected block under dirty logging maps at PAGE_SIZE and needs a table page: on a vCPU with an empty " +
+            "cache kvm_mmu_memory_cache_alloc hits WARN_ON(!mc->nobjs) and allocates GFP_ATOMIC under mmu_lock (BUG_ON if that fails)",
         [PfnmapBlockPastVmaEnd] =
             "get_vma_page_shift tests ALIGN(hva, size) <= vm_end, which rounds a block-aligned hva to itself: a fault at the start " +
             "of a block maps the whole PFNMAP block though the VMA ends inside it, so the guest reaches device pages the host unmapped",

@@ -67,7 +67,7 @@ public enum ViolationKind
     IcacheNotInvalidated,
     /// <summary>[prefault-range-unmapped] a completed <c>KVM_PRE_FAULT_MEMORY</c> left a page of its processed range unmapped with no retry or invalidation to explain it.</summary>
     PrefaultRangeUnmapped,
-    /// <summary>[block-after-eager-split] a completed eager split left a block leaf in the range it split.</summary>
+    /// <summary>[block-after-eager-split] a completed eager split left a block leaf in the range it split, or a 2M block inside a 1G block its cache could rebuild down to pages.</summary>
     BlockAfterEagerSplit,
     /// <summary>[map-during-invalidation] a fault installed or relaxed a leaf while an invalidation was in progress or after <c>mmu_invalidate_seq</c> moved past its snapshot.</summary>
     MapDuringInvalidation,
@@ -91,7 +91,7 @@ public enum ViolationKind
     SrcuNotReleased,
     /// <summary>[pin-accounting] with nothing in flight, the long-term pins of guest memory and the pages charged to <c>pinned_vm</c> differ.</summary>
     PinAccounting,
-    /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel.</summary>
+    /// <summary>[split-cache-overrun] one eager-split walk took more table pages than <c>kvm_mmu_split_nr_page_tables(chunk)</c>, the split cache's capacity in the kernel, or started with fewer.</summary>
     SplitCacheOverrun,
     /// <summary>[invalidation-not-ended] with nothing in flight, an MMU-notifier invalidation is still open (<c>mn_active_invalidate_count</c> or <c>mmu_invalidate_in_progress</c> not 0).</summary>
     InvalidationNotEnded,

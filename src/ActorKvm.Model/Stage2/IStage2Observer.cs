@@ -25,6 +25,12 @@ public interface IStage2Observer
     void UninitialisedMemcacheUsed();
 
     /// <summary>
+    /// A map needed a table page from an empty memcache: <c>kvm_mmu_memory_cache_alloc</c> hits <c>WARN_ON(!mc-&gt;nobjs)</c>
+    /// and falls back to a <c>GFP_ATOMIC</c> page (<see cref="KvmMmuMemoryCache.TryTakeAtomic"/>).
+    /// </summary>
+    void EmptyMemcacheAlloc() { }
+
+    /// <summary>
     /// <c>mm_ops-&gt;icache_inval_pou</c> over the <paramref name="size"/> bytes at <paramref name="pfn"/>: a map about to
     /// install an executable leaf (<c>stage2_map_walker_try_leaf</c>) or a relax about to add X (<c>stage2_attr_walker</c>)
     /// invalidated the I-cache for those pages first. (With <c>ARM64_HAS_CACHE_DIC</c> the kernel's helper does nothing.)

@@ -40,9 +40,8 @@ public sealed class KvmMmuMemoryCache
     public bool FailAllocations { get; set; }
 
     /// <summary>
-    /// <c>kvm_mmu_topup_memory_cache</c>: initialises the cache, then ensures at least
-    /// <paramref name="min"/> pages are available. Tops up to exactly <paramref name="min"/> (the kernel fills
-    /// to capacity; the difference only changes how often callers top up).
+    /// <c>kvm_mmu_topup_memory_cache</c>: initialises the cache, then, when fewer than <paramref name="min"/> pages are
+    /// available, fills it to its capacity (<c>__kvm_mmu_topup_memory_cache</c>).
     /// </summary>
     /// <returns><see cref="Errno.Ok"/>, or <see cref="Errno.ENOMEM"/> when pages are needed and allocation fails.</returns>
     public Errno TopUp(int min)
@@ -70,6 +69,20 @@ public sealed class KvmMmuMemoryCache
         PagesFreed += Count;
         Count = 0;
         Initialised = false;
+    }
+
+    /// <summary>
+    /// The empty-cache half of <c>kvm_mmu_memory_cache_alloc</c>: after <c>WARN_ON(!mc-&gt;nobjs)</c> a page comes straight
+    /// from the page allocator (<c>GFP_ATOMIC</c>), counted as allocated into the cache and handed out at once.
+    /// </summary>
+    /// <returns>False for the model's knobs that make a walk run out instead: a zero capacity, or failing allocations.</returns>
+    public bool TryTakeAtomic()
+    {
+        if (Count != 0) throw new InvalidOperationException("the cache still holds pages"); // TryTake first
+        if (Capacity == 0 || FailAllocations) return false;
+        PagesAllocated++;
+        PagesConsumed++;
+        return true;
     }
 
     /// <summary>Consumes one page (<c>kvm_mmu_memory_cache_alloc</c>).</summary>

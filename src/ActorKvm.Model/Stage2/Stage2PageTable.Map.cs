@@ -190,7 +190,7 @@ public sealed partial class Stage2PageTable
             Observer?.UninitialisedMemcacheUsed();
             return Errno.ENOMEM;
         }
-        if (!mc.TryTake()) return Errno.ENOMEM;
+        if (!TakeTablePage(mc)) return Errno.ENOMEM;
 
         ref var e = ref node.Entries[idx];
         var table = NewTable();
@@ -224,7 +224,7 @@ public sealed partial class Stage2PageTable
             Observer?.UninitialisedMemcacheUsed();
             return Errno.ENOMEM;
         }
-        if (!mc.TryTake()) return Errno.ENOMEM;
+        if (!TakeTablePage(mc)) return Errno.ENOMEM;
         var node = PgdPage(blockIpa.Value);
         for (var l = StartLevel; l < level; l++)
         {
@@ -246,6 +246,15 @@ public sealed partial class Stage2PageTable
         node.Link(blockIdx, table);
         Observer?.LeafInstalled(child.ToLeaf(AlignDown(leafIpa.Value, childLevel), childLevel));
         return Errno.Ok;
+    }
+
+    /// <summary><c>mm_ops-&gt;zalloc_page</c> (<c>kvm_mmu_memory_cache_alloc</c>): from the cache, or after a WARN from the page allocator.</summary>
+    private bool TakeTablePage(KvmMmuMemoryCache mc)
+    {
+        if (mc.TryTake()) return true;
+        if (!mc.TryTakeAtomic()) return false;
+        Observer?.EmptyMemcacheAlloc();
+        return true;
     }
 
     private static S2Prot MemBits(S2Prot prot) => prot & (S2Prot.Device | S2Prot.NormalNc);

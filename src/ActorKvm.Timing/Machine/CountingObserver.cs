@@ -42,6 +42,8 @@ internal sealed class CountingObserver(IStage2Observer? inner) : IStage2Observer
 
     public void UninitialisedMemcacheUsed() => inner?.UninitialisedMemcacheUsed();
 
+    public void EmptyMemcacheAlloc() => inner?.EmptyMemcacheAlloc();
+
     public void IcacheInvalPou(Pfn pfn, ulong size) => inner?.IcacheInvalPou(pfn, size);
 
     /// <summary>A copy of the counters (to diff around a step).</summary>

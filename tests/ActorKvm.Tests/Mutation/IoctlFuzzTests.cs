@@ -48,6 +48,7 @@ public class IoctlFuzzTests
             .Vma(BigHva, BigSize + Sizes.PmdSize, BackingKind.Anon)
             .Vma(FileHva, 4UL << 20, BackingKind.File);
         var kvm = vm.Kvm;
+        Opening(vm);
         var rng = new Random(config.Length * 7919 + 17);
         for (var step = 0; step < Ops; step++)
         {
@@ -69,6 +70,54 @@ public class IoctlFuzzTests
         Assert.True(kvm.Oracle.Violations.Count == 0, string.Join("; ", kvm.Oracle.Violations));
         // Not vacuous: the sequence created, moved and deleted slots and harvested pages.
         Assert.True(kvm.Oracle.Reach[ReachPoint.MemslotCreate] > 3 && kvm.Oracle.Reach[ReachPoint.MemslotRefused] > 10, "too few memslot ioctls got through or were refused");
+    }
+
+    /// <summary>
+    /// Fixed cases the random sequence meets too rarely: GETs of logging slots whose bitmaps have a partial last word, an
+    /// untouched chunk and a second chunk (before and after writes there), CLEARs at and past a slot's end and one ending
+    /// inside a last word with a dirty page high in it, a request of exactly <c>KVM_MEM_MAX_NR_PAGES</c> and a delete of
+    /// an unused id. Its slots (ids 5-7, outside the random ids) are deleted again before the random part.
+    /// </summary>
+    private static void Opening(TestVm vm)
+    {
+        var kvm = vm.Kvm;
+        var big = (Id: 5, Gpa: 0x1_0000_0000UL);
+        var odd = (Id: 6, Gpa: 0x4000_0000UL);  // 517 pages: a partial last word
+        var tail = (Id: 7, Gpa: 0x8000_0000UL); // 100 pages: CLEAR 64/36 ends inside the last word
+        void Ioctl(string what, Action a)
+        {
+            kvm.Oracle.Context = $"opening: {what}";
+            a();
+            kvm.Oracle.Check();
+            Assert.True(kvm.Oracle.Violations.Count == 0, $"{kvm.Oracle.Context}: {string.Join("; ", kvm.Oracle.Violations)}");
+        }
+        void Set(int id, ulong gpa, ulong size, ulong hva, MemslotFlags flags) =>
+            Ioctl($"set slot {id} size {size:x}", () => Drive.ToEnd(new MemslotUpdate(kvm, vm.NextId(), new MemslotRequest(id, new Ipa(gpa), size, new Hva(hva), flags))));
+        void Get(int id) => Ioctl($"get {id}", () => Drive.ToEnd(new DirtyLogIoctl(kvm, vm.NextId(), id, clear: false)));
+        void Clear(int id, ulong first, ulong count) => Ioctl($"clear {id} {first}/{count}", () => Drive.ToEnd(new DirtyLogIoctl(kvm, vm.NextId(), id, clear: true, first, count)));
+        void Write(ulong gpa, ulong page) => Ioctl($"write {gpa + page * Sizes.PageSize:x}", () => Drive.ToEnd(vm.Start(gpa + page * Sizes.PageSize, AccessKind.Write, page + 1)));
+
+        Set(big.Id, big.Gpa, BigSize, BigHva, MemslotFlags.LogDirtyPages);
+        Set(odd.Id, odd.Gpa, Sizes.PmdSize + 0x5000, ThpHva, MemslotFlags.LogDirtyPages);
+        Set(tail.Id, tail.Gpa, 100 * Sizes.PageSize, ThpHva + (20UL << 20), MemslotFlags.LogDirtyPages);
+        Assert.Equal(3, kvm.Memslots.Slots.Count(s => s.IsLogging));
+        Get(big.Id);
+        Get(odd.Id);
+        var bigPages = BigSize >> Sizes.PageShift;
+        foreach (var p in new[] { 0UL, 1UL << 18, bigPages - 1 }) Write(big.Gpa, p);
+        foreach (var p in new[] { 0UL, 95UL, 516UL }) Write(odd.Gpa, p);
+        Write(tail.Gpa, 95);
+        Get(big.Id);
+        Get(odd.Id);
+        Clear(odd.Id, 517, 0);
+        Clear(odd.Id, 517, 64);
+        Clear(tail.Id, 64, 36);
+        Clear(big.Id, 0, bigPages);
+        Clear(odd.Id, 0, 517);
+        Set(8, 0x2_0000_0000, MemslotValidation.MaxNrPages << Sizes.PageShift, ThpHva, MemslotFlags.None);
+        Set(3, 0x4000_0000, 0, ThpHva, MemslotFlags.None); // delete of an id never used
+        foreach (var (id, gpa) in new[] { big, odd, tail }) Set(id, gpa, 0, ThpHva, MemslotFlags.None);
+        Assert.Empty(kvm.Memslots.Slots);
     }
 
     private static int RandomSlotId(Random rng) => rng.Next(12) switch

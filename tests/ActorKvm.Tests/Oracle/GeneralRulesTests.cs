@@ -455,4 +455,70 @@ public class GeneralRulesTests
         Assert.Equal(3, vm.Kvm.SplitPageCache.PagesConsumed);
         Assert.Empty(Kinds(vm));
     }
+
+    // --- block-after-eager-split: the split's shape ----------------------------------------------------------------
+    // stage2_split_walker builds a 1G block straight down to pages when the cache holds the 513 pages that takes (what a
+    // 1G chunk's top-up gives); with fewer it makes 2M blocks and splits only those in the range.
+
+    private static TestVm With1GBlock(ulong chunk = Sizes.PudSize)
+    {
+        var vm = TestVm.WithSlot(BackingKind.Hugetlb1G, Sizes.PudSize, new KvmConfig(EagerSplitChunk: chunk));
+        vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.Equal(Sizes.PudSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Size);
+        return vm;
+    }
+
+    private static KvmMmuMemoryCache SplitCache(int pages)
+    {
+        var mc = new KvmMmuMemoryCache(pages);
+        Assert.Equal(Errno.Ok, mc.TopUp(pages));
+        return mc;
+    }
+
+    private static void SplitFirst64Pages(TestVm vm, KvmMmuMemoryCache told, KvmMmuMemoryCache used)
+    {
+        vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), 64 * Sizes.PageSize, told);
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Split(new Ipa(Gpa), 64 * Sizes.PageSize, used));
+        vm.Kvm.Oracle.SplitFinished();
+    }
+
+    [Fact]
+    public void SplitOfA1GBlockWithTheWholeCache_LeavesOnlyPages()
+    {
+        var vm = With1GBlock();
+        var cache = SplitCache(513);
+        SplitFirst64Pages(vm, cache, cache);
+        Assert.Equal(Sizes.PageSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 300 * Sizes.PmdSize)).Leaf.Size);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void SplitOfA1GBlockWithTwoPages_Leaves2MBlocksOutsideTheRange()
+    {
+        var vm = With1GBlock(Sizes.PmdSize); // a 2M chunk's top-up: two pages
+        var cache = SplitCache(2);
+        SplitFirst64Pages(vm, cache, cache);
+        Assert.Equal(Sizes.PageSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Size);
+        Assert.Equal(Sizes.PmdSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + Sizes.PmdSize)).Leaf.Size);
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void A2MBlockLeftInA1GBlockTheCacheCouldRebuildWhole_IsBlockAfterEagerSplit()
+    {
+        // As if the walker tested nobjs > nr_pages: a cache of exactly 513 pages splits the block as two pages would.
+        var vm = With1GBlock();
+        SplitFirst64Pages(vm, SplitCache(513), SplitCache(2));
+        Assert.Equal([ViolationKind.BlockAfterEagerSplit], Kinds(vm));
+    }
+
+    [Fact]
+    public void SplitWalkStartingBelowTheChunksTopUp_IsSplitCacheOverrun()
+    {
+        // As if kvm_mmu_split_nr_page_tables(1G) came out as 2: the walk starts with a cache the kernel would top up first.
+        var vm = With1GBlock();
+        var cache = SplitCache(2);
+        SplitFirst64Pages(vm, cache, cache);
+        Assert.Equal([ViolationKind.SplitCacheOverrun], Kinds(vm));
+    }
 }

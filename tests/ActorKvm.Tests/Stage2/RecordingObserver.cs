@@ -10,6 +10,7 @@ internal sealed class RecordingObserver : IStage2Observer
     public List<S2Leaf> Removed { get; } = [];
     public List<(S2Leaf Before, S2Leaf After)> Updated { get; } = [];
     public int UninitialisedUses { get; private set; }
+    public int EmptyAllocs { get; private set; }
 
     /// <summary>Leaves by start IPA, maintained only from notifications.</summary>
     public SortedDictionary<ulong, S2Leaf> Shadow { get; } = [];
@@ -55,6 +56,8 @@ internal sealed class RecordingObserver : IStage2Observer
     }
 
     public void UninitialisedMemcacheUsed() => UninitialisedUses++;
+
+    public void EmptyMemcacheAlloc() => EmptyAllocs++;
 
     public void Reset()
     {

@@ -246,6 +246,34 @@ public class Stage2MapTests
         Assert.Equal(2, Leaves(pgt).Count);
     }
 
+    // kvm_mmu_memory_cache_alloc: WARN_ON(!mc->nobjs), then a GFP_ATOMIC page; the walk goes on.
+    [Fact]
+    public void MapNeedingTablesFromAnEmptySetUpMemcache_WarnsAndAllocatesEachPage()
+    {
+        var (pgt, obs) = Table();
+        var mc = new KvmMmuMemoryCache();
+        mc.Init();
+        Assert.Equal(Errno.Ok, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, mc));
+        Assert.Single(Leaves(pgt));
+        Assert.Equal(2, obs.EmptyAllocs); // the level-2 and level-3 tables
+        Assert.Equal((0, 2, 2), (mc.Count, mc.PagesAllocated, mc.PagesConsumed));
+        Assert.Equal(0, obs.UninitialisedUses);
+    }
+
+    // The model's knobs for a walk that runs out: a zero-capacity cache, or failing allocations.
+    [Fact]
+    public void MapNeedingATableFromAZeroCapacityOrFailingMemcache_ReturnsEnomem()
+    {
+        foreach (var mc in new[] { new KvmMmuMemoryCache(capacity: 0), new KvmMmuMemoryCache { FailAllocations = true } })
+        {
+            var (pgt, obs) = Table();
+            mc.Init();
+            Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, mc));
+            Assert.Empty(Leaves(pgt));
+            Assert.Equal(0, obs.EmptyAllocs);
+        }
+    }
+
     [Fact]
     public void MapAllocatingFromUninitialisedMemcache_IsReportedAndReturnsEnomem()
     {
@@ -265,20 +293,12 @@ public class Stage2MapTests
     }
 
     [Fact]
-    public void MapWithEmptyInitialisedMemcache_ReturnsEnomem()
-    {
-        var (pgt, obs) = Table();
-        var mc = new KvmMmuMemoryCache();
-        mc.Init();
-        Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, mc));
-        Assert.Equal(0, obs.UninitialisedUses);
-    }
-
-    [Fact]
     public void MapRunningOutOfMemcacheMidWalk_KeepsTheTablesAlreadyLinked()
     {
         var (pgt, _) = Table(48);
-        Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, Cache(2)));
+        var mc = Cache(2);
+        mc.FailAllocations = true; // no GFP_ATOMIC page either
+        Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, mc));
         Assert.Equal(2, pgt.LiveTablePages);
         Assert.Equal(new S2Walk(false, 2, default), pgt.GetLeaf(Ipa(0x5000)));
     }

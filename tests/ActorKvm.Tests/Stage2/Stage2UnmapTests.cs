@@ -57,7 +57,9 @@ public class Stage2UnmapTests
     public void UnmapOverEmptyTableLeftByFailedMap_FreesIt()
     {
         var (pgt, _) = Table(48);
-        Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, Cache(2)));
+        var mc = Cache(2);
+        mc.FailAllocations = true; // no GFP_ATOMIC page either
+        Assert.Equal(Errno.ENOMEM, pgt.Map(Ipa(0x5000), K4, Pfn(1), S2Prot.R, mc));
         Assert.Equal(2, pgt.LiveTablePages);
         pgt.Unmap(Ipa(0x5000), K4);
         Assert.Equal(0, pgt.LiveTablePages);
