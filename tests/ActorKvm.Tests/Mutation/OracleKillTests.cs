@@ -2,6 +2,7 @@ using ActorKvm.Engine;
 using ActorKvm.Engine.Exploration;
 using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scenarios.Loading;
+using ActorKvm.Engine.Scenarios.Definition;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Workload;
 using ActorKvm.Model.Bugs;
@@ -54,6 +55,18 @@ public class OracleKillTests
         Assert.True(mustOccur.IsSubsetOf(seen), $"{scenario.Name}: expected violations [{string.Join(", ", mustOccur)}], saw [{string.Join(", ", seen)}]");
         if (!mayOccur)
             Assert.True(seen.IsSubsetOf(mustOccur), $"{scenario.Name}: unexpected violations [{string.Join(", ", seen.Except(mustOccur))}]");
+
+        // Upstream findings are the oracle's verdict too: run again with every other expectation dropped.
+        if (scenario.Expect.Findings is { } findings)
+        {
+            var onlyFindings = scenario with
+            {
+                Steps = scenario.Steps.Select(s => s with { Expect = StepExpect.None(s.Path) }).ToList(),
+                Expect = FinalExpect.None with { Findings = findings },
+            };
+            var o = new ModelScenarioExecutor().Execute(onlyFindings, ScenarioRunOptions.Default);
+            Assert.True(o.Passed, $"{scenario.Name}: {o.FailureKeyPath}: expected {o.Expected}, saw {o.Actual} {o.Message}");
+        }
     }
 
     [Fact]

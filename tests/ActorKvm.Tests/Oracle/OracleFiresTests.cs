@@ -439,13 +439,15 @@ public class OracleFiresTests
     }
 
     [Fact]
-    public void MapFromAnInitialisedButEmptyMemcache_FailsWithEnomemAndIsNoViolation()
+    public void MapFromAnInitialisedButEmptyMemcache_WarnsAndAllocates_AnUpstreamFindingNotAViolation()
     {
+        // kvm_mmu_memory_cache_alloc: WARN_ON(!mc->nobjs), then GFP_ATOMIC.
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
         var mc = new KvmMmuMemoryCache();
         mc.Init();
-        Assert.Equal(Errno.ENOMEM, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, HostPfn(vm, Hva), S2Prot.R, mc));
+        Assert.Equal(Errno.Ok, vm.Kvm.Pgt.Map(new Ipa(Gpa), Sizes.PageSize, HostPfn(vm, Hva), S2Prot.R, mc));
         Assert.Empty(Kinds(vm));
+        Assert.Equal(UpstreamFindings.PermFaultMapEmptyMemcache, vm.Kvm.Oracle.Findings[0].Finding);
     }
 
     // --- writable-host-readonly -----------------------------------------------------------------

@@ -69,6 +69,7 @@ public class TablePageRulesTests
         var o = vm.Kvm.Oracle;
         var pgt = vm.Kvm.Pgt;
         var mc = Cache(1);
+        mc.FailAllocations = true; // no GFP_ATOMIC page once the cache is empty
         var before = KvmOracle.TablePages(pgt, mc);
         var r = pgt.Map(new Ipa(Gpa), Sizes.PageSize, new Pfn(0x200), S2Prot.R, mc);
         Assert.Equal(Errno.ENOMEM, r);
