@@ -63,8 +63,7 @@ public class IoctlFuzzTests
             else if (roll < 94) RandomMmap(vm, rng);
             else Drive.ToEnd(vm.HostOp(HostOp.Mprotect, RandomHva(rng) & ~(Sizes.PmdSize - 1), Sizes.PmdSize,
                 rng.Next(2) == 0 ? HostProt.Read : HostProt.Read | HostProt.Write));
-            kvm.Oracle.Check();
-            Assert.True(kvm.Oracle.Violations.Count == 0, $"{kvm.Oracle.Context}: {string.Join("; ", kvm.Oracle.Violations)}");
+            AssertNoViolation(kvm);
         }
         kvm.Oracle.CheckAtRest();
         Assert.True(kvm.Oracle.Violations.Count == 0, string.Join("; ", kvm.Oracle.Violations));
@@ -88,8 +87,7 @@ public class IoctlFuzzTests
         {
             kvm.Oracle.Context = $"opening: {what}";
             a();
-            kvm.Oracle.Check();
-            Assert.True(kvm.Oracle.Violations.Count == 0, $"{kvm.Oracle.Context}: {string.Join("; ", kvm.Oracle.Violations)}");
+            AssertNoViolation(kvm);
         }
         void Set(int id, ulong gpa, ulong size, ulong hva, MemslotFlags flags) =>
             Ioctl($"set slot {id} size {size:x}", () => Drive.ToEnd(new MemslotUpdate(kvm, vm.NextId(), new MemslotRequest(id, new Ipa(gpa), size, new Hva(hva), flags))));
@@ -118,6 +116,12 @@ public class IoctlFuzzTests
         Set(3, 0x4000_0000, 0, ThpHva, MemslotFlags.None); // delete of an id never used
         foreach (var (id, gpa) in new[] { big, odd, tail }) Set(id, gpa, 0, ThpHva, MemslotFlags.None);
         Assert.Empty(kvm.Memslots.Slots);
+    }
+
+    private static void AssertNoViolation(Kvm kvm)
+    {
+        kvm.Oracle.Check();
+        Assert.True(kvm.Oracle.Violations.Count == 0, $"{kvm.Oracle.Context}: {string.Join("; ", kvm.Oracle.Violations)}");
     }
 
     private static int RandomSlotId(Random rng) => rng.Next(12) switch

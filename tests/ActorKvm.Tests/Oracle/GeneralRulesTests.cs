@@ -7,6 +7,7 @@ using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
 using ActorKvm.Tests.Support;
+using ActorKvm.Tests.Stage2;
 
 namespace ActorKvm.Tests.Oracle;
 
@@ -468,13 +469,6 @@ public class GeneralRulesTests
         return vm;
     }
 
-    private static KvmMmuMemoryCache SplitCache(int pages)
-    {
-        var mc = new KvmMmuMemoryCache(pages);
-        Assert.Equal(Errno.Ok, mc.TopUp(pages));
-        return mc;
-    }
-
     private static void SplitFirst64Pages(TestVm vm, KvmMmuMemoryCache told, KvmMmuMemoryCache used)
     {
         vm.Kvm.Oracle.SplitStarting(new Ipa(Gpa), 64 * Sizes.PageSize, told);
@@ -486,7 +480,7 @@ public class GeneralRulesTests
     public void SplitOfA1GBlockWithTheWholeCache_LeavesOnlyPages()
     {
         var vm = With1GBlock();
-        var cache = SplitCache(513);
+        var cache = S2.Cache(513);
         SplitFirst64Pages(vm, cache, cache);
         Assert.Equal(Sizes.PageSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + 300 * Sizes.PmdSize)).Leaf.Size);
         Assert.Empty(Kinds(vm));
@@ -496,7 +490,7 @@ public class GeneralRulesTests
     public void SplitOfA1GBlockWithTwoPages_Leaves2MBlocksOutsideTheRange()
     {
         var vm = With1GBlock(Sizes.PmdSize); // a 2M chunk's top-up: two pages
-        var cache = SplitCache(2);
+        var cache = S2.Cache(2);
         SplitFirst64Pages(vm, cache, cache);
         Assert.Equal(Sizes.PageSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa)).Leaf.Size);
         Assert.Equal(Sizes.PmdSize, vm.Kvm.Pgt.GetLeaf(new Ipa(Gpa + Sizes.PmdSize)).Leaf.Size);
@@ -508,7 +502,7 @@ public class GeneralRulesTests
     {
         // As if the walker tested nobjs > nr_pages: a cache of exactly 513 pages splits the block as two pages would.
         var vm = With1GBlock();
-        SplitFirst64Pages(vm, SplitCache(513), SplitCache(2));
+        SplitFirst64Pages(vm, S2.Cache(513), S2.Cache(2));
         Assert.Equal([ViolationKind.BlockAfterEagerSplit], Kinds(vm));
     }
 
@@ -517,7 +511,7 @@ public class GeneralRulesTests
     {
         // As if kvm_mmu_split_nr_page_tables(1G) came out as 2: the walk starts with a cache the kernel would top up first.
         var vm = With1GBlock();
-        var cache = SplitCache(2);
+        var cache = S2.Cache(2);
         SplitFirst64Pages(vm, cache, cache);
         Assert.Equal([ViolationKind.SplitCacheOverrun], Kinds(vm));
     }
