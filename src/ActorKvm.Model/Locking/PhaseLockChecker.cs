@@ -23,7 +23,28 @@ public sealed class PhaseLockChecker
     /// <summary>A lock site: the running phase takes <paramref name="locks"/> (ignored outside a phase, e.g. the oracle's reads).</summary>
     public void Took(KernelLocks locks)
     {
-        if (_current is not null) _taken |= locks;
+        if (_current is null) return;
+        _taken |= locks;
+        // mmap_lock is an rwsem and slots_lock a mutex: taking either may sleep.
+        if ((locks & (KernelLocks.MmapRead | KernelLocks.MmapWrite | KernelLocks.SlotsLock)) != 0) MightSleep(locks.ToString());
+    }
+
+    /// <summary><c>kvm-&gt;mmu_lock</c>, whose holders must not sleep (set by the VM).</summary>
+    public MmuLock? MmuLock { get; set; }
+
+    /// <summary>
+    /// Raised (activity, site, mode) when the running phase reaches a site that may sleep while its activity holds
+    /// <c>mmu_lock</c> (in the given mode): <c>mmu_lock</c> is a spinning rwlock, so the kernel would schedule while atomic.
+    /// </summary>
+    public event Action<Activity, string, LockMode>? SleptHoldingMmuLock;
+
+    /// <summary>
+    /// <c>might_sleep()</c>: a site that may sleep (a GFP_KERNEL allocation such as a memcache top-up, GUP, a sleeping
+    /// lock); reported when the running activity holds <c>mmu_lock</c>. Ignored outside a phase.
+    /// </summary>
+    public void MightSleep(string site)
+    {
+        if (_current is { } a && MmuLock?.ModeOf(a.Id) is { } mode and not LockMode.None) SleptHoldingMmuLock?.Invoke(a, site, mode);
     }
 
     /// <summary>

@@ -16,8 +16,14 @@ public sealed class Srcu(PhaseLockChecker? checker = null)
         _readers[holder] = _epoch;
     }
 
-    /// <summary><c>srcu_read_unlock</c>.</summary>
-    public void ReadUnlock(int holder) => _readers.Remove(holder);
+    /// <summary><c>srcu_read_unlock</c>; one by a <paramref name="holder"/> outside a read section raises <see cref="UnheldUnlock"/>.</summary>
+    public void ReadUnlock(int holder)
+    {
+        if (!_readers.Remove(holder)) UnheldUnlock?.Invoke(holder);
+    }
+
+    /// <summary>Raised by a <c>srcu_read_unlock</c> without its <c>srcu_read_lock</c>: in the kernel it corrupts the SRCU counters.</summary>
+    public event Action<int>? UnheldUnlock;
 
     /// <summary>Read sections open now.</summary>
     public int ReaderCount => _readers.Count;

@@ -1,7 +1,9 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Stage2;
+using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Model.Oracle;
 
@@ -67,8 +69,11 @@ public sealed partial class KvmOracle
             AccessExitKind.InjectSerror => esr.Fsc.IsSea(),
             AccessExitKind.InjectExclAtomic => esr.Fsc.IsExclAtomic() && ram,
             AccessExitKind.Errno when exit.Errno == Errno.EFAULT => EfaultHasCause(h),
-            // Invariant 27: KVM_PRE_FAULT_MEMORY (whose ioctl, not the abort, holds SRCU) reports -EHWPOISON, never SIGBUS.
-            AccessExitKind.SigbusHwpoison => h.OwnsSrcu,
+            // Invariant 27: KVM_PRE_FAULT_MEMORY (whose ioctl, not the abort, holds SRCU) reports -EHWPOISON, never SIGBUS;
+            // gmem_abort never signals (a failed kvm_gmem_get_pfn is a KVM_EXIT_MEMORY_FAULT).
+            AccessExitKind.SigbusHwpoison => h.OwnsSrcu && !Gmem(h),
+            // kvm_prepare_memory_fault_exit: only gmem_abort, when kvm_gmem_get_pfn fails.
+            AccessExitKind.MemoryFault => Gmem(h),
             _ => true,
         };
         if (!cause)
@@ -76,6 +81,9 @@ public sealed partial class KvmOracle
                 $"fault #{holder} at {abort.FaultIpa} ({esr}) ended {exit.Name}, which that abort cannot cause (slot {(slot is null ? "none" : slot.ToString())})",
                 ipa, (ulong)exit.Kind + 1);
     }
+
+    /// <summary>The abort went to <c>gmem_abort</c>: its memslot has a guest_memfd (<c>kvm_slot_has_gmem</c>).</summary>
+    private static bool Gmem(KvmHandleGuestAbort h) => h.Desc is { Memslot.HasGmem: true };
 
     /// <summary>
     /// The causes of <c>-EFAULT</c> from <c>KVM_RUN</c> (invariant 26): an FSC <c>kvm_handle_guest_abort</c> does not handle;
@@ -88,7 +96,7 @@ public sealed partial class KvmOracle
     {
         var fsc = h.Abort.Esr.Fsc;
         if (!fsc.IsTranslation() && !fsc.IsPermission() && !fsc.IsAccessFlag() && !fsc.IsExclAtomic()) return true;
-        if (h.Desc is not { } desc) return false;
+        if (h.Desc is not { } desc || Gmem(h)) return false; // gmem_abort fails kvm_gmem_get_pfn with a KVM_EXIT_MEMORY_FAULT
         var cfg = _kvm.Config;
         var write = h.Abort.Esr.IsWriteFault || cfg.Protected;
         var vma = _kvm.Mm.FindVma(desc.Hva);
@@ -148,6 +156,21 @@ public sealed partial class KvmOracle
         if (h.OwnsSrcu && _kvm.Srcu.Holds(holder))
             Report(ViolationKind.SrcuNotReleased, $"fault #{holder} at {h.Abort.FaultIpa} ended {h.Exit?.Name ?? "re-entering the guest"} still inside the SRCU read section");
     }
+
+    /// <summary>
+    /// Rule <c>srcu-not-released</c>, the other half of the pair: a <c>srcu_read_unlock</c> by <paramref name="holder"/> that
+    /// is not inside a read section (an exit path that unlocks what it never locked, or unlocks twice).
+    /// </summary>
+    internal void SrcuUnheldUnlock(int holder) =>
+        Report(ViolationKind.SrcuNotReleased, $"#{holder} called srcu_read_unlock outside an SRCU read section (unpaired unlock)", (ulong)holder, 1);
+
+    /// <summary>
+    /// Rule <c>lock-violation</c>, sleeping in atomic context: <c>mmu_lock</c> is a spinning rwlock, so nothing that may sleep
+    /// (GUP and <c>mmap_lock</c>, a memcache top-up's GFP_KERNEL allocation, <c>slots_lock</c>) runs while holding it;
+    /// the fault path tops up and faults the page in before <c>kvm_fault_lock</c>.
+    /// </summary>
+    internal void SleptHoldingMmuLock(Activity a, string site, LockMode mode) =>
+        Report(ViolationKind.LockViolation, $"{a.GetType().Name} #{a.Id} may sleep ({site}) holding mmu_lock ({mode.ToString().ToLowerInvariant()})", (ulong)a.Id, 2);
 
     /// <summary>
     /// The end of a scripted scenario, every step finished: <see cref="CheckAll"/>, and what holds with nothing in flight

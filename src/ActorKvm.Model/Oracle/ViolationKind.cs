@@ -25,7 +25,7 @@ public enum ViolationKind
     OversizedBlock,
     /// <summary>[wrong-memtype] memtype or X not allowed by the backing.</summary>
     WrongMemtype,
-    /// <summary>[lock-violation] stage-2 or notifier state changed without the lock mode the kernel requires.</summary>
+    /// <summary>[lock-violation] stage-2 or notifier state changed without the lock mode the kernel requires, or something that may sleep ran holding <c>mmu_lock</c>.</summary>
     LockViolation,
     /// <summary>[uninitialised-memcache] a map allocated from a memcache that was never set up.</summary>
     UninitialisedMemcache,
@@ -83,11 +83,11 @@ public enum ViolationKind
     DirtyLogMismatch,
     /// <summary>[host-result-mismatch] a VMM load, store or mmap returned another result than its VMAs give, or an mmap mapped another range.</summary>
     HostResultMismatch,
-    /// <summary>[exit-without-cause] a guest abort ended in an exit (MMIO, NISV, -ENOSYS, an injection, skip-cm) its syndrome, IPA and memslot cannot cause.</summary>
+    /// <summary>[exit-without-cause] a guest abort ended in an exit (MMIO, NISV, -ENOSYS, an injection, skip-cm, a memory-fault exit) its syndrome, IPA and memslot cannot cause.</summary>
     ExitWithoutCause,
     /// <summary>[dirty-release-mismatch] a fault released its page dirty without mapping it writable, or clean after mapping it writable.</summary>
     DirtyReleaseMismatch,
-    /// <summary>[srcu-not-released] a fault (or, at rest, anyone) left the SRCU read section open.</summary>
+    /// <summary>[srcu-not-released] a fault (or, at rest, anyone) left the SRCU read section open, or unlocked one it was not in.</summary>
     SrcuNotReleased,
     /// <summary>[pin-accounting] with nothing in flight, the long-term pins of guest memory and the pages charged to <c>pinned_vm</c> differ.</summary>
     PinAccounting,

@@ -36,6 +36,9 @@ public sealed class KvmMmuMemoryCache
     /// <summary>Total pages handed to page tables over the cache's life.</summary>
     public int PagesConsumed { get; private set; }
 
+    /// <summary>The VM's phase lock checker, told that a top-up that allocates may sleep (a vCPU's cache; null: not checked).</summary>
+    public Locking.PhaseLockChecker? Locks { get; set; }
+
     /// <summary>When true, <see cref="TopUp"/> cannot add pages and fails with ENOMEM (allocation failure).</summary>
     public bool FailAllocations { get; set; }
 
@@ -49,6 +52,7 @@ public sealed class KvmMmuMemoryCache
         ArgumentOutOfRangeException.ThrowIfNegative(min);
         Initialised = true;
         if (Count >= min) return Errno.Ok; // __kvm_mmu_topup_memory_cache: nothing to do
+        Locks?.MightSleep("kvm_mmu_topup_memory_cache"); // a GFP_KERNEL_ACCOUNT allocation
         if (FailAllocations) return Errno.ENOMEM;
         // Model knob: a zero-capacity cache never holds a page; the walker that needs one fails with -ENOMEM.
         if (Capacity == 0) return Errno.Ok;

@@ -34,6 +34,12 @@ public sealed class Kvm
         Pgt.Observer = Oracle;
         Pgt.Bugs = Bugs;
         Mm.ContentDiscarded += Oracle.ContentDiscarded;
+        Srcu.UnheldUnlock += Oracle.SrcuUnheldUnlock;
+        LockChecker.MmuLock = MmuLock;
+        // The split cache is not checked: the model tops it up inside its split phase, where the kernel drops mmu_lock
+        // around the top-up (need_split_memcache_topup_or_resched).
+        foreach (var v in Vcpus) v.MmuPageCache.Locks = LockChecker;
+        LockChecker.SleptHoldingMmuLock += Oracle.SleptHoldingMmuLock;
         Mm.PageTable.FreedTableRead += Oracle.FreedHostTableRead;
     }
 

@@ -1,6 +1,8 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
 using ActorKvm.Model.Stage2;
 using ActorKvm.Model.Vm;
@@ -61,6 +63,7 @@ public class AccessRulesTests
     [InlineData(AccessExitKind.SkipCm)]
     [InlineData(AccessExitKind.InjectSizeFault)]
     [InlineData(AccessExitKind.InjectIabt)]
+    [InlineData(AccessExitKind.MemoryFault)] // kvm_prepare_memory_fault_exit is gmem_abort's alone
     public void RamAccessEndingInAnExitItCannotCause_IsExitWithoutCause(AccessExitKind planted)
     {
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
@@ -227,6 +230,25 @@ public class AccessRulesTests
         vm.Kvm.Srcu.ReadUnlock(a.Id);
         vm.Kvm.Oracle.FaultCompleted(a.Id, h);
         Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
+    }
+
+    [Theory]
+    [InlineData(AccessExitKind.Errno)]
+    [InlineData(AccessExitKind.SigbusHwpoison)]
+    public void GmemFaultFailingWithoutAMemoryFaultExit_IsExitWithoutCause(AccessExitKind planted)
+    {
+        // A poisoned guest_memfd page: gmem_abort fails kvm_gmem_get_pfn and prepares KVM_EXIT_MEMORY_FAULT.
+        var vm = TestVm.WithSlot(BackingKind.GuestMemfd, Sizes.PmdSize, flags: MemslotFlags.GuestMemfd);
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Poison, Hva));
+        var a = vm.Access(Gpa, AccessKind.Read);
+        Assert.Equal(AccessExitKind.MemoryFault, a.Exit.Kind);
+        Assert.Empty(vm.Kinds);
+        var b = vm.Start(Gpa, AccessKind.Read);
+        Drive.Until(b, "memslot-lookup");
+        b.Handler.Exit = planted == AccessExitKind.Errno ? AccessExit.Fail(Errno.EFAULT) : new AccessExit(planted);
+        vm.Kvm.Srcu.ReadUnlock(b.Id);
+        vm.Kvm.Oracle.FaultCompleted(b.Id, b.Handler);
+        Assert.Contains(ViolationKind.ExitWithoutCause, vm.Kinds); // a SIGBUS is also wrong-sigbus-lsb: gmem_abort has no VMA shift
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
+using ActorKvm.Model.Locking;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
 using ActorKvm.Model.Oracle;
@@ -514,5 +515,53 @@ public class GeneralRulesTests
         var cache = S2.Cache(2);
         SplitFirst64Pages(vm, cache, cache);
         Assert.Equal([ViolationKind.SplitCacheOverrun], Kinds(vm));
+    }
+
+    // --- lock-violation: sleeping holding mmu_lock; srcu-not-released: an unpaired srcu_read_unlock ------------------
+
+    [Fact]
+    public void MemcacheTopUpHoldingMmuLock_IsLockViolation()
+    {
+        // As if kvm_fault_lock had moved before prepare_mmu_memcache: the empty vCPU cache's GFP_KERNEL top-up may sleep.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Assert.True(vm.Kvm.MmuLock.TryAcquireRead(a.Id));
+        Drive.Until(a, "vma-snapshot");
+        Assert.Equal([ViolationKind.LockViolation], Kinds(vm));
+        Assert.Contains("kvm_mmu_topup_memory_cache", vm.Kvm.Oracle.Violations[0].Detail);
+    }
+
+    [Fact]
+    public void MmapReadLockHoldingMmuLock_IsLockViolation()
+    {
+        // The cache is full, so the top-up allocates nothing; mmap_read_lock (an rwsem) still may sleep.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        Assert.Equal(Errno.Ok, vm.Kvm.Vcpus[0].MmuPageCache.TopUp(KvmMmuMemoryCache.DefaultCapacity));
+        var a = vm.Start(Gpa, AccessKind.Write, 1);
+        Assert.True(vm.Kvm.MmuLock.TryAcquireRead(a.Id));
+        Drive.Until(a, "vma-snapshot");
+        Assert.Equal([ViolationKind.LockViolation], Kinds(vm));
+        Assert.Contains("MmapRead", vm.Kvm.Oracle.Violations[0].Detail);
+    }
+
+    [Fact]
+    public void FaultTopsUpAndFaultsInBeforeTakingMmuLock_NoViolation()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        var a = vm.Access(Gpa, AccessKind.Write, 1);
+        Assert.NotEmpty(a.Faults);
+        Assert.Equal(LockMode.None, vm.Kvm.MmuLock.ModeOf(a.Id));
+        Assert.Empty(Kinds(vm));
+    }
+
+    [Fact]
+    public void SrcuReadUnlockOutsideAReadSection_IsSrcuNotReleased()
+    {
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Kvm.Srcu.ReadLock(7);
+        vm.Kvm.Srcu.ReadUnlock(7);
+        Assert.Empty(Kinds(vm));
+        vm.Kvm.Srcu.ReadUnlock(7); // the second unlock of one read section
+        Assert.Equal([ViolationKind.SrcuNotReleased], Kinds(vm));
     }
 }
