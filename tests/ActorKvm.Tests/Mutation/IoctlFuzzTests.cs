@@ -73,9 +73,9 @@ public class IoctlFuzzTests
 
     /// <summary>
     /// Fixed cases the random sequence meets too rarely: GETs of logging slots whose bitmaps have a partial last word, an
-    /// untouched chunk and a second chunk (before and after writes there), CLEARs at and past a slot's end and one ending
-    /// inside a last word with a dirty page high in it, a request of exactly <c>KVM_MEM_MAX_NR_PAGES</c> and a delete of
-    /// an unused id. Its slots (ids 5-7, outside the random ids) are deleted again before the random part.
+    /// untouched chunk and a second chunk (before and after writes there), CLEARs at and past the end of a slot with a
+    /// partial last word and of one without, one ending inside a last word with a dirty page high in it, a request of exactly <c>KVM_MEM_MAX_NR_PAGES</c> and a delete of
+    /// an unused id. Its slots (ids 5-7 and 10, outside the random ids) are deleted again before the random part.
     /// </summary>
     private static void Opening(TestVm vm)
     {
@@ -83,6 +83,7 @@ public class IoctlFuzzTests
         var big = (Id: 5, Gpa: 0x1_0000_0000UL);
         var odd = (Id: 6, Gpa: 0x4000_0000UL);  // 517 pages: a partial last word
         var tail = (Id: 7, Gpa: 0x8000_0000UL); // 100 pages: CLEAR 64/36 ends inside the last word
+        var whole = (Id: 10, Gpa: 0xC000_0000UL); // 512 pages: whole words, so CLEARs at its end pass the alignment check
         void Ioctl(string what, Action a)
         {
             kvm.Oracle.Context = $"opening: {what}";
@@ -98,7 +99,8 @@ public class IoctlFuzzTests
         Set(big.Id, big.Gpa, BigSize, BigHva, MemslotFlags.LogDirtyPages);
         Set(odd.Id, odd.Gpa, Sizes.PmdSize + 0x5000, ThpHva, MemslotFlags.LogDirtyPages);
         Set(tail.Id, tail.Gpa, 100 * Sizes.PageSize, ThpHva + (20UL << 20), MemslotFlags.LogDirtyPages);
-        Assert.Equal(3, kvm.Memslots.Slots.Count(s => s.IsLogging));
+        Set(whole.Id, whole.Gpa, Sizes.PmdSize, ThpHva + (24UL << 20), MemslotFlags.LogDirtyPages);
+        Assert.Equal(4, kvm.Memslots.Slots.Count(s => s.IsLogging));
         Get(big.Id);
         Get(odd.Id);
         var bigPages = BigSize >> Sizes.PageShift;
@@ -110,11 +112,13 @@ public class IoctlFuzzTests
         Clear(odd.Id, 517, 0);
         Clear(odd.Id, 517, 64);
         Clear(tail.Id, 64, 36);
+        Clear(whole.Id, 512, 0);  // first_page == npages, nothing to clear: 0
+        Clear(whole.Id, 512, 64); // num_pages > npages - first_page: -EINVAL
         Clear(big.Id, 0, bigPages);
         Clear(odd.Id, 0, 517);
         Set(8, 0x2_0000_0000, MemslotValidation.MaxNrPages << Sizes.PageShift, ThpHva, MemslotFlags.None);
         Set(3, 0x4000_0000, 0, ThpHva, MemslotFlags.None); // delete of an id never used
-        foreach (var (id, gpa) in new[] { big, odd, tail }) Set(id, gpa, 0, ThpHva, MemslotFlags.None);
+        foreach (var (id, gpa) in new[] { big, odd, tail, whole }) Set(id, gpa, 0, ThpHva, MemslotFlags.None);
         Assert.Empty(kvm.Memslots.Slots);
     }
 
