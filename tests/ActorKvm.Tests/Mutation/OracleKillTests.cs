@@ -175,6 +175,20 @@ public class OracleKillTests
         var r = Hunter.Hunt(det, ShortHunt, BugSet.None, shrink: false);
         Assert.Null(r.Found);
     }
+
+    [Fact]
+    public void AccessRestartedAfterCompletingWithoutAFault_RunsAgain()
+    {
+        // The workload restarts each vCPU's finished access as its next one; this one hit a mapped page and never faulted.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        vm.Access(TestVm.SlotGpa, AccessKind.Write, 1);
+        var a = vm.Access(TestVm.SlotGpa, AccessKind.Read);
+        Assert.Empty(a.Faults);
+        Drive.ToEnd(a.Restart(vm.NextId(), new Ipa(TestVm.SlotGpa + Sizes.PageSize), AccessKind.Write, 2));
+        Assert.Equal(2UL, vm.HostRead(TestVm.SlotHva + Sizes.PageSize));
+        vm.Kvm.Oracle.CheckAtRest();
+        Assert.Empty(vm.Kinds);
+    }
 }
 
 /// <summary>
