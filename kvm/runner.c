@@ -15,7 +15,8 @@
  *   step N OP key=value...      (ops: see run_step)
  *   end
  * Output, one line each, prefixed "@@ " so console noise is ignored:
- *   @@ scenario NAME | @@ setup error=TEXT | @@ step N key=value... | @@ end NAME
+ *   @@ scenario NAME | @@ setup error=TEXT | @@ step N key=value... | @@ warn FUNCTION | @@ end NAME
+ * A "warn" line is a WARN the kernel logged in KVM code while the scenario ran (the function it names).
  * An access prints exit=done|mmio|errno:ENAME|sigbus:LSB|exception:ESR:FAR:ELR|nisv|timeout|reason:N,
  * value=0x.. (reads) and ev=... : the kprobe events of the access in order, A (kvm_handle_guest_abort),
  * M:ipa:size:prot (kvm_pgtable_stage2_map), R:ipa:prot (relax_perms), Y:ipa (mkyoung), U:ipa:size (unmap),
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -537,6 +539,34 @@ static void run_scenario(FILE *in)
 	}
 }
 
+/*
+ * The WARNs the kernel logged in KVM code since the last call, one "@@ warn FUNCTION" line each, read and cleared
+ * from the kernel log (SYSLOG_ACTION_READ_CLEAR), e.g. from
+ * "WARNING: CPU: 0 PID: 97 at arch/arm64/kvm/../../../virt/kvm/kvm_main.c:421 kvm_mmu_memory_cache_alloc+0x50/0x60".
+ */
+static void print_kvm_warnings(void)
+{
+	static char buf[1 << 17];
+	int n = klogctl(4, buf, sizeof(buf) - 1);
+	char *line, *save;
+
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *at = strstr(line, "WARNING: CPU:"), *site, *fn, *end;
+
+		if (!at || !(site = strstr(at, " at ")) || !strstr(site, "/kvm/"))
+			continue;
+		fn = strchr(site + 4, ' ');
+		if (!fn)
+			continue;
+		fn++;
+		end = fn + strcspn(fn, "+ ");
+		printf("@@ warn %.*s\n", (int)(end - fn), fn);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char line[1024];
@@ -546,6 +576,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	klogctl(5, NULL, 0); /* SYSLOG_ACTION_CLEAR: only the scenarios' WARNs are reported */
 	while (fgets(line, sizeof(line), in)) {
 		char name[256];
 		long start;
@@ -565,6 +596,7 @@ int main(int argc, char **argv)
 		/* The child read its own copy of the stream; skip to this scenario's end here. */
 		fseek(in, start, SEEK_SET);
 		while (fgets(line, sizeof(line), in) && strncmp(line, "end", 3)) {}
+		print_kvm_warnings();
 		printf("@@ end %s\n", name);
 	}
 	return 0;

@@ -41,6 +41,7 @@ public static class KernelObservations
             if (step is DirtyLogGetStep && Field(line, "res") == "OK")
                 Add(StepExpect.PagesKey, "[" + string.Join(", ", (Field(line, "pages") ?? "-").Split(',').Where(p => p != "-")) + "]");
         }
+        list.Add(Observation.Warnings(lines.Where(l => l.StartsWith("warn ", StringComparison.Ordinal)).Select(l => l[5..])));
         return list;
     }
 

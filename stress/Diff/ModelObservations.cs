@@ -39,7 +39,11 @@ public static class ModelObservations
         var nextId = 1;
         var (kvm, failure) = ScenarioVm.Build(sc, new ScenarioRunOptions([], null), ref nextId);
         list.Add(new Observation("setup", failure is null ? "ok" : $"refused ({failure.Message})"));
-        if (kvm is null) return list;
+        if (kvm is null)
+        {
+            list.Add(Observation.Warnings([])); // refused before anything ran
+            return list;
+        }
         foreach (var step in sc.Steps.Where(OpListExport.Runs))
         {
             var act = step.CreateActivity(kvm, nextId++)
@@ -48,6 +52,7 @@ public static class ModelObservations
             if (!act.IsDone) throw new InvalidOperationException($"{step.Path}: {step.Op} did not finish in a single-threaded run");
             Record(kvm, step, act, list);
         }
+        list.Add(Observation.Warnings(kvm.Oracle.KernelWarnings));
         return list;
     }
 

@@ -6,7 +6,18 @@ namespace ActorKvm.Stress.Diff;
 /// </summary>
 /// <param name="Key">Key path.</param>
 /// <param name="Value">Value in scenario spelling (<c>ok</c>, <c>[map]</c>, <c>2M</c>, <c>rw</c>).</param>
-public sealed record Observation(string Key, string Value);
+public sealed record Observation(string Key, string Value)
+{
+    /// <summary>
+    /// The scenario's key for the KVM functions that WARNed while it ran (distinct, sorted, e.g.
+    /// <c>[kvm_mmu_memory_cache_alloc]</c>): the kernel's log against the model's <c>KvmOracle.KernelWarnings</c>.
+    /// </summary>
+    public const string KernelWarnings = "kernel-warnings";
+
+    /// <summary>The value of <see cref="KernelWarnings"/> for these functions.</summary>
+    public static Observation Warnings(IEnumerable<string> functions) =>
+        new(KernelWarnings, "[" + string.Join(", ", functions.Distinct().Order(StringComparer.Ordinal)) + "]");
+}
 
 /// <summary>The first observation on which the kernel and the model differ.</summary>
 /// <param name="Key">Key path.</param>
@@ -41,6 +52,7 @@ public static class ObservationComparer
     /// <summary>Orders keys by step index (<c>setup</c> first), keeping the order within a step stable.</summary>
     private static int StepOrder(string key)
     {
+        if (key == Observation.KernelWarnings) return int.MaxValue; // after the steps: the scenario's log
         if (!key.StartsWith("steps[", StringComparison.Ordinal)) return -1;
         var end = key.IndexOf(']', StringComparison.Ordinal);
         return end > 6 && int.TryParse(key.AsSpan(6, end - 6), out var i) ? i : int.MaxValue;

@@ -145,8 +145,20 @@ public sealed partial class KvmOracle : IStage2Observer
     public void UninitialisedMemcacheUsed() => Report(ViolationKind.UninitialisedMemcache, "stage-2 map allocated a table page from a memcache that was never set up");
 
     /// <inheritdoc/>
-    public void EmptyMemcacheAlloc() => ReportFinding(UpstreamFindings.PermFaultMapEmptyMemcache, ViolationKind.TablePageAccounting,
-        "stage-2 map needed a table page from an empty vCPU memcache: WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc, GFP_ATOMIC fallback");
+    public void EmptyMemcacheAlloc()
+    {
+        _kernelWarnings.Add("kvm_mmu_memory_cache_alloc");
+        ReportFinding(UpstreamFindings.PermFaultMapEmptyMemcache, ViolationKind.TablePageAccounting,
+            "stage-2 map needed a table page from an empty vCPU memcache: WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc, GFP_ATOMIC fallback");
+    }
+
+    private readonly List<string> _kernelWarnings = [];
+
+    /// <summary>
+    /// The kernel functions whose <c>WARN_ON</c> the run reached, in order: what a real kernel would log (<c>actorkvm diff</c>
+    /// compares them with the booted kernel's log).
+    /// </summary>
+    public IReadOnlyList<string> KernelWarnings => _kernelWarnings;
 
     // --- fault events ----------------------------------------------------------------------------
 

@@ -35,7 +35,21 @@ public class KernelObservationTests
             "steps[0].result=ok", "steps[0].faults=[map]", "steps[0].value=0", "steps[0].size=4K", "steps[0].perms=r", "steps[0].memtype=normal",
             "steps[1].result=ok", "steps[1].faults=[retry, map]", "steps[1].size=4K", "steps[1].perms=rw", "steps[1].memtype=normal",
             "steps[2].result=ok", "steps[2].value=9",
+            "kernel-warnings=[]",
         ], obs.Select(o => $"{o.Key}={o.Value}"));
+    }
+
+    [Fact]
+    public void KernelWarnInTheEmptyMemcacheScenario_AgreesWithTheModel_AndAWarnElsewhereDisagrees()
+    {
+        // The runner prints "warn FUNCTION" for each WARN the kernel logged in KVM code during the scenario.
+        var sc = Shipped("findings/perm-fault-map-empty-memcache");
+        var model = ModelObservations.Observe(ModelObservations.OnMachine(sc, Qemu));
+        Assert.Contains(new Observation(Observation.KernelWarnings, "[kvm_mmu_memory_cache_alloc]"), model);
+        var cow = Shipped("anon-read-zero-page-then-write-cow");
+        var d = ObservationComparer.FirstDifference(KernelObservations.Read(cow, [.. CowRun, "warn kvm_mmu_memory_cache_alloc"]),
+            ModelObservations.Observe(ModelObservations.OnMachine(cow, Qemu)));
+        Assert.Equal(new Difference(Observation.KernelWarnings, "[kvm_mmu_memory_cache_alloc]", "[]"), d);
     }
 
     [Fact]
