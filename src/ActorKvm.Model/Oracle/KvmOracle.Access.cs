@@ -89,7 +89,7 @@ public sealed partial class KvmOracle
     /// The causes of <c>-EFAULT</c> from <c>KVM_RUN</c> (invariant 26): an FSC <c>kvm_handle_guest_abort</c> does not handle;
     /// no VMA at the HVA or one that forbids the access (<c>__kvm_faultin_pfn</c> fails; a protected VM's pin always writes
     /// and needs a struct page); cacheable PFNMAP memory without <c>kvm_supports_cacheable_pfnmap</c>; a translation fault
-    /// in an MTE VM on memory without <c>VM_MTE_ALLOWED</c>. Read where the fault made the decision: the host now (the pin
+    /// in an MTE VM on memory without <c>VM_MTE_ALLOWED</c> unless it is mapped Device (<c>s2_force_noncacheable</c>). Read where the fault made the decision: the host now (the pin
     /// and its exit are one step) or the VMA facts of its snapshot.
     /// </summary>
     private bool EfaultHasCause(KvmHandleGuestAbort h)
@@ -103,8 +103,10 @@ public sealed partial class KvmOracle
         if (vma is null || (vma.Prot & HostProt.Read) == 0 || (write && (vma.Prot & HostProt.Write) == 0)) return true;
         if (cfg.Protected) return vma.Backing.IsDeviceAperture();
         var snap = h.State.Vma;
-        if (snap.PfnMap && snap.IsCacheable && !PhysicalMemory.IsMapMemory(h.State.Pfn) && !cfg.SupportsCacheablePfnmap) return true;
-        return cfg.Mte && !desc.FaultIsPerm && !(snap.MteAllowed && vma.MteAllowed);
+        var devicePfn = snap.PfnMap && !PhysicalMemory.IsMapMemory(h.State.Pfn);
+        if (devicePfn && snap.IsCacheable && !cfg.SupportsCacheablePfnmap) return true;
+        // The MTE re-check is skipped for s2_force_noncacheable (non-cacheable PFNMAP outside the linear map): mapped Device.
+        return cfg.Mte && !desc.FaultIsPerm && !(devicePfn && !snap.IsCacheable) && !(snap.MteAllowed && vma.MteAllowed);
     }
 
     /// <summary>

@@ -232,6 +232,21 @@ public class AccessRulesTests
         Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
     }
 
+    [Fact]
+    public void EfaultOnDeviceMemoryInAnMteVm_IsExitWithoutCause()
+    {
+        // Non-cacheable PFNMAP under an existing slot: s2_force_noncacheable skips the MTE re-check, so the kernel maps it.
+        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize, new KvmConfig(Mte: true));
+        Assert.Equal(Errno.Ok, vm.RunHostOp(HostOp.Munmap, Hva, Sizes.PmdSize));
+        Drive.ToEnd(new HostMmap(vm.Kvm, vm.NextId(), new Hva(Hva), Sizes.PmdSize, BackingKind.Device, HostProt.Read | HostProt.Write, shared: true));
+        var a = vm.Start(Gpa, AccessKind.Read);
+        Drive.Until(a, "pfn-faultin");
+        a.Handler.Exit = AccessExit.Fail(Errno.EFAULT); // as if the MTE check had ignored s2_force_noncacheable
+        vm.Kvm.Srcu.ReadUnlock(a.Id);
+        vm.Kvm.Oracle.FaultCompleted(a.Id, a.Handler);
+        Assert.Equal([ViolationKind.ExitWithoutCause], vm.Kinds);
+    }
+
     [Theory]
     [InlineData(AccessExitKind.Errno)]
     [InlineData(AccessExitKind.SigbusHwpoison)]
