@@ -519,29 +519,19 @@ public class GeneralRulesTests
 
     // --- lock-violation: sleeping holding mmu_lock; srcu-not-released: an unpaired srcu_read_unlock ------------------
 
-    [Fact]
-    public void MemcacheTopUpHoldingMmuLock_IsLockViolation()
+    [Theory]
+    [InlineData(false, "kvm_mmu_topup_memory_cache")] // the empty vCPU cache's GFP_KERNEL top-up may sleep
+    [InlineData(true, "MmapRead")] // a full cache allocates nothing; mmap_read_lock (an rwsem) still may sleep
+    public void FaultThatMaySleepHoldingMmuLock_IsLockViolation(bool cacheFull, string site)
     {
-        // As if kvm_fault_lock had moved before prepare_mmu_memcache: the empty vCPU cache's GFP_KERNEL top-up may sleep.
+        // As if kvm_fault_lock had moved before prepare_mmu_memcache and the VMA lookup.
         var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
+        if (cacheFull) Assert.Equal(Errno.Ok, vm.Kvm.Vcpus[0].MmuPageCache.TopUp(KvmMmuMemoryCache.DefaultCapacity));
         var a = vm.Start(Gpa, AccessKind.Write, 1);
         Assert.True(vm.Kvm.MmuLock.TryAcquireRead(a.Id));
         Drive.Until(a, "vma-snapshot");
         Assert.Equal([ViolationKind.LockViolation], Kinds(vm));
-        Assert.Contains("kvm_mmu_topup_memory_cache", vm.Kvm.Oracle.Violations[0].Detail);
-    }
-
-    [Fact]
-    public void MmapReadLockHoldingMmuLock_IsLockViolation()
-    {
-        // The cache is full, so the top-up allocates nothing; mmap_read_lock (an rwsem) still may sleep.
-        var vm = TestVm.WithSlot(BackingKind.Anon, Sizes.PmdSize);
-        Assert.Equal(Errno.Ok, vm.Kvm.Vcpus[0].MmuPageCache.TopUp(KvmMmuMemoryCache.DefaultCapacity));
-        var a = vm.Start(Gpa, AccessKind.Write, 1);
-        Assert.True(vm.Kvm.MmuLock.TryAcquireRead(a.Id));
-        Drive.Until(a, "vma-snapshot");
-        Assert.Equal([ViolationKind.LockViolation], Kinds(vm));
-        Assert.Contains("MmapRead", vm.Kvm.Oracle.Violations[0].Detail);
+        Assert.Contains(site, vm.Kvm.Oracle.Violations[0].Detail);
     }
 
     [Fact]
