@@ -89,8 +89,9 @@ public sealed partial class KvmOracle
     /// The causes of <c>-EFAULT</c> from <c>KVM_RUN</c> (invariant 26): an FSC <c>kvm_handle_guest_abort</c> does not handle;
     /// no VMA at the HVA or one that forbids the access (<c>__kvm_faultin_pfn</c> fails; a protected VM's pin always writes
     /// and needs a struct page); cacheable PFNMAP memory without <c>kvm_supports_cacheable_pfnmap</c>; a translation fault
-    /// in an MTE VM on memory without <c>VM_MTE_ALLOWED</c> unless it is mapped Device (<c>s2_force_noncacheable</c>). Read where the fault made the decision: the host now (the pin
-    /// and its exit are one step) or the VMA facts of its snapshot.
+    /// in an MTE VM on memory without <c>VM_MTE_ALLOWED</c>, unless it is mapped Device (<c>s2_force_noncacheable</c>).
+    /// Read where the fault made the decision: the host now (the pin and its exit are one step) or the VMA facts of its
+    /// snapshot. A guest_memfd fault never fails with a plain -EFAULT (<c>gmem_abort</c>: a memory-fault exit).
     /// </summary>
     private bool EfaultHasCause(KvmHandleGuestAbort h)
     {
