@@ -25,8 +25,9 @@ public sealed class PhaseLockChecker
     {
         if (_current is null) return;
         _taken |= locks;
-        // mmap_lock is an rwsem and slots_lock a mutex: taking either may sleep.
-        if ((locks & (KernelLocks.MmapRead | KernelLocks.MmapWrite | KernelLocks.SlotsLock)) != 0) MightSleep(locks.ToString());
+        // mmap_lock is an rwsem and slots_lock a mutex: taking either may sleep (the site is named only when reported).
+        if ((locks & (KernelLocks.MmapRead | KernelLocks.MmapWrite | KernelLocks.SlotsLock)) != 0 && HoldsMmuLock(out var a, out var mode))
+            SleptHoldingMmuLock?.Invoke(a, locks.ToString(), mode);
     }
 
     /// <summary><c>kvm-&gt;mmu_lock</c>, whose holders must not sleep (set by the VM).</summary>
@@ -44,7 +45,15 @@ public sealed class PhaseLockChecker
     /// </summary>
     public void MightSleep(string site)
     {
-        if (_current is { } a && MmuLock?.ModeOf(a.Id) is { } mode and not LockMode.None) SleptHoldingMmuLock?.Invoke(a, site, mode);
+        if (HoldsMmuLock(out var a, out var mode)) SleptHoldingMmuLock?.Invoke(a, site, mode);
+    }
+
+    /// <summary>True while a phase runs whose activity holds <c>mmu_lock</c> (in <paramref name="mode"/>).</summary>
+    private bool HoldsMmuLock(out Activity activity, out LockMode mode)
+    {
+        activity = _current!;
+        mode = _current is null || MmuLock is null ? LockMode.None : MmuLock.ModeOf(_current.Id);
+        return mode != LockMode.None;
     }
 
     /// <summary>

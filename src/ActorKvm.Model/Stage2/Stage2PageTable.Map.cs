@@ -183,14 +183,7 @@ public sealed partial class Stage2PageTable
     private Errno SplitForMap(TableNode node, int idx, int level, ref MapWalk w)
     {
         if (level == LastLevel) throw new InvalidOperationException("no leaf allowed at the last level"); // WARN_ON in the kernel
-        var mc = w.Mc;
-        if (mc is null) return Errno.ENOMEM;
-        if (!mc.Initialised)
-        {
-            Observer?.UninitialisedMemcacheUsed();
-            return Errno.ENOMEM;
-        }
-        if (!TakeTablePage(mc)) return Errno.ENOMEM;
+        if (!TakeTablePage(w.Mc)) return Errno.ENOMEM;
 
         ref var e = ref node.Entries[idx];
         var table = NewTable();
@@ -218,12 +211,6 @@ public sealed partial class Stage2PageTable
     public Errno SplitBlockUnowned(Ipa blockIpa, int level, Ipa leafIpa, Pfn pfn, S2Prot prot, KvmMmuMemoryCache? mc)
     {
         if (level >= LastLevel || level < StartLevel) throw new ArgumentOutOfRangeException(nameof(level));
-        if (mc is null) return Errno.ENOMEM;
-        if (!mc.Initialised)
-        {
-            Observer?.UninitialisedMemcacheUsed();
-            return Errno.ENOMEM;
-        }
         if (!TakeTablePage(mc)) return Errno.ENOMEM;
         var node = PgdPage(blockIpa.Value);
         for (var l = StartLevel; l < level; l++)
@@ -248,9 +235,19 @@ public sealed partial class Stage2PageTable
         return Errno.Ok;
     }
 
-    /// <summary><c>mm_ops-&gt;zalloc_page</c> (<c>kvm_mmu_memory_cache_alloc</c>): from the cache, or after a WARN from the page allocator.</summary>
-    private bool TakeTablePage(KvmMmuMemoryCache mc)
+    /// <summary>
+    /// <c>mm_ops-&gt;zalloc_page</c> (<c>kvm_mmu_memory_cache_alloc</c>) for a new table: from the cache, or after a WARN
+    /// from the page allocator. False (the walk's -ENOMEM) without a cache, with one never set up (reported: kernel fix
+    /// 157dbc4a321f), or when the model's knobs make the allocation fail.
+    /// </summary>
+    private bool TakeTablePage(KvmMmuMemoryCache? mc)
     {
+        if (mc is null) return false;
+        if (!mc.Initialised)
+        {
+            Observer?.UninitialisedMemcacheUsed();
+            return false;
+        }
         if (mc.TryTake()) return true;
         if (!mc.TryTakeAtomic()) return false;
         Observer?.EmptyMemcacheAlloc();
