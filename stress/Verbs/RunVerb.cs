@@ -12,7 +12,7 @@ using ActorKvm.Stress.Output;
 namespace ActorKvm.Stress.Verbs;
 
 /// <summary>
-/// <c>actorkvm run</c>: the built-in stress workload on the actor engine, free-running (real threads) or, with
+/// <c>actorkvm run</c>: the built-in stress workload on the actor engine, free-running (wall clock) or, with
 /// <c>--deterministic</c>, on the seeded single-threaded dispatcher (bounded by <c>--faults</c>, never the clock).
 /// </summary>
 internal static class RunVerb

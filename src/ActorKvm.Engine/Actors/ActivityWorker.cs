@@ -1,5 +1,6 @@
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Scheduling;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -25,19 +26,19 @@ public sealed class ActivityWorker : RecordedActor
     private readonly ActivityScheduler _scheduler;
     private readonly IActorRef _mmuLock;
     private readonly IActorRef _vm;
-    private readonly bool _freeRunning;
+    private readonly SplitMix64? _runOn; // free-running: its run-on choices (Workers.RunOnOdds)
 
-    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="freeRunning"/>: see <see cref="Workers.FreeRunning"/>).</summary>
-    public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, bool freeRunning)
+    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="runOn"/>, free-running only: see <see cref="Workers.FreeRunning"/>).</summary>
+    public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, SplitMix64? runOn)
     {
-        (_scheduler, _mmuLock, _vm, _freeRunning) = (scheduler, mmuLock, vm, freeRunning);
+        (_scheduler, _mmuLock, _vm, _runOn) = (scheduler, mmuLock, vm, runOn);
         if (recorder is not null) RecordTurns(recorder, RecordedActors.OfVmChild(Self.Path.Name));
         Receive<StepRequested>(r => Sender.Tell(new StepCompleted(r.Activity.Id, RunPhase(r.Activity, next: null).Result)));
         Receive<RunRequested>(r =>
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
             if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
-            if (freeRunning) Drive(_continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity));
+            if (_runOn is not null) Drive(_continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity));
             else Self.Tell(new PhaseContinued(r.Activity));
         });
         Receive<ResumeRequested>(r =>
@@ -66,23 +67,21 @@ public sealed class ActivityWorker : RecordedActor
     }
 
     /// <summary>Props for the worker of <paramref name="scheduler"/>'s VM.</summary>
-    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, bool freeRunning) =>
-        Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm, freeRunning));
+    public static Props Props(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, SplitMix64? runOn) =>
+        Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm, runOn));
 
     /// <summary>
-    /// Runs the next phase of a self-driven activity; one phase per turn, or free-running, its consecutive progressing
-    /// phases (they need no other actor) up to <see cref="Workers.PhasesPerTurn"/>, then it yields the thread.
+    /// Runs the next phase of a self-driven activity, one phase per turn; free-running, an activity that progressed runs
+    /// on into its next phase in the same turn at odds of 1 in <see cref="Workers.RunOnOdds"/>.
     /// </summary>
     private void Drive(PhaseContinued next)
     {
-        for (var i = 1; RunPhase(next.Activity, next).Next == Next.Run; i++)
-        {
-            if (!_freeRunning || i == Workers.PhasesPerTurn)
+        while (RunPhase(next.Activity, next).Next == Next.Run)
+            if (_runOn?.Below(Workers.RunOnOdds) != 0)
             {
                 Self.Tell(next);
                 return;
             }
-        }
     }
 
     /// <summary>Runs one phase of <paramref name="act"/>; <paramref name="next"/> is its PhaseContinued when it drives itself, null for a <see cref="StepRequested"/>.</summary>
@@ -112,7 +111,7 @@ public sealed class ActivityWorker : RecordedActor
             case Next.Finished:
                 if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(_finished?.Activity == act ? _finished : _finished = new ActivityFinished(act));
                 // Free-running, nobody to wake is nothing to say (a waiter that blocks later saw this epoch).
-                if (!_freeRunning || run.ProgressWaiters > 0) _vm.Tell(ProgressMade.Instance);
+                if (_runOn is null || run.ProgressWaiters > 0) _vm.Tell(ProgressMade.Instance);
                 break;
         }
         return run;

@@ -30,10 +30,12 @@ public sealed class VmActor : RecordedActor
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
         var mmuLock = Child(MmuLockActor.Props(scheduler, recorder), VmChildren.MmuLock);
-        IActorRef Worker(Owner owner) => Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self, workers.FreeRunning), owner.Name);
-        var notifier = Worker(Owner.HostMm);
-        var memslots = Worker(Owner.VmIoctl);
-        var vcpus = Enumerable.Range(0, scheduler.Kvm.Vcpus.Length).Select(i => Worker(Owner.OfVcpu(i))).ToArray();
+        var n = scheduler.Kvm.Vcpus.Length;
+        IActorRef Worker(Owner owner, int index) =>
+            Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self, workers.FreeRunning ? workers.RunOn(index) : null), owner.Name);
+        var notifier = Worker(Owner.HostMm, n);
+        var memslots = Worker(Owner.VmIoctl, n + 1);
+        var vcpus = Enumerable.Range(0, n).Select(i => Worker(Owner.OfVcpu(i), i)).ToArray();
 
         workers.Publish([.. vcpus, notifier, memslots]);
         IActorRef OwnerOf(Activity a) => workers.Of(a)!;

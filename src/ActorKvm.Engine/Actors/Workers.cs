@@ -1,4 +1,5 @@
 using ActorKvm.Engine.Scheduling;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 using Akka.Actor;
 
@@ -9,19 +10,22 @@ namespace ActorKvm.Engine.Actors;
 /// workload so work goes straight to its owner (one message, not two). Filled once, when the VM actor has created its
 /// children; until then <see cref="Of"/> is null and work goes through the VM actor.
 /// </summary>
-public sealed class Workers(bool freeRunning)
+public sealed class Workers(bool freeRunning, ulong seed = 0)
 {
     /// <summary>
-    /// The VM runs free (real threads, nothing recorded): a worker runs an activity's consecutive phases that need no
-    /// other actor (each progressed) in one turn, up to <see cref="PhasesPerTurn"/>, and a finished activity tells the VM
-    /// actor only when some activity waits for progress. Other workers' phases still interleave on the other threads (the
-    /// model's monitor is left after every phase); only the dispatcher's turn boundary between them is given up. Off on
-    /// the deterministic dispatcher (its traces pin one phase per delivery) and in recorded runs (a replay needs the turns).
+    /// The VM runs free (nothing recorded): after a phase that progressed, a worker runs the activity's next phase in the
+    /// same turn at odds of 1 in <see cref="RunOnOdds"/> (its own seeded choices, <see cref="RunOn"/>), else it yields
+    /// the thread, so any phase boundary may interleave with the other actors and now and then one activity runs several
+    /// phases ahead; a finished activity tells the VM actor only when some activity waits for progress. Off on the
+    /// deterministic dispatcher (its traces pin one phase per delivery) and in recorded runs (a replay needs the turns).
     /// </summary>
     public bool FreeRunning { get; } = freeRunning;
 
-    /// <summary>The most phases a free-running worker runs in one turn before it yields its thread.</summary>
-    public const int PhasesPerTurn = 64;
+    /// <summary>A free-running worker runs on into an activity's next phase once in this many progressing phases.</summary>
+    public const int RunOnOdds = 4;
+
+    /// <summary>The run-on choices of worker <paramref name="index"/> (vCPUs, then the host MM, then the VM-ioctl thread), from the run's seed.</summary>
+    internal SplitMix64 RunOn(int index) => new(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(index + 1)));
 
     private volatile IActorRef[]? _refs; // vCPU 0..n-1, then the host MM, then the VM-ioctl thread
 

@@ -1,4 +1,4 @@
-using ActorKvm.Engine.Workload;
+using ActorKvm.Model.Seeding;
 using Akka.Dispatch;
 
 namespace ActorKvm.Engine.Scheduling;

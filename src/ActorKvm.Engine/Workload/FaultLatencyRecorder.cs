@@ -11,7 +11,7 @@ namespace ActorKvm.Engine.Workload;
 /// engine's own hand-offs count. That is what a KVM developer means by fault latency (the guest-visible stall of
 /// a faulting access, retries included), rather than one pass through <c>user_mem_abort</c>. Fed by
 /// <see cref="WorkloadDriver"/> (one access in flight per vCPU), so every engine is timed by the same code, on an
-/// injected clock: wall time (<see cref="WallClock"/>) for real threads, message deliveries on the deterministic
+/// injected clock: wall time (<see cref="WallClock"/>) when free-running, message deliveries on the deterministic
 /// dispatcher. Samples go to a <see cref="LatencyHistogram"/>: fixed memory, no allocation per sample. Not
 /// thread-safe: the driver's owner serialises the calls. Samples accumulate over runs until <see cref="Clear"/>.
 /// </summary>

@@ -13,7 +13,7 @@ namespace ActorKvm.Engine.Workload;
 /// a seeded or replayed deterministic run (<see cref="StressRun.RunDeterministic(DeterministicSystem, WorkloadOptions, ISchedulingStrategy, BugSet?, CancellationToken, bool, Action{RunProgress}?, long)"/>)
 /// and the replay of a recorded one (<see cref="StressReplay"/>): the model VM with its bug switches and oracle
 /// (<see cref="WorkloadVm"/>), the delivery recorder, the trace recorder, the fault-latency recorder, the workload's
-/// counters, and the VM and workload actors. Only the clock differs: the wall clock on real threads, deliveries on the
+/// counters, and the VM and workload actors. Only the clock differs: the wall clock when free-running, deliveries on the
 /// deterministic dispatcher.
 /// </summary>
 public sealed class RunSession
@@ -38,7 +38,7 @@ public sealed class RunSession
     /// <summary>The phase slices, when a trace was asked for.</summary>
     public TraceRecorder? Trace { get; private set; }
 
-    /// <summary>Fault latencies: wall-clock on real threads, deliveries on the deterministic dispatcher.</summary>
+    /// <summary>Fault latencies: wall-clock when free-running, deliveries on the deterministic dispatcher.</summary>
     public FaultLatencyRecorder Latency { get; private set; } = null!;
 
     /// <summary>A free-running run's recorded delivery order (<c>--record</c>), or null.</summary>
@@ -47,12 +47,16 @@ public sealed class RunSession
     /// <summary>The VM actor (vCPUs, mmu_lock, notifier and memslots under it).</summary>
     public IActorRef Vm { get; private set; } = ActorRefs.Nobody;
 
+    /// <summary>The dispatcher of a free-running session's actors, in <c>akka.hocon</c>.</summary>
+    public const string FreeRunningDispatcher = "actorkvm.free-running-dispatcher";
+
     /// <summary>The workload actor that drives the vCPUs' accesses and the host's operations.</summary>
     public IActorRef Workload { get; private set; } = ActorRefs.Nobody;
 
     /// <summary>
-    /// A session on real threads in <paramref name="system"/>, its actors named <paramref name="vmName"/> and
-    /// <paramref name="workloadName"/>; with <paramref name="recordLimit"/> every delivery is recorded (up to that many).
+    /// A session on <paramref name="system"/>'s free-running dispatcher (<see cref="FreeRunningDispatcher"/>), its actors named
+    /// <paramref name="vmName"/> and <paramref name="workloadName"/>; with <paramref name="recordLimit"/> every delivery is
+    /// recorded (up to that many).
     /// </summary>
     public static RunSession FreeRunning(ActorSystem system, string vmName, string workloadName, WorkloadOptions options, BugSet? bugs,
         bool trace, FaultLatencyRecorder? latency, long? recordLimit)
@@ -61,7 +65,8 @@ public sealed class RunSession
         s.Deliveries = recordLimit is { } limit ? new DeliveryRecorder(s.Kvm, limit) : null;
         s.Trace = trace ? TraceRecorder.WallClock() : null;
         s.Latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
-        s.Spawn((props, name) => system.ActorOf(props, name), vmName, workloadName, replay: null, s.Deliveries is null ? new Workers(freeRunning: true) : null);
+        s.Spawn((props, name) => system.ActorOf(props.WithDispatcher(FreeRunningDispatcher), name), vmName, workloadName, replay: null,
+            s.Deliveries is null ? new Workers(freeRunning: true, options.Seed) : null);
         return s;
     }
 

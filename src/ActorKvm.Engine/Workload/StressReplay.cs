@@ -16,7 +16,7 @@ public sealed record ReplayOutcome(StressResult Result, string? Divergence, int 
 
 /// <summary>
 /// Re-runs a free-running run recorded by <see cref="DeliveryRecorder"/> on the deterministic dispatcher, delivering
-/// messages in the recorded order (<see cref="RecordedOrderStrategy"/>), so a violation seen on real threads is
+/// messages in the recorded order (<see cref="RecordedOrderStrategy"/>), so a violation seen free-running is
 /// reproduced on one thread, and the same schedule prints the same trace every time.
 /// </summary>
 public static class StressReplay

@@ -72,7 +72,7 @@ public sealed record StressResult(WorkloadStats Stats, IReadOnlyList<Violation> 
 public sealed record ScheduleSummary(long Deliveries, int[] Choices, long ForeignArrivals, bool Truncated = false);
 
 /// <summary>
-/// Runs the built-in workload on the actor engine: free-running (real threads, so races are real; stops when
+/// Runs the built-in workload on the actor engine: free-running (wall clock, actors interleaving at every phase; stops when
 /// the fault budget is spent, the duration elapses, or it is cancelled) or on the seeded deterministic
 /// dispatcher (one thread; bounded by the fault budget only, so a seed replays on any machine). Always
 /// returns the counters so far.

@@ -4,6 +4,7 @@ using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Workload;

@@ -1,5 +1,6 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 using ActorKvm.Timing.Costs;
 using ActorKvm.Timing.Report;

@@ -1,6 +1,7 @@
 using ActorKvm.Model.Fault;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Timing.Machine;

@@ -1,6 +1,7 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Variants;
 using ActorKvm.Model.Vm;
 using ActorKvm.Timing.Costs;

@@ -1,5 +1,6 @@
 using ActorKvm.Model.Arch;
 using ActorKvm.Model.Fault;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Timing.Machine;
 
 namespace ActorKvm.Timing.Workloads;

@@ -3,6 +3,7 @@ using ActorKvm.Model.Fault;
 using ActorKvm.Model.Host;
 using ActorKvm.Model.Memslots;
 using ActorKvm.Model.Notifier;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Variants;
 using ActorKvm.Model.Vm;
 using ActorKvm.Timing.Costs;

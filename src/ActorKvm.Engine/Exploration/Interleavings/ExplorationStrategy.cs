@@ -1,6 +1,7 @@
 using System.Text;
 using ActorKvm.Engine.Actors.Messages;
 using ActorKvm.Engine.Scheduling;
+using ActorKvm.Model.Seeding;
 using Akka.Actor;
 using Akka.Dispatch;
 
@@ -34,7 +35,7 @@ internal sealed class ChoiceNode
 /// to carry the sleep set on. When every runnable actor is asleep the run is redundant (an equivalent order was
 /// already explored) and <see cref="Redundant"/> says so, so the runner can abandon it.
 /// </summary>
-internal sealed class ExplorationStrategy(List<ChoiceNode> path, bool reduce = true, bool eagerBookkeeping = true, Workload.SplitMix64? probe = null)
+internal sealed class ExplorationStrategy(List<ChoiceNode> path, bool reduce = true, bool eagerBookkeeping = true, SplitMix64? probe = null)
     : ISchedulingStrategy, IDeliveryObserver
 {
     /// <summary>A random probe's product of branching factors (Knuth's estimator of the tree's leaves).</summary>

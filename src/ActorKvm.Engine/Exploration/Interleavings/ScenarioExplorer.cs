@@ -4,6 +4,7 @@ using ActorKvm.Engine.Scenarios.Execution;
 using ActorKvm.Engine.Scheduling;
 using ActorKvm.Engine.Tracing;
 using ActorKvm.Model.Fault;
+using ActorKvm.Model.Seeding;
 using ActorKvm.Model.Vm;
 
 namespace ActorKvm.Engine.Exploration.Interleavings;
@@ -112,7 +113,7 @@ public static class ScenarioExplorer
     /// </summary>
     public static double EstimateSize(DeterministicSystem det, ScenarioDefinition scenario, ScenarioRunOptions options, ExploreOptions o)
     {
-        var rng = new Workload.SplitMix64(0x5eed);
+        var rng = new SplitMix64(0x5eed);
         double sum = 0;
         for (var i = 0; i < o.Probes; i++)
         {
