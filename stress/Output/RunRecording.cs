@@ -27,7 +27,8 @@ internal static class RunRecording
                 $"the recording stopped at its limit of {rec.Limit} entries before the problem appeared, so this run cannot be replayed");
         var file = Path.Combine(dir, $"actorkvm-run-{options.Seed}.schedule");
         var entries = rec.Entries(duringRun ? rec.FirstViolationEntries : -1);
-        ScheduleFile.Of(new RecordedSchedule(options, bugs, entries, duringRun, problem.ToString(), rec.FirstViolationDelivery)).Save(file);
+        // Every free-running run's workers run on (RunSession.FreeRunning): the replay's must too.
+        ScheduleFile.Of(new RecordedSchedule(options, bugs, entries, duringRun, problem.ToString(), rec.FirstViolationDelivery, RunOn: true)).Save(file);
         var where = duringRun
             ? $"first violation during delivery {rec.FirstViolationDelivery} of {rec.Deliveries}: {problem}"
             : $"first problem found by the final check after {rec.Deliveries} deliveries: {problem}";

@@ -30,7 +30,7 @@ internal sealed record ScheduleFile(ScheduleHeader Header, ushort[] Entries)
 
     /// <summary>A recorded free-running run's file.</summary>
     public static ScheduleFile Of(RecordedSchedule s) =>
-        new(new(ScheduleKinds.RecordedRun, s.Workload.Seed, s.Bugs, s.Workload, s.Entries.Length, s.FirstViolation?.ReplaceLineEndings(" "), s.FirstViolationDelivery, s.Prefix), s.Entries);
+        new(new(ScheduleKinds.RecordedRun, s.Workload.Seed, s.Bugs, s.Workload, s.Entries.Length, s.FirstViolation?.ReplaceLineEndings(" "), s.FirstViolationDelivery, s.Prefix, s.RunOn), s.Entries);
 
     /// <summary>A hunt's found schedule: its minimized choices, the schedule's own workload (seed and layout) and bugs.</summary>
     public static ScheduleFile OfHunt(HuntResult r, IReadOnlyList<string> bugs, WorkloadOptions workload)
@@ -41,7 +41,7 @@ internal sealed record ScheduleFile(ScheduleHeader Header, ushort[] Entries)
     }
 
     /// <summary>The recorded run this file holds (kind <see cref="ScheduleKinds.RecordedRun"/>).</summary>
-    public RecordedSchedule ToRecorded() => new(Header.Workload, Header.Bugs, Entries, Header.Prefix, Header.FirstViolation, Header.FirstViolationDelivery);
+    public RecordedSchedule ToRecorded() => new(Header.Workload, Header.Bugs, Entries, Header.Prefix, Header.FirstViolation, Header.FirstViolationDelivery, Header.RunOn);
 
     /// <summary>The choices this file holds (kind <see cref="ScheduleKinds.Hunt"/>).</summary>
     public int[] Choices => [.. Entries.Select(e => (int)e)];

@@ -29,6 +29,7 @@ internal static class ScheduleKinds
 /// <param name="FirstViolation">The first violation (or other problem) as the run printed it, or null.</param>
 /// <param name="FirstViolationDelivery">A recorded run: the delivery during which it appeared (1-based), or -1 (the final check).</param>
 /// <param name="Prefix">A recorded run: the entries stop at the turn where the first violation appeared.</param>
+/// <param name="RunOn">A recorded run: its workers ran on into an activity's next phase from the run's seed (absent: false, as before).</param>
 internal sealed record ScheduleHeader(
     string Kind,
     ulong Seed,
@@ -37,4 +38,5 @@ internal sealed record ScheduleHeader(
     long Entries,
     string? FirstViolation = null,
     long FirstViolationDelivery = -1,
-    bool Prefix = false);
+    bool Prefix = false,
+    bool RunOn = false);

@@ -38,8 +38,10 @@ public sealed class ActivityWorker : RecordedActor
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
             if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
-            if (_runOn is not null) Drive(_continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity));
-            else Self.Tell(new PhaseContinued(r.Activity));
+            var next = _runOn is null ? new PhaseContinued(r.Activity) : _continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity);
+            // Running on, the first phase comes in this turn on a seeded coin, else in a turn of its own like any other.
+            if (_runOn?.Below(2) == 0) Drive(next);
+            else Self.Tell(next);
         });
         Receive<ResumeRequested>(r =>
         {

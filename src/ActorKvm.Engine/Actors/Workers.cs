@@ -13,11 +13,12 @@ namespace ActorKvm.Engine.Actors;
 public sealed class Workers(bool freeRunning, ulong seed = 0)
 {
     /// <summary>
-    /// The VM runs free (nothing recorded): after a phase that progressed, a worker runs the activity's next phase in the
-    /// same turn at odds of 1 in <see cref="RunOnOdds"/> (its own seeded choices, <see cref="RunOn"/>), else it yields
-    /// the thread, so any phase boundary may interleave with the other actors and now and then one activity runs several
-    /// phases ahead; a finished activity tells the VM actor only when some activity waits for progress. Off on the
-    /// deterministic dispatcher (its traces pin one phase per delivery) and in recorded runs (a replay needs the turns).
+    /// The VM runs free (recorded or not), or replays a recording that did: a worker runs an activity's first phase in the
+    /// request's turn on a coin, and after a phase that progressed runs its next one in the same turn at odds of 1 in
+    /// <see cref="RunOnOdds"/>, else it yields (its own seeded choices, <see cref="RunOn"/>, so a replay makes the same
+    /// ones): any phase boundary may interleave with the other actors, and now and then one activity runs several phases
+    /// ahead. A finished activity tells the VM actor only when some activity waits for progress. Off under the seeded
+    /// strategies (their traces pin one phase per delivery).
     /// </summary>
     public bool FreeRunning { get; } = freeRunning;
 

@@ -13,5 +13,6 @@ namespace ActorKvm.Engine.Scheduling;
 /// <param name="Prefix">The entries stop at the turn where the first violation appeared (the replay stops there too).</param>
 /// <param name="FirstViolation">The first violation as the run printed it, or null.</param>
 /// <param name="FirstViolationDelivery">The delivery during which it appeared (1-based), or -1 (found by the final check).</param>
+/// <param name="RunOn">Its workers ran on from the run's seed (<see cref="Actors.Workers.RunOnOdds"/>); false in files recorded before.</param>
 public sealed record RecordedSchedule(WorkloadOptions Workload, IReadOnlyList<string> Bugs, ushort[] Entries, bool Prefix,
-    string? FirstViolation, long FirstViolationDelivery);
+    string? FirstViolation, long FirstViolationDelivery, bool RunOn = false);

@@ -66,22 +66,24 @@ public sealed class RunSession
         s.Trace = trace ? TraceRecorder.WallClock() : null;
         s.Latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
         s.Spawn((props, name) => system.ActorOf(props.WithDispatcher(FreeRunningDispatcher), name), vmName, workloadName, replay: null,
-            s.Deliveries is null ? new Workers(freeRunning: true, options.Seed) : null);
+            new Workers(freeRunning: true, options.Seed), direct: s.Deliveries is null);
         return s;
     }
 
     /// <summary>
     /// A session on the deterministic dispatcher of <paramref name="det"/>: trace and latency count deliveries since the
-    /// session was built (<see cref="RestartClock"/> moves that origin). <paramref name="replay"/> is a recorded run's order.
+    /// session was built (<see cref="RestartClock"/> moves that origin). <paramref name="replay"/> is a recorded run's order;
+    /// <paramref name="runOn"/>: its workers ran on from the run's seed, as a free-running run's do.
     /// </summary>
-    public static RunSession Deterministic(DeterministicSystem det, WorkloadOptions options, BugSet? bugs, bool trace, RecordedOrderStrategy? replay = null)
+    public static RunSession Deterministic(DeterministicSystem det, WorkloadOptions options, BugSet? bugs, bool trace, RecordedOrderStrategy? replay = null,
+        bool runOn = false)
     {
         var s = new RunSession(options, bugs);
         var executor = det.Executor;
         s._origin = executor.Steps;
         s.Trace = trace ? new TraceRecorder(() => executor.Steps - s._origin) : null;
         s.Latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - s._origin, "deliveries");
-        s.Spawn(det.Spawn, "vm", "workload", replay, workers: null);
+        s.Spawn(det.Spawn, "vm", "workload", replay, runOn ? new Workers(freeRunning: true, options.Seed) : null);
         return s;
     }
 
@@ -91,11 +93,11 @@ public sealed class RunSession
     /// <summary>Deliveries since the clock's origin.</summary>
     public long Delivered(DeterministicSystem det) => det.Executor.Steps - _origin;
 
-    /// <summary>Spawns the VM and the workload; <paramref name="workers"/> (an unrecorded free-running run's) lets work go straight to its owner.</summary>
-    private void Spawn(Func<Props, string, IActorRef> spawn, string vmName, string workloadName, RecordedOrderStrategy? replay, Workers? workers)
+    /// <summary>Spawns the VM over <paramref name="workers"/>; <paramref name="direct"/> (unrecorded) lets work go straight to its owner.</summary>
+    private void Spawn(Func<Props, string, IActorRef> spawn, string vmName, string workloadName, RecordedOrderStrategy? replay, Workers? workers, bool direct = false)
     {
         Vm = spawn(VmActor.Props(Kvm, Trace, Deliveries, workers), vmName);
-        Workload = spawn(WorkloadActor.Props(Options, Kvm, Vm, Stats, Latency, Deliveries, replay, workers), workloadName);
+        Workload = spawn(WorkloadActor.Props(Options, Kvm, Vm, Stats, Latency, Deliveries, replay, direct ? workers : null), workloadName);
     }
 
     /// <summary>The verdict: the oracle's final check (<see cref="StressResult.AfterFinalCheck"/>) with this session's counters and recorders.</summary>

@@ -31,7 +31,7 @@ public static class StressReplay
         var bugs = new BugSet(schedule.Bugs);
         using var det = new DeterministicSystem(config);
         var strategy = new RecordedOrderStrategy(schedule.Entries, schedule.Prefix);
-        var session = RunSession.Deterministic(det, schedule.Workload, bugs, trace, strategy);
+        var session = RunSession.Deterministic(det, schedule.Workload, bugs, trace, strategy, schedule.RunOn);
         var (kvm, stats, recorder, workload, executor) = (session.Kvm, session.Stats, session.Trace, session.Workload, det.Executor);
         strategy.Bind(session.Vm, workload);
         session.RestartClock(det);

@@ -14,7 +14,7 @@ namespace ActorKvm.Tests.Scheduling;
 public class FreeRunningReplayTests
 {
     private static RecordedSchedule Whole(StressResult r, WorkloadOptions o) =>
-        new(o, [], r.Recording!.Entries(), Prefix: false, FirstViolation: null, FirstViolationDelivery: -1);
+        new(o, [], r.Recording!.Entries(), Prefix: false, FirstViolation: null, FirstViolationDelivery: -1, RunOn: true);
 
     private static void AssertSameRun(StressResult original, StressResult replayed)
     {
