@@ -26,9 +26,9 @@ public sealed class ActivityWorker : RecordedActor
     private readonly ActivityScheduler _scheduler;
     private readonly IActorRef _mmuLock;
     private readonly IActorRef _vm;
-    private readonly SplitMix64? _runOn; // free-running: its run-on choices (Workers.RunOnOdds)
+    private readonly SplitMix64? _runOn; // its run-on choices (Workers.FreeRunning), or null: one phase per turn
 
-    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="runOn"/>, free-running only: see <see cref="Workers.FreeRunning"/>).</summary>
+    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="runOn"/>: see <see cref="Workers.FreeRunning"/>).</summary>
     public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, SplitMix64? runOn)
     {
         (_scheduler, _mmuLock, _vm, _runOn) = (scheduler, mmuLock, vm, runOn);
@@ -73,8 +73,8 @@ public sealed class ActivityWorker : RecordedActor
         Akka.Actor.Props.Create(() => new ActivityWorker(scheduler, recorder, mmuLock, vm, runOn));
 
     /// <summary>
-    /// Runs the next phase of a self-driven activity, one phase per turn; free-running, an activity that progressed runs
-    /// on into its next phase in the same turn at odds of 1 in <see cref="Workers.RunOnOdds"/>.
+    /// Runs the next phase of a self-driven activity, one phase per turn; running on, an activity that progressed runs on
+    /// into its next phase in the same turn at odds of 1 in <see cref="Workers.RunOnOdds"/>.
     /// </summary>
     private void Drive(PhaseContinued next)
     {
@@ -112,7 +112,7 @@ public sealed class ActivityWorker : RecordedActor
                 break;
             case Next.Finished:
                 if (_replyTo.Remove(act.Id, out var replyTo)) replyTo.Tell(_finished?.Activity == act ? _finished : _finished = new ActivityFinished(act));
-                // Free-running, nobody to wake is nothing to say (a waiter that blocks later saw this epoch).
+                // Running on, nobody to wake is nothing to say (a waiter that blocks later saw this epoch).
                 if (_runOn is null || run.ProgressWaiters > 0) _vm.Tell(ProgressMade.Instance);
                 break;
         }
