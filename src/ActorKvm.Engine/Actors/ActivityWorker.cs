@@ -26,9 +26,9 @@ public sealed class ActivityWorker : RecordedActor
     private readonly ActivityScheduler _scheduler;
     private readonly IActorRef _mmuLock;
     private readonly IActorRef _vm;
-    private readonly SplitMix64? _runOn; // its run-on choices (Workers.FreeRunning), or null: one phase per turn
+    private readonly SplitMix64? _runOn; // its run-on choices (Workers.RunOn), or null: one phase per turn
 
-    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="runOn"/>: see <see cref="Workers.FreeRunning"/>).</summary>
+    /// <summary>Creates the worker of the VM actor's child named by its owner (<paramref name="runOn"/>: see <see cref="Workers"/>).</summary>
     public ActivityWorker(ActivityScheduler scheduler, DeliveryRecorder? recorder, IActorRef mmuLock, IActorRef vm, SplitMix64? runOn)
     {
         (_scheduler, _mmuLock, _vm, _runOn) = (scheduler, mmuLock, vm, runOn);
@@ -38,7 +38,7 @@ public sealed class ActivityWorker : RecordedActor
         {
             _replyTo[r.Activity.Id] = r.ReplyTo;
             if (r.PauseAt is { } at) lock (scheduler.Kvm) scheduler.PauseAt(r.Activity.Id, at);
-            var next = _runOn is null ? new PhaseContinued(r.Activity) : _continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity);
+            var next = _continued?.Activity == r.Activity ? _continued : _continued = new PhaseContinued(r.Activity);
             // Running on, the first phase comes in this turn on a seeded coin, else in a turn of its own like any other.
             if (_runOn?.Below(2) == 0) Drive(next);
             else Self.Tell(next);

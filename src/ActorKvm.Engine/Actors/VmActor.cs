@@ -24,15 +24,14 @@ public sealed class VmActor : RecordedActor
     /// </summary>
     public VmActor(ActivityScheduler scheduler, DeliveryRecorder? recorder = null, Workers? workers = null)
     {
-        workers ??= new Workers(freeRunning: false);
+        workers ??= new Workers();
         RecordTurns(recorder, RecordedActors.Vm);
         // Children run on the VM's dispatcher: all free-running, or all under the deterministic driver.
         var dispatcher = Context.Props.Dispatcher;
         IActorRef Child(Props p, string name) => Context.ActorOf(p.WithDispatcher(dispatcher), name);
         var mmuLock = Child(MmuLockActor.Props(scheduler, recorder), VmChildren.MmuLock);
         var n = scheduler.Kvm.Vcpus.Length;
-        IActorRef Worker(Owner owner, int index) =>
-            Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self, workers.FreeRunning ? workers.RunOn(index) : null), owner.Name);
+        IActorRef Worker(Owner owner, int index) => Child(ActivityWorker.Props(scheduler, recorder, mmuLock, Self, workers.RunOn(index)), owner.Name);
         var notifier = Worker(Owner.HostMm, n);
         var memslots = Worker(Owner.VmIoctl, n + 1);
         var vcpus = Enumerable.Range(0, n).Select(i => Worker(Owner.OfVcpu(i), i)).ToArray();

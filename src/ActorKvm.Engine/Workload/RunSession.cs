@@ -66,7 +66,7 @@ public sealed class RunSession
         s.Trace = trace ? TraceRecorder.WallClock() : null;
         s.Latency = latency ?? FaultLatencyRecorder.WallClock(options.Vcpus);
         s.Spawn((props, name) => system.ActorOf(props.WithDispatcher(FreeRunningDispatcher), name), vmName, workloadName, replay: null,
-            new Workers(freeRunning: true, options.Seed), direct: s.Deliveries is null);
+            new Workers(options.Seed), direct: s.Deliveries is null);
         return s;
     }
 
@@ -83,7 +83,7 @@ public sealed class RunSession
         s._origin = executor.Steps;
         s.Trace = trace ? new TraceRecorder(() => executor.Steps - s._origin) : null;
         s.Latency = new FaultLatencyRecorder(options.Vcpus, () => executor.Steps - s._origin, "deliveries");
-        s.Spawn(det.Spawn, "vm", "workload", replay, runOn ? new Workers(freeRunning: true, options.Seed) : null);
+        s.Spawn(det.Spawn, "vm", "workload", replay, runOn ? new Workers(options.Seed) : null);
         return s;
     }
 
